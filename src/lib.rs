@@ -1,0 +1,15 @@
+//! sesame: a terminal file explorer for HashiCorp Vault and OpenBao KV secrets.
+//!
+//! The binary (`src/main.rs`) is a thin shell over this library so that the integration tests, the
+//! benchmarks and the TUI share one code path.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod keymap;
+pub mod logging;
+pub mod secret;
+pub mod tui;
+pub mod ui;
+pub mod vault;

@@ -1,0 +1,10 @@
+//! Everything that speaks HTTP to Vault or OpenBao. Nothing in here knows about ratatui.
+
+pub mod connect;
+pub mod devserver;
+pub mod error;
+pub mod kv;
+pub mod walk;
+
+pub use error::VaultError;
+pub use kv::{KvVersion, Mount, Vault};
