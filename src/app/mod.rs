@@ -1,0 +1,971 @@
+//! Application state and `update`: one owner of all state, driven by messages, returning the commands
+//! (network work) to run. `update` never does I/O, so app flows are tested by feeding it messages.
+
+pub mod effects;
+pub mod list;
+
+use std::collections::{HashMap, HashSet};
+
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use serde::Deserialize;
+
+use crate::keymap::{Context, Key, Keymap};
+use crate::vault::VaultError;
+use crate::vault::kv::{Entry, Identity, Mount, SecretRead, VersionInfo, VersionState};
+pub use list::ListState;
+
+/// What a key can do. The keymap file names these in snake_case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Leave sesame.
+    Quit,
+    /// Toggle the help overlay.
+    Help,
+    /// Reload what is on screen.
+    Refresh,
+    /// Selection down one row.
+    Down,
+    /// Selection up one row.
+    Up,
+    /// One page down.
+    PageDown,
+    /// One page up.
+    PageUp,
+    /// First row.
+    Top,
+    /// Last row.
+    Bottom,
+    /// Open the selected folder or secret.
+    Open,
+    /// Go to the parent folder, or close the current view.
+    Back,
+    /// Start typing a filter for the current folder.
+    Filter,
+    /// Clear the filter.
+    ClearFilter,
+    /// Show or hide entries whose name starts with a dot.
+    ToggleHidden,
+    /// Sort names ascending or descending.
+    ToggleSort,
+    /// Reveal or mask the selected value.
+    Reveal,
+    /// Reveal or mask every value.
+    RevealAll,
+    /// Open the read-only JSON view of the secret.
+    JsonView,
+}
+
+/// Messages into `update`: terminal input, ticks, and answers from the network tasks.
+#[derive(Debug)]
+pub enum Msg {
+    /// A key press.
+    Key(KeyEvent),
+    /// A mouse event.
+    Mouse(MouseEvent),
+    /// The terminal was resized.
+    Resize(u16, u16),
+    /// Periodic tick (spinner, debounced preview).
+    Tick,
+    /// Mount discovery finished.
+    Mounts(Result<Vec<Mount>, VaultError>),
+    /// `lookup-self` finished.
+    Identity(Result<Identity, VaultError>),
+    /// A chunk of a folder listing; `done` on the last one.
+    Listed { req: u64, result: Result<Vec<Entry>, VaultError>, done: bool },
+    /// A secret was read.
+    Secret { req: u64, result: Result<SecretRead, VaultError> },
+    /// A preview was loaded.
+    Preview { req: u64, result: Result<PreviewData, VaultError> },
+    /// The start path given on the command line was resolved.
+    Resolved(Result<StartTarget, VaultError>),
+}
+
+/// Network work for the runtime to do; each answer comes back as a [`Msg`] carrying the same `req`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Discover mounts (plus the ones given with `--mount`).
+    LoadMounts,
+    /// Look up the token's identity.
+    LoadIdentity,
+    /// List a folder.
+    List { req: u64, mount: Mount, folder: String },
+    /// Read a secret.
+    Read { req: u64, mount: Mount, path: String },
+    /// Load the preview of an entry (a folder's entries or a secret's keys).
+    Preview { req: u64, mount: Mount, path: String, is_folder: bool },
+    /// Resolve the start path (mount, folder or secret).
+    Resolve { path: String },
+}
+
+/// What a preview shows. Secret previews carry key names only, never values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviewData {
+    /// A folder's entries.
+    Folder(Vec<Entry>),
+    /// A secret's keys and version.
+    Keys { keys: Vec<String>, version: Option<VersionInfo> },
+}
+
+/// Where the start path led.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartTarget {
+    /// The mount.
+    pub mount: Mount,
+    /// Path inside the mount.
+    pub path: String,
+    /// True when the path is a secret (opened in the secret view).
+    pub is_secret: bool,
+}
+
+/// Severity of a status message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Neutral information.
+    Info,
+    /// Something went wrong.
+    Error,
+}
+
+/// Preview pane state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviewState {
+    /// Nothing selected.
+    Empty,
+    /// Waiting for the debounce or the answer.
+    Loading,
+    /// A mount's facts.
+    Mount(Mount),
+    /// Loaded.
+    Ready(PreviewData),
+    /// Failed.
+    Error(String),
+}
+
+/// The preview of the selected entry.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    /// The full path the preview is for.
+    pub target: String,
+    /// Request id of the pending load.
+    pub req: u64,
+    /// Ticks left before the load is sent (debounce while moving fast).
+    pub due: Option<u8>,
+    /// What to show.
+    pub state: PreviewState,
+}
+
+/// The secret view.
+#[derive(Debug, Clone)]
+pub struct SecretView {
+    /// The mount.
+    pub mount: Mount,
+    /// Path inside the mount.
+    pub path: String,
+    /// Pending request.
+    pub req: u64,
+    /// True while loading.
+    pub loading: bool,
+    /// The secret, once read.
+    pub read: Option<SecretRead>,
+    /// Error of the last read.
+    pub error: Option<String>,
+    /// Selected key row.
+    pub selected: usize,
+    /// First visible row.
+    pub offset: usize,
+    /// Keys revealed one by one.
+    pub revealed: HashSet<String>,
+    /// All values revealed.
+    pub reveal_all: bool,
+    /// JSON view scroll offset when open.
+    pub json: Option<usize>,
+}
+
+impl SecretView {
+    fn rows(&self) -> usize {
+        self.read.as_ref().and_then(|r| r.data.as_ref()).map_or(0, |d| d.pairs.len())
+    }
+
+    /// True when a value is shown unmasked.
+    pub fn is_revealed(&self, key: &str) -> bool {
+        self.reveal_all || self.revealed.contains(key)
+    }
+}
+
+/// The whole application state.
+pub struct App {
+    /// Key bindings.
+    pub keymap: Keymap,
+    /// Server address, for the status bar.
+    pub addr: String,
+    /// Known mounts (`None` until discovered).
+    pub mounts: Option<Vec<Mount>>,
+    /// Current mount (`None` at the list of mounts).
+    pub mount: Option<Mount>,
+    /// Current folder inside the mount, without slashes at the ends.
+    pub folder: String,
+    /// The listing of the current folder (or of the mounts).
+    pub list: ListState,
+    /// Pending listing request.
+    pub list_req: u64,
+    /// True while the current listing loads.
+    pub list_loading: bool,
+    /// Error of the last listing.
+    pub list_error: Option<String>,
+    /// Chunks received while a cached listing is on screen.
+    incoming: Option<Vec<Entry>>,
+    /// Listings seen this session, by full folder path, shown at once when going back.
+    cache: HashMap<String, Vec<Entry>>,
+    /// True while the filter is being typed.
+    pub filter_editing: bool,
+    /// The preview pane.
+    pub preview: Preview,
+    /// The secret view, when open.
+    pub secret: Option<SecretView>,
+    /// The help overlay's scroll offset when open.
+    pub help: Option<usize>,
+    /// Token identity.
+    pub identity: Option<Identity>,
+    /// Last message.
+    pub message: Option<(Level, String)>,
+    /// Spinner frame.
+    pub spinner: usize,
+    /// Terminal size.
+    pub size: (u16, u16),
+    /// Start path still to resolve once mounts are known.
+    pending_start: Option<String>,
+    /// Entry to select once the listing brings it (going back to a parent folder).
+    pending_select: Option<String>,
+    /// Set when the user quits.
+    pub should_quit: bool,
+    /// Draw without colours (`NO_COLOR`).
+    pub no_color: bool,
+    next_req: u64,
+}
+
+/// Joins a folder and a name.
+pub fn join(folder: &str, name: &str) -> String {
+    if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") }
+}
+
+fn parent(path: &str) -> (&str, &str) {
+    match path.rsplit_once('/') {
+        Some((p, n)) => (p, n),
+        None => ("", path),
+    }
+}
+
+impl App {
+    /// A new app for a server address, with the commands to send at start.
+    pub fn new(addr: &str, keymap: Keymap, start: Option<String>) -> (Self, Vec<Command>) {
+        let app = Self {
+            keymap,
+            addr: addr.to_string(),
+            mounts: None,
+            mount: None,
+            folder: String::new(),
+            list: ListState::default(),
+            list_req: 0,
+            list_loading: true,
+            list_error: None,
+            incoming: None,
+            cache: HashMap::new(),
+            filter_editing: false,
+            preview: Preview { target: String::new(), req: 0, due: None, state: PreviewState::Empty },
+            secret: None,
+            help: None,
+            identity: None,
+            message: None,
+            spinner: 0,
+            size: (80, 24),
+            pending_start: start.filter(|s| !s.trim_matches('/').is_empty()),
+            pending_select: None,
+            should_quit: false,
+            no_color: false,
+            next_req: 1,
+        };
+        (app, vec![Command::LoadMounts, Command::LoadIdentity])
+    }
+
+    fn req(&mut self) -> u64 {
+        self.next_req += 1;
+        self.next_req
+    }
+
+    /// True while anything is loading (the spinner turns).
+    pub fn busy(&self) -> bool {
+        if let Some(s) = &self.secret {
+            return s.loading;
+        }
+        self.list_loading
+            || matches!(self.preview.state, PreviewState::Loading)
+            || self.secret.as_ref().is_some_and(|s| s.loading)
+    }
+
+    /// The context whose bindings apply now.
+    pub fn context(&self) -> Context {
+        match &self.secret {
+            Some(s) if s.json.is_some() => Context::Json,
+            Some(_) => Context::Secret,
+            None => Context::Explorer,
+        }
+    }
+
+    /// The breadcrumb of the current location, e.g. `secret/teams/ml/`.
+    pub fn breadcrumb(&self) -> String {
+        match &self.mount {
+            None => "/".to_string(),
+            Some(m) if self.folder.is_empty() => format!("{}/", m.path),
+            Some(m) => format!("{}/{}/", m.path, self.folder),
+        }
+    }
+
+    /// Rows of the list that fit on screen.
+    pub fn page(&self) -> usize {
+        crate::ui::list_height(self.size).max(1)
+    }
+
+    /// Sets the status message.
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.message = Some((Level::Info, text.into()));
+    }
+
+    /// Sets an error status message.
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.message = Some((Level::Error, text.into()));
+    }
+
+    /// Handles one message and returns the commands to run.
+    pub fn update(&mut self, msg: Msg) -> Vec<Command> {
+        let mut out = Vec::new();
+        match msg {
+            Msg::Key(key) => {
+                if key.kind != KeyEventKind::Release {
+                    self.on_key(key, &mut out);
+                }
+            }
+            Msg::Mouse(m) => self.on_mouse(m, &mut out),
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                self.list.scroll_into_view(self.page());
+            }
+            Msg::Tick => {
+                self.spinner = self.spinner.wrapping_add(1);
+                if let Some(d) = self.preview.due {
+                    if d == 0 {
+                        self.preview.due = None;
+                        self.send_preview(&mut out);
+                    } else {
+                        self.preview.due = Some(d - 1);
+                    }
+                }
+            }
+            Msg::Mounts(result) => self.on_mounts(result, &mut out),
+            Msg::Identity(result) => match result {
+                Ok(id) => self.identity = Some(id),
+                Err(e) => self.error(format!("token lookup failed: {e}")),
+            },
+            Msg::Listed { req, result, done } => self.on_listed(req, result, done, &mut out),
+            Msg::Secret { req, result } => self.on_secret(req, result),
+            Msg::Preview { req, result } => {
+                if req == self.preview.req {
+                    self.preview.state = match result {
+                        Ok(p) => PreviewState::Ready(p),
+                        Err(e) => PreviewState::Error(e.to_string()),
+                    };
+                }
+            }
+            Msg::Resolved(result) => self.on_resolved(result, &mut out),
+        }
+        out
+    }
+
+    fn on_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.should_quit = true;
+            return;
+        }
+        if let Some(scroll) = self.help {
+            // The help overlay takes every key.
+            match key.code {
+                KeyCode::Down | KeyCode::Char('j') => self.help = Some(scroll + 1),
+                KeyCode::Up | KeyCode::Char('k') => self.help = Some(scroll.saturating_sub(1)),
+                KeyCode::PageDown => self.help = Some(scroll + 10),
+                KeyCode::PageUp => self.help = Some(scroll.saturating_sub(10)),
+                _ => self.help = None,
+            }
+            return;
+        }
+        if self.filter_editing {
+            self.on_filter_key(key);
+            return;
+        }
+        let context = self.context();
+        if let Some(action) = self.keymap.lookup(context, Key::from_event(&key)) {
+            self.dispatch(action, out);
+        }
+    }
+
+    fn on_filter_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Enter => self.filter_editing = false,
+            KeyCode::Esc => {
+                self.filter_editing = false;
+                self.set_filter(String::new());
+            }
+            KeyCode::Backspace => {
+                let mut f = self.list.filter.clone();
+                f.pop();
+                self.set_filter(f);
+            }
+            KeyCode::Down => self.list.move_by(1),
+            KeyCode::Up => self.list.move_by(-1),
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                let mut f = self.list.filter.clone();
+                f.push(c);
+                self.set_filter(f);
+            }
+            _ => {}
+        }
+        self.after_move();
+    }
+
+    fn set_filter(&mut self, f: String) {
+        let keep = self.list.selected_entry().cloned();
+        self.list.filter = f;
+        self.list.rebuild(keep.as_ref());
+    }
+
+    /// Runs an action.
+    pub fn dispatch(&mut self, action: Action, out: &mut Vec<Command>) {
+        match self.context() {
+            Context::Json => self.dispatch_json(action),
+            Context::Secret => self.dispatch_secret(action, out),
+            _ => self.dispatch_explorer(action, out),
+        }
+    }
+
+    fn dispatch_common(&mut self, action: Action, out: &mut Vec<Command>) -> bool {
+        match action {
+            Action::Help => self.help = Some(0),
+            Action::Quit => self.should_quit = true,
+            Action::Refresh => self.refresh(out),
+            _ => return false,
+        }
+        true
+    }
+
+    fn dispatch_explorer(&mut self, action: Action, out: &mut Vec<Command>) {
+        if self.dispatch_common(action, out) {
+            return;
+        }
+        let page = self.page() as isize;
+        match action {
+            Action::Down => self.list.move_by(1),
+            Action::Up => self.list.move_by(-1),
+            Action::PageDown => self.list.move_by(page),
+            Action::PageUp => self.list.move_by(-page),
+            Action::Top => self.list.top(),
+            Action::Bottom => self.list.bottom(),
+            Action::Open => self.open_selected(out),
+            Action::Back => self.go_up(out),
+            Action::Filter => self.filter_editing = true,
+            Action::ClearFilter => {
+                if !self.list.filter.is_empty() {
+                    self.set_filter(String::new());
+                }
+            }
+            Action::ToggleHidden => {
+                self.list.show_hidden = !self.list.show_hidden;
+                let keep = self.list.selected_entry().cloned();
+                self.list.rebuild(keep.as_ref());
+                self.info(if self.list.show_hidden {
+                    "showing hidden entries"
+                } else {
+                    "hiding hidden entries"
+                });
+            }
+            Action::ToggleSort => {
+                self.list.descending = !self.list.descending;
+                let keep = self.list.selected_entry().cloned();
+                self.list.rebuild(keep.as_ref());
+                self.info(if self.list.descending {
+                    "sorted by name, Z to A"
+                } else {
+                    "sorted by name, A to Z"
+                });
+            }
+            _ => return,
+        }
+        self.after_move();
+    }
+
+    fn dispatch_secret(&mut self, action: Action, out: &mut Vec<Command>) {
+        if action == Action::Quit {
+            // `q` in the secret view goes back, as the keymap describes; Ctrl-c quits from anywhere.
+            self.secret = None;
+            self.after_move();
+            return;
+        }
+        if self.dispatch_common(action, out) {
+            return;
+        }
+        let page = self.page() as isize;
+        let Some(s) = self.secret.as_mut() else { return };
+        let rows = s.rows();
+        let move_to = |s: &mut SecretView, to: isize| {
+            s.selected = to.clamp(0, rows.saturating_sub(1) as isize) as usize;
+        };
+        match action {
+            Action::Down => move_to(s, s.selected as isize + 1),
+            Action::Up => move_to(s, s.selected as isize - 1),
+            Action::PageDown => move_to(s, s.selected as isize + page),
+            Action::PageUp => move_to(s, s.selected as isize - page),
+            Action::Top => move_to(s, 0),
+            Action::Bottom => move_to(s, rows as isize),
+            Action::Reveal => {
+                let key = s
+                    .read
+                    .as_ref()
+                    .and_then(|r| r.data.as_ref())
+                    .and_then(|d| d.pairs.get(s.selected))
+                    .map(|(k, _)| k.clone());
+                if let Some(k) = key {
+                    if s.reveal_all {
+                        // Masking one value while all are revealed: reveal the others one by one.
+                        s.reveal_all = false;
+                        if let Some(d) = s.read.as_ref().and_then(|r| r.data.as_ref()) {
+                            s.revealed = d.keys().filter(|x| *x != k).map(str::to_string).collect();
+                        }
+                    } else if !s.revealed.remove(&k) {
+                        s.revealed.insert(k);
+                    }
+                }
+            }
+            Action::RevealAll => {
+                s.reveal_all = !s.reveal_all;
+                if !s.reveal_all {
+                    s.revealed.clear();
+                }
+            }
+            Action::JsonView if s.read.as_ref().is_some_and(|r| r.data.is_some()) => s.json = Some(0),
+            Action::Back => {
+                self.secret = None;
+                self.after_move();
+            }
+            _ => {}
+        }
+        let height = crate::ui::secret_rows_height(self.size);
+        if let Some(s) = self.secret.as_mut() {
+            if s.selected < s.offset {
+                s.offset = s.selected;
+            } else if s.selected >= s.offset + height {
+                s.offset = s.selected + 1 - height;
+            }
+        }
+    }
+
+    fn dispatch_json(&mut self, action: Action) {
+        if action == Action::Help {
+            self.help = Some(0);
+            return;
+        }
+        let Some(s) = self.secret.as_mut() else { return };
+        let Some(scroll) = s.json else { return };
+        match action {
+            Action::Down => s.json = Some(scroll + 1),
+            Action::Up => s.json = Some(scroll.saturating_sub(1)),
+            Action::RevealAll => s.reveal_all = !s.reveal_all,
+            Action::Back | Action::Quit | Action::JsonView => s.json = None,
+            _ => {}
+        }
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent, out: &mut Vec<Command>) {
+        if self.help.is_some() {
+            if matches!(m.kind, MouseEventKind::Down(_)) {
+                self.help = None;
+            }
+            return;
+        }
+        if self.secret.is_some() {
+            match m.kind {
+                MouseEventKind::ScrollDown => self.dispatch(Action::Down, out),
+                MouseEventKind::ScrollUp => self.dispatch(Action::Up, out),
+                MouseEventKind::Down(MouseButton::Left) => {
+                    if let Some(row) = crate::ui::secret_row_at(self.size, m.column, m.row)
+                        && let Some(s) = self.secret.as_mut()
+                    {
+                        let target = s.offset + row;
+                        if target < s.rows() {
+                            s.selected = target;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        match m.kind {
+            MouseEventKind::ScrollDown => {
+                self.list.move_by(3);
+                self.after_move();
+            }
+            MouseEventKind::ScrollUp => {
+                self.list.move_by(-3);
+                self.after_move();
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some(row) = crate::ui::list_row_at(self.size, m.column, m.row) {
+                    let target = self.list.offset + row;
+                    if target < self.list.view.len() {
+                        if target == self.list.selected {
+                            self.open_selected(out);
+                        } else {
+                            self.list.selected = target;
+                        }
+                        self.after_move();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// After the selection moved: keep it on screen and schedule its preview.
+    fn after_move(&mut self) {
+        self.list.scroll_into_view(self.page());
+        let target = self.selected_full_path();
+        if target != self.preview.target {
+            self.preview.target = target;
+            match (&self.mount, self.list.selected_entry()) {
+                (_, None) => {
+                    self.preview.state = PreviewState::Empty;
+                    self.preview.due = None;
+                }
+                (None, Some(e)) => {
+                    let m = self.mounts.as_ref().and_then(|ms| ms.iter().find(|m| m.path == e.name)).cloned();
+                    self.preview.state = m.map_or(PreviewState::Empty, PreviewState::Mount);
+                    self.preview.due = None;
+                }
+                (Some(_), Some(_)) => {
+                    self.preview.state = PreviewState::Loading;
+                    self.preview.due = Some(1);
+                    self.preview.req = 0;
+                }
+            }
+        }
+    }
+
+    fn selected_full_path(&self) -> String {
+        match (&self.mount, self.list.selected_entry()) {
+            (_, None) => String::new(),
+            (None, Some(e)) => format!("{}/", e.name),
+            (Some(m), Some(e)) => {
+                format!("{}/{}{}", m.path, join(&self.folder, &e.name), if e.is_folder { "/" } else { "" })
+            }
+        }
+    }
+
+    fn send_preview(&mut self, out: &mut Vec<Command>) {
+        let (Some(mount), Some(e)) = (self.mount.clone(), self.list.selected_entry().cloned()) else {
+            return;
+        };
+        let req = self.req();
+        self.preview.req = req;
+        self.preview.state = PreviewState::Loading;
+        out.push(Command::Preview { req, mount, path: join(&self.folder, &e.name), is_folder: e.is_folder });
+    }
+
+    fn cache_key(mount: Option<&Mount>, folder: &str) -> String {
+        match mount {
+            None => String::from("/"),
+            Some(m) => format!("{}/{}", m.path, folder),
+        }
+    }
+
+    /// Moves to a folder and starts listing it; `select` names the entry to select once it arrives.
+    fn enter(
+        &mut self,
+        mount: Option<Mount>,
+        folder: String,
+        select: Option<String>,
+        out: &mut Vec<Command>,
+    ) {
+        self.mount = mount;
+        self.folder = folder;
+        self.list.filter.clear();
+        self.filter_editing = false;
+        self.list.offset = 0;
+        self.list.selected = 0;
+        self.list_error = None;
+        let key = Self::cache_key(self.mount.as_ref(), &self.folder);
+        match self.mount.clone() {
+            None => {
+                let entries: Vec<Entry> = self
+                    .mounts
+                    .iter()
+                    .flatten()
+                    .map(|m| Entry { name: m.path.clone(), is_folder: true })
+                    .collect();
+                self.list.set_entries(entries);
+                self.list_loading = self.mounts.is_none();
+                self.incoming = None;
+            }
+            Some(mount) => {
+                match self.cache.get(&key) {
+                    Some(cached) => {
+                        self.list.set_entries(cached.clone());
+                        self.incoming = Some(Vec::new());
+                    }
+                    None => {
+                        self.list.set_entries(Vec::new());
+                        self.incoming = None;
+                    }
+                }
+                let req = self.req();
+                self.list_req = req;
+                self.list_loading = true;
+                out.push(Command::List { req, mount, folder: self.folder.clone() });
+            }
+        }
+        self.pending_select = select;
+        if let Some(name) = self.pending_select.clone()
+            && self.list.select_name(&name)
+        {
+            self.pending_select = None;
+        }
+        self.preview.target = String::from("\0");
+        self.after_move();
+    }
+
+    fn open_selected(&mut self, out: &mut Vec<Command>) {
+        let Some(e) = self.list.selected_entry().cloned() else { return };
+        match self.mount.clone() {
+            None => {
+                let m = self.mounts.as_ref().and_then(|ms| ms.iter().find(|m| m.path == e.name)).cloned();
+                if let Some(m) = m {
+                    self.enter(Some(m), String::new(), None, out);
+                }
+            }
+            Some(m) if e.is_folder => {
+                let folder = join(&self.folder, &e.name);
+                self.enter(Some(m), folder, None, out);
+            }
+            Some(m) => {
+                let path = join(&self.folder, &e.name);
+                self.open_secret(m, path, out);
+            }
+        }
+    }
+
+    fn open_secret(&mut self, mount: Mount, path: String, out: &mut Vec<Command>) {
+        let req = self.req();
+        self.secret = Some(SecretView {
+            mount: mount.clone(),
+            path: path.clone(),
+            req,
+            loading: true,
+            read: None,
+            error: None,
+            selected: 0,
+            offset: 0,
+            revealed: HashSet::new(),
+            reveal_all: false,
+            json: None,
+        });
+        out.push(Command::Read { req, mount, path });
+    }
+
+    fn go_up(&mut self, out: &mut Vec<Command>) {
+        if !self.list.filter.is_empty() {
+            self.set_filter(String::new());
+            return;
+        }
+        match self.mount.clone() {
+            None => {}
+            Some(m) if self.folder.is_empty() => {
+                let name = m.path.clone();
+                self.enter(None, String::new(), Some(name), out);
+            }
+            Some(m) => {
+                let (p, name) = parent(&self.folder);
+                let (p, name) = (p.to_string(), name.to_string());
+                self.enter(Some(m), p, Some(name), out);
+            }
+        }
+    }
+
+    fn refresh(&mut self, out: &mut Vec<Command>) {
+        out.push(Command::LoadIdentity);
+        if let Some(s) = self.secret.as_mut() {
+            let req = self.next_req + 1;
+            self.next_req = req;
+            s.req = req;
+            s.loading = true;
+            out.push(Command::Read { req, mount: s.mount.clone(), path: s.path.clone() });
+            return;
+        }
+        match self.mount.clone() {
+            None => {
+                self.list_loading = true;
+                out.push(Command::LoadMounts);
+            }
+            Some(m) => {
+                let req = self.req();
+                self.list_req = req;
+                self.list_loading = true;
+                self.incoming = Some(Vec::new());
+                out.push(Command::List { req, mount: m, folder: self.folder.clone() });
+            }
+        }
+        self.preview.target = String::from("\0");
+        self.after_move();
+        self.info("refreshing…");
+    }
+
+    fn on_mounts(&mut self, result: Result<Vec<Mount>, VaultError>, out: &mut Vec<Command>) {
+        match result {
+            Ok(mounts) => {
+                if mounts.is_empty() {
+                    self.error(
+                        "no KV mount visible to this token: start inside a known path with --mount PATH",
+                    );
+                }
+                self.mounts = Some(mounts);
+                if let Some(start) = self.pending_start.take() {
+                    out.push(Command::Resolve { path: start });
+                    self.list_loading = true;
+                } else if self.mount.is_none() {
+                    let keep = self.list.selected_entry().map(|e| e.name.clone());
+                    self.enter(None, String::new(), keep, out);
+                    // A single mount: open it directly, nothing else to choose from.
+                    if let Some([only]) = self.mounts.as_deref()
+                        && self.message.is_none()
+                    {
+                        let only = only.clone();
+                        self.enter(Some(only), String::new(), None, out);
+                    }
+                }
+            }
+            Err(e) => {
+                self.list_loading = false;
+                self.list_error = Some(e.to_string());
+                self.error(format!("cannot list mounts: {e}"));
+                if self.mounts.is_none() {
+                    self.mounts = Some(Vec::new());
+                }
+                if let Some(start) = self.pending_start.take() {
+                    out.push(Command::Resolve { path: start });
+                    self.list_loading = true;
+                }
+            }
+        }
+    }
+
+    fn on_listed(
+        &mut self,
+        req: u64,
+        result: Result<Vec<Entry>, VaultError>,
+        done: bool,
+        out: &mut Vec<Command>,
+    ) {
+        if req != self.list_req {
+            return; // An answer for a folder we already left.
+        }
+        let key = Self::cache_key(self.mount.as_ref(), &self.folder);
+        match result {
+            Ok(chunk) => {
+                match self.incoming.as_mut() {
+                    Some(buf) => buf.extend(chunk),
+                    None => self.list.append(chunk),
+                }
+                if done {
+                    self.list_loading = false;
+                    if let Some(buf) = self.incoming.take() {
+                        self.list.set_entries(buf);
+                    }
+                    self.cache.insert(key, self.list.entries.clone());
+                    if self.message.as_ref().is_some_and(|(_, t)| t == "refreshing…") {
+                        self.message = None;
+                    }
+                }
+                if let Some(name) = self.pending_select.clone()
+                    && self.list.select_name(&name)
+                {
+                    self.pending_select = None;
+                }
+                if self.list.entries.is_empty() && done {
+                    self.preview.state = PreviewState::Empty;
+                }
+                self.after_move();
+            }
+            Err(e) => {
+                self.list_loading = false;
+                self.incoming = None;
+                self.list_error = Some(e.to_string());
+                self.error(e.to_string());
+                let _ = out;
+            }
+        }
+    }
+
+    fn on_secret(&mut self, req: u64, result: Result<SecretRead, VaultError>) {
+        let Some(s) = self.secret.as_mut() else { return };
+        if s.req != req {
+            return;
+        }
+        s.loading = false;
+        match result {
+            Ok(read) => {
+                s.error = None;
+                if let Some(v) = &read.version
+                    && v.state != VersionState::Live
+                {
+                    s.error = Some(match v.state {
+                        VersionState::Deleted => {
+                            format!("version {} is deleted (it can be undeleted)", v.version)
+                        }
+                        _ => format!("version {} is destroyed", v.version),
+                    });
+                }
+                let rows = read.data.as_ref().map_or(0, |d| d.pairs.len());
+                s.selected = s.selected.min(rows.saturating_sub(1));
+                s.read = Some(read);
+            }
+            Err(e) => {
+                s.error = Some(e.to_string());
+                let msg = e.to_string();
+                self.error(msg);
+            }
+        }
+    }
+
+    fn on_resolved(&mut self, result: Result<StartTarget, VaultError>, out: &mut Vec<Command>) {
+        match result {
+            Ok(t) => {
+                if let Some(ms) = self.mounts.as_mut()
+                    && !ms.iter().any(|m| m.path == t.mount.path)
+                {
+                    ms.push(t.mount.clone());
+                    ms.sort_by(|a, b| a.path.cmp(&b.path));
+                }
+                if t.is_secret {
+                    let (folder, name) = parent(&t.path);
+                    let (folder, name) = (folder.to_string(), name.to_string());
+                    self.enter(Some(t.mount.clone()), folder, Some(name), out);
+                    self.open_secret(t.mount, t.path, out);
+                } else {
+                    self.enter(Some(t.mount), t.path, None, out);
+                }
+            }
+            Err(e) => {
+                self.error(format!("cannot open the start path: {e}"));
+                self.enter(None, String::new(), None, out);
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Command-line interface: the TUI by default, subcommands for scripts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::vault::connect::ConnectArgs;
+
+/// sesame — a terminal file explorer for HashiCorp Vault and OpenBao KV secrets.
+///
+/// With no subcommand, opens the explorer at PATH (a mount, a folder or a secret). The connection follows
+/// the official CLI: VAULT_ADDR, VAULT_TOKEN, ~/.vault-token, the token helper in ~/.vault, VAULT_NAMESPACE,
+/// VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY, VAULT_SKIP_VERIFY, VAULT_TLS_SERVER_NAME,
+/// VAULT_CLIENT_TIMEOUT, and their BAO_* equivalents (read first); flags override them.
+#[derive(Parser, Debug)]
+#[command(name = "sesame", version, args_conflicts_with_subcommands = true, max_term_width = 110)]
+pub struct Cli {
+    /// Where to start: `secret/`, `secret/teams/ml/`, or a secret such as `secret/apps/web/db`.
+    #[arg(value_name = "PATH")]
+    pub path: Option<String>,
+
+    /// Start a throw-away OpenBao dev server with demo data, browse it, and stop it on exit.
+    #[arg(long)]
+    pub dev: bool,
+
+    /// The server binary for --dev and `sesame dev` [env: SESAME_DEV_SERVER] [default: bao, then vault,
+    /// on PATH, then ./.venv/bin/bao].
+    #[arg(long, value_name = "PATH", global = true)]
+    pub dev_server: Option<PathBuf>,
+
+    /// A KV mount (or a path inside one) to browse even when the token may not list mounts; repeatable.
+    #[arg(long = "mount", value_name = "PATH")]
+    pub mounts: Vec<String>,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options shared by every mode.
+#[derive(Args, Debug, Clone, Default)]
+pub struct GlobalArgs {
+    /// Draw without colours (also set by the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// Log file [default: sesame.log in the cache directory]. Logs never go to the terminal.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub log_file: Option<PathBuf>,
+}
+
+/// Subcommands for scripts.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a throw-away OpenBao dev server with demo data in the foreground and print `export VAULT_ADDR=…
+    /// VAULT_TOKEN=…` (eval-able) until Ctrl-C.
+    Dev {
+        /// Do not seed the demo data.
+        #[arg(long)]
+        no_seed: bool,
+    },
+    /// List a folder (or every secret below it with -r).
+    Ls(LsArgs),
+    /// Print a secret's keys, and values with --reveal.
+    Get(GetArgs),
+}
+
+/// `sesame ls`.
+#[derive(Args, Debug)]
+pub struct LsArgs {
+    /// A mount or folder, e.g. `secret/teams/`.
+    pub path: String,
+    /// List every secret below PATH.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Requests in flight at most during a recursive walk.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub concurrency: usize,
+    /// Walk folder by folder even where the server offers a recursive SCAN.
+    #[arg(long)]
+    pub no_scan: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// Output format of `sesame get`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GetFormat {
+    /// KEY and VALUE columns (values masked unless --reveal).
+    #[default]
+    Table,
+    /// The secret as a JSON object (values masked unless --reveal).
+    Json,
+}
+
+/// `sesame get`.
+#[derive(Args, Debug)]
+pub struct GetArgs {
+    /// The secret, e.g. `secret/apps/web/db`.
+    pub path: String,
+    /// Print only this key.
+    #[arg(long, value_name = "KEY")]
+    pub field: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
+    pub format: GetFormat,
+    /// Print values instead of masks.
+    #[arg(long)]
+    pub reveal: bool,
+    /// Read this version (KV v2).
+    #[arg(long, value_name = "N")]
+    pub version: Option<u64>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}

@@ -1,0 +1,106 @@
+//! Non-interactive subcommands for scripts: `ls` and `get`. They print no value unless asked to.
+
+use std::io::Write;
+
+use anyhow::{Context as _, bail};
+
+use crate::cli::{GetArgs, GetFormat, LsArgs};
+use crate::secret::MASK;
+use crate::vault::Vault;
+use crate::vault::kv::KvVersion;
+
+/// Splits `mount/path` into the mount and the path inside it.
+pub async fn locate(vault: &Vault, path: &str) -> anyhow::Result<(crate::vault::Mount, String)> {
+    let trimmed = path.trim_matches('/');
+    if trimmed.is_empty() {
+        bail!("give a path that starts with a mount, e.g. secret/ or secret/apps/web/db");
+    }
+    let mount =
+        vault.mount_of(trimmed).await.with_context(|| format!("cannot find the mount of {trimmed}"))?;
+    let rest = trimmed.strip_prefix(mount.path.as_str()).unwrap_or("").trim_matches('/').to_string();
+    Ok((mount, rest))
+}
+
+/// `sesame ls [-r] PATH`.
+pub async fn ls(vault: &Vault, args: &LsArgs) -> anyhow::Result<()> {
+    let (mount, folder) = locate(vault, &args.path).await?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.recursive {
+        let opts =
+            crate::vault::walk::WalkOptions { concurrency: args.concurrency.max(1), use_scan: !args.no_scan };
+        let paths = crate::vault::walk::walk(vault, &mount, &folder, &opts).await?;
+        for p in paths {
+            writeln!(out, "{}/{}", mount.path, p)?;
+        }
+    } else {
+        let entries = vault.list(&mount, &folder).await?;
+        if entries.is_empty() {
+            // An empty answer is either an empty folder or a path that is not a folder.
+            if !folder.is_empty() && vault.read(&mount, &folder, None).await.is_ok() {
+                bail!("{}/{folder} is a secret, not a folder: use `sesame get`", mount.path);
+            }
+        }
+        for e in entries {
+            writeln!(out, "{}{}", e.name, if e.is_folder { "/" } else { "" })?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `sesame get PATH`.
+pub async fn get(vault: &Vault, args: &GetArgs) -> anyhow::Result<()> {
+    let (mount, path) = locate(vault, &args.path).await?;
+    if path.is_empty() {
+        bail!("{} is a mount, not a secret", mount.path);
+    }
+    if args.version.is_some() && mount.version == KvVersion::V1 {
+        bail!("{} is a KV v1 mount: it has no versions", mount.path);
+    }
+    let read = vault.read(&mount, &path, args.version).await?;
+    let Some(data) = read.data else {
+        let v = read.version.map(|v| v.version).unwrap_or(0);
+        bail!("version {v} of {}/{path} is deleted or destroyed", mount.path);
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if let Some(field) = &args.field {
+        let Some(v) = data.get(field) else { bail!("{}/{path} has no key {field:?}", mount.path) };
+        if args.reveal {
+            writeln!(out, "{}", v.reveal().as_str())?;
+        } else {
+            writeln!(out, "{MASK}")?;
+            eprintln!("value masked: add --reveal to print it");
+        }
+        out.flush()?;
+        return Ok(());
+    }
+    match args.format {
+        GetFormat::Json => {
+            if args.reveal {
+                writeln!(out, "{}", data.to_json_pretty().as_str())?;
+            } else {
+                let masked: serde_json::Map<String, serde_json::Value> = data
+                    .keys()
+                    .map(|k| (k.to_string(), serde_json::Value::String(MASK.to_string())))
+                    .collect();
+                writeln!(out, "{}", serde_json::to_string_pretty(&masked)?)?;
+            }
+        }
+        GetFormat::Table => {
+            if let Some(v) = &read.version {
+                writeln!(out, "# {}/{path} version {} created {}", mount.path, v.version, v.created_time)?;
+            }
+            let w = data.keys().map(|k| k.chars().count()).max().unwrap_or(3).max(3);
+            writeln!(out, "{:<w$}  VALUE", "KEY")?;
+            for (k, v) in &data.pairs {
+                if args.reveal {
+                    writeln!(out, "{k:<w$}  {}", v.reveal().as_str())?;
+                } else {
+                    writeln!(out, "{k:<w$}  {MASK}")?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! The `sesame` binary: parses the command line and runs the explorer or a subcommand.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser;
+
+use sesame::app::App;
+use sesame::cli::{Cli, Command};
+use sesame::keymap::Keymap;
+use sesame::vault::Vault;
+use sesame::vault::connect::{ConnectArgs, ConnectSettings};
+use sesame::vault::devserver::{self, DevOptions, DevServer};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sesame: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sesame: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn connect(args: &ConnectArgs) -> anyhow::Result<Vault> {
+    let settings = ConnectSettings::from_env(args)?;
+    let client = settings.build_client()?;
+    Ok(Vault::new(client))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let log = sesame::logging::init(cli.global.log_file.as_deref())?;
+    let dev_opts = DevOptions { binary: cli.dev_server.clone(), ..Default::default() };
+    match &cli.command {
+        Some(Command::Dev { no_seed }) => {
+            devserver::run_foreground(dev_opts, !no_seed).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Ls(args)) => {
+            sesame::commands::ls(&connect(&args.connect)?, args).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Get(args)) => {
+            sesame::commands::get(&connect(&args.connect)?, args).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => {}
+    }
+
+    let keymap = Keymap::load(sesame::config::keymap_path().as_deref())?;
+    // The dev server lives as long as this function: dropping it (on any return or unwinding panic) stops it.
+    let (vault, server) = if cli.dev {
+        eprintln!("sesame: starting a throw-away OpenBao dev server…");
+        let server = DevServer::start(dev_opts).await?;
+        devserver::seed_demo(server.addr(), server.root_token())
+            .await
+            .context("cannot seed the demo data")?;
+        (Vault::connect(server.addr(), server.root_token())?, Some(server))
+    } else {
+        (connect(&cli.connect)?, None)
+    };
+    tracing::info!(addr = vault.addr(), log = ?log, "starting the explorer");
+    let (mut app, initial) = App::new(vault.addr(), keymap, cli.path.clone());
+    app.no_color = sesame::config::no_color(cli.global.no_color);
+    let result = sesame::tui::run(vault, app, initial, cli.mounts.clone()).await;
+    if let Some(server) = server {
+        server.stop().await;
+    }
+    result?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,99 @@
+//! The terminal side: raw mode and the alternate screen, the event loop, and restoring the terminal on
+//! every exit path (ratatui's panic hook covers panics).
+//!
+//! One task owns the [`App`]; terminal events, ticks, signals and network answers arrive on channels and
+//! go through `App::update`; the commands it returns run as spawned tasks.
+
+use std::time::Duration;
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
+use crossterm::execute;
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::app::{App, Command, Msg, effects};
+use crate::vault::Vault;
+
+/// How often the spinner turns and the preview debounce counts down.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Restores the terminal when dropped, whatever way the loop ends.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        ratatui::restore();
+    }
+}
+
+/// Runs the explorer until the user quits or a termination signal arrives.
+pub async fn run(
+    vault: Vault,
+    mut app: App,
+    initial: Vec<Command>,
+    given_mounts: Vec<String>,
+) -> anyhow::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let _guard = TerminalGuard;
+    execute!(std::io::stdout(), EnableMouseCapture)?;
+    let size = terminal.size()?;
+    app.update(Msg::Resize(size.width, size.height));
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    for cmd in initial {
+        effects::spawn(&vault, &given_mounts, cmd, &tx);
+    }
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    let mut dirty = true;
+
+    loop {
+        if dirty {
+            terminal.draw(|f| crate::ui::draw(f, &app))?;
+            dirty = false;
+        }
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) => Msg::Key(k),
+                Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            Some(msg) = rx.recv() => msg,
+            _ = tick.tick() => {
+                if !app.busy() && app.preview.due.is_none() {
+                    continue;
+                }
+                Msg::Tick
+            }
+            _ = term.recv() => break,
+            _ = hup.recv() => break,
+            _ = int.recv() => break,
+        };
+        let mut batch = vec![msg];
+        // Take whatever else is already waiting, so a burst of answers costs one frame.
+        while let Ok(m) = rx.try_recv() {
+            batch.push(m);
+            if batch.len() >= 64 {
+                break;
+            }
+        }
+        for msg in batch {
+            for cmd in app.update(msg) {
+                effects::spawn(&vault, &given_mounts, cmd, &tx);
+            }
+        }
+        dirty = true;
+        if app.should_quit {
+            break;
+        }
+    }
+    Ok(())
+}

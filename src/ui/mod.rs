@@ -1,0 +1,599 @@
+//! Drawing, as a pure function of `&App`: the explorer, the secret view, the JSON view, the help overlay
+//! and the status bar. Only the rows on screen are built, so a folder of 100,000 entries draws as fast as
+//! one of 20.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::{Action, App, Level, PreviewData, PreviewState, SecretView};
+use crate::keymap::Context;
+use crate::secret::MASK;
+use crate::vault::kv::{Entry, VersionState};
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+/// Styles, with a colourless variant for `NO_COLOR`.
+struct Theme {
+    no_color: bool,
+}
+
+impl Theme {
+    fn fg(&self, c: Color) -> Style {
+        if self.no_color { Style::default() } else { Style::default().fg(c) }
+    }
+    fn title(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+    fn folder(&self) -> Style {
+        self.fg(Color::Blue).add_modifier(Modifier::BOLD)
+    }
+    fn dim(&self) -> Style {
+        if self.no_color { Style::default() } else { Style::default().fg(Color::DarkGray) }
+    }
+    fn error(&self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+    fn selected(&self) -> Style {
+        Style::default().add_modifier(Modifier::REVERSED)
+    }
+    fn key(&self) -> Style {
+        self.fg(Color::Yellow)
+    }
+    fn bar(&self) -> Style {
+        if self.no_color {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default().bg(Color::DarkGray).fg(Color::White)
+        }
+    }
+}
+
+/// The areas of the screen, shared by drawing and mouse hit-testing.
+struct Areas {
+    title: Rect,
+    list: Rect,
+    preview: Option<Rect>,
+    message: Rect,
+    status: Rect,
+}
+
+fn areas(size: (u16, u16)) -> Areas {
+    let full = Rect::new(0, 0, size.0, size.1);
+    let [title, main, message, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(full);
+    if size.0 >= 60 {
+        let [list, preview] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
+        Areas { title, list, preview: Some(preview), message, status }
+    } else {
+        Areas { title, list: main, preview: None, message, status }
+    }
+}
+
+/// Rows of the folder list that fit in a terminal of this size.
+pub fn list_height(size: (u16, u16)) -> usize {
+    areas(size).list.height.saturating_sub(2) as usize
+}
+
+/// Rows of the secret table that fit (the table has a header row).
+pub fn secret_rows_height(size: (u16, u16)) -> usize {
+    (areas(size).list.height.saturating_sub(3) as usize).max(1)
+}
+
+/// The visible list row under a mouse position, if any.
+pub fn list_row_at(size: (u16, u16), col: u16, row: u16) -> Option<usize> {
+    let a = areas(size).list;
+    let inner = Rect::new(a.x + 1, a.y + 1, a.width.saturating_sub(2), a.height.saturating_sub(2));
+    (col >= inner.x && col < inner.x + inner.width && row >= inner.y && row < inner.y + inner.height)
+        .then(|| (row - inner.y) as usize)
+}
+
+/// The visible secret-table row under a mouse position, if any.
+pub fn secret_row_at(size: (u16, u16), col: u16, row: u16) -> Option<usize> {
+    let a = main_area(size);
+    let first = a.y + 2;
+    (col > a.x && col + 1 < a.x + a.width && row >= first && row + 1 < a.y + a.height)
+        .then(|| (row - first) as usize)
+}
+
+fn main_area(size: (u16, u16)) -> Rect {
+    let a = areas(size);
+    match a.preview {
+        Some(p) => Rect::new(a.list.x, a.list.y, a.list.width + p.width, a.list.height),
+        None => a.list,
+    }
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let theme = Theme { no_color: app.no_color };
+    let size = (frame.area().width, frame.area().height);
+    let a = areas(size);
+    draw_title(frame, app, &theme, a.title);
+    match &app.secret {
+        Some(s) => {
+            let area = main_area(size);
+            draw_secret(frame, app, s, &theme, area);
+            if let Some(scroll) = s.json {
+                draw_json(frame, s, scroll, &theme, area);
+            }
+        }
+        None => {
+            draw_list(frame, app, &theme, a.list);
+            if let Some(p) = a.preview {
+                draw_preview(frame, app, &theme, p);
+            }
+        }
+    }
+    draw_message(frame, app, &theme, a.message);
+    draw_status(frame, app, &theme, a.status);
+    if let Some(scroll) = app.help {
+        draw_help(frame, app, scroll, &theme);
+    }
+}
+
+fn spinner(app: &App) -> &'static str {
+    SPINNER[app.spinner % SPINNER.len()]
+}
+
+fn draw_title(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let mut spans = vec![Span::styled(" sesame ", theme.title()), Span::raw(" ")];
+    let crumb = match &app.secret {
+        Some(s) => format!("{}/{}", s.mount.path, s.path),
+        None => app.breadcrumb(),
+    };
+    spans.push(Span::styled(crumb, Style::default().add_modifier(Modifier::BOLD)));
+    if app.busy() {
+        spans.push(Span::raw(format!("  {} loading", spinner(app))));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn entry_line<'a>(app: &App, e: &'a Entry, theme: &Theme, width: usize) -> Line<'a> {
+    let mut spans = Vec::new();
+    if e.is_folder {
+        spans.push(Span::styled(format!("{}/", e.name), theme.folder()));
+        if app.mount.is_none()
+            && let Some(m) = app.mounts.iter().flatten().find(|m| m.path == e.name)
+        {
+            let used = e.name.chars().count() + 1;
+            let tag = format!("[{}]", m.version.label());
+            let pad = width.saturating_sub(used + tag.chars().count()).max(1);
+            spans.push(Span::raw(" ".repeat(pad)));
+            spans.push(Span::styled(tag, theme.dim()));
+        }
+    } else {
+        spans.push(Span::raw(e.name.as_str()));
+    }
+    Line::from(spans)
+}
+
+fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let l = &app.list;
+    let mut title = match &app.mount {
+        None => format!(" Mounts ({}) ", l.view.len()),
+        Some(_) => format!(" {} ", count_label(l.view.len(), l.entries.len(), app.list_loading)),
+    };
+    if !l.filter.is_empty() {
+        title.push_str(&format!("filter: {} ", l.filter));
+    }
+    let hidden = l.hidden_count();
+    let mut block = Block::default().borders(Borders::ALL).title(title);
+    if hidden > 0 {
+        block = block.title_bottom(Line::from(format!(" {hidden} hidden ")).right_aligned());
+    }
+    if l.descending {
+        block = block.title_bottom(Line::from(" Z→A ").left_aligned());
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let height = inner.height as usize;
+    if l.view.is_empty() {
+        let text = if let Some(e) = &app.list_error {
+            Line::styled(e.clone(), theme.error())
+        } else if app.list_loading {
+            Line::from(format!("{} loading…", spinner(app)))
+        } else if !l.filter.is_empty() {
+            Line::styled("no entry matches the filter", theme.dim())
+        } else if app.mount.is_none() {
+            Line::styled("no KV mount visible", theme.dim())
+        } else if hidden > 0 {
+            Line::styled("only hidden entries here (press . to show them)", theme.dim())
+        } else {
+            Line::styled("empty folder", theme.dim())
+        };
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
+        return;
+    }
+    let width = inner.width as usize;
+    for (i, (pos, e)) in l.visible(height).enumerate() {
+        let row = Rect::new(inner.x, inner.y + i as u16, inner.width, 1);
+        let mut line = entry_line(app, e, theme, width.saturating_sub(2));
+        line.spans.insert(0, Span::raw(if pos == l.selected { "› " } else { "  " }));
+        let mut p = Paragraph::new(line);
+        if pos == l.selected {
+            p = p.style(theme.selected());
+        }
+        frame.render_widget(p, row);
+    }
+    if let Some(err) = &app.list_error {
+        let row = Rect::new(inner.x, inner.y + inner.height.saturating_sub(1), inner.width, 1);
+        frame.render_widget(Paragraph::new(Line::styled(err.clone(), theme.error())), row);
+    }
+}
+
+fn count_label(shown: usize, total: usize, loading: bool) -> String {
+    let more = if loading { "…" } else { "" };
+    if shown == total {
+        format!("{total}{more} entries")
+    } else {
+        format!("{shown} of {total}{more} entries")
+    }
+}
+
+fn draw_preview(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let block = Block::default().borders(Borders::ALL).title(" Preview ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let height = inner.height as usize;
+    let lines: Vec<Line> = match &app.preview.state {
+        PreviewState::Empty => vec![],
+        PreviewState::Loading => vec![Line::from(format!("{} loading…", spinner(app)))],
+        PreviewState::Error(e) => vec![Line::styled(e.clone(), theme.error())],
+        PreviewState::Mount(m) => {
+            let mut v = vec![Line::from(format!("{}/ — {} mount", m.path, m.version.label()))];
+            if !m.description.is_empty() {
+                v.push(Line::styled(m.description.clone(), theme.dim()));
+            }
+            v.push(Line::from(""));
+            v.push(Line::styled("Enter to open", theme.dim()));
+            v
+        }
+        PreviewState::Ready(PreviewData::Folder(entries)) => {
+            let visible: Vec<&Entry> =
+                entries.iter().filter(|e| app.list.show_hidden || !e.is_hidden()).collect();
+            let mut v = vec![Line::styled(format!("folder · {} entries", visible.len()), theme.dim())];
+            if visible.is_empty() {
+                v.push(Line::styled("(empty)", theme.dim()));
+            }
+            let room = height.saturating_sub(1);
+            for e in visible.iter().take(if visible.len() > room { room.saturating_sub(1) } else { room }) {
+                v.push(entry_line(app, e, theme, inner.width as usize));
+            }
+            if visible.len() > room {
+                v.push(Line::styled(format!("… {} more", visible.len() + 1 - room), theme.dim()));
+            }
+            v
+        }
+        PreviewState::Ready(PreviewData::Keys { keys, version }) => {
+            let mut v = Vec::new();
+            match version {
+                Some(ver) => v.push(Line::styled(
+                    format!("secret · version {} · {}", ver.version, short_time(&ver.created_time)),
+                    theme.dim(),
+                )),
+                None => v.push(Line::styled("secret", theme.dim())),
+            }
+            if let Some(ver) = version
+                && ver.state != VersionState::Live
+            {
+                v.push(Line::styled(
+                    format!(
+                        "latest version is {}",
+                        if ver.state == VersionState::Deleted { "deleted" } else { "destroyed" }
+                    ),
+                    theme.error(),
+                ));
+            }
+            v.push(Line::styled(format!("{} keys", keys.len()), theme.dim()));
+            for k in keys.iter().take(height.saturating_sub(v.len())) {
+                v.push(Line::styled(k.clone(), theme.key()));
+            }
+            v
+        }
+    };
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `2026-11-25T12:00:03.123Z` → `2026-11-25 12:00:03 UTC`.
+pub fn short_time(t: &str) -> String {
+    if t.len() >= 19 && t.as_bytes().get(10) == Some(&b'T') {
+        format!("{} {} UTC", &t[..10], &t[11..19])
+    } else {
+        t.to_string()
+    }
+}
+
+fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area: Rect) {
+    let mut title = format!(" {}/{} ", s.mount.path, s.path);
+    if let Some(v) = s.read.as_ref().and_then(|r| r.version.as_ref()) {
+        title.push_str(&format!("· version {} · {} ", v.version, short_time(&v.created_time)));
+    } else if s.mount.version == crate::vault::KvVersion::V1 {
+        title.push_str("· KV v1 (unversioned) ");
+    }
+    let block = Block::default().borders(Borders::ALL).title(title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if s.loading && s.read.is_none() {
+        frame.render_widget(Paragraph::new(format!("{} loading…", spinner(app))), inner);
+        return;
+    }
+    let Some(data) = s.read.as_ref().and_then(|r| r.data.as_ref()) else {
+        let msg = s.error.clone().unwrap_or_else(|| "no data".to_string());
+        frame.render_widget(
+            Paragraph::new(Line::styled(msg, theme.error())).wrap(Wrap { trim: false }),
+            inner,
+        );
+        return;
+    };
+    if data.pairs.is_empty() {
+        frame.render_widget(Paragraph::new(Line::styled("this secret has no keys", theme.dim())), inner);
+        return;
+    }
+    let key_w =
+        data.keys().map(|k| k.chars().count()).max().unwrap_or(3).clamp(3, (inner.width as usize / 3).max(3));
+    let type_w = 6;
+    let header = Line::from(vec![
+        Span::styled(format!("  {:<key_w$} ", "KEY"), theme.dim()),
+        Span::styled(format!("{:<type_w$} ", "TYPE"), theme.dim()),
+        Span::styled("VALUE", theme.dim()),
+    ]);
+    frame.render_widget(Paragraph::new(header), Rect::new(inner.x, inner.y, inner.width, 1));
+    let rows = inner.height.saturating_sub(1) as usize;
+    let val_w = (inner.width as usize).saturating_sub(key_w + type_w + 4);
+    for (i, (k, v)) in data.pairs.iter().enumerate().skip(s.offset).take(rows) {
+        let y = inner.y + 1 + (i - s.offset) as u16;
+        let selected = i == s.selected;
+        let shown_key = truncate(k, key_w);
+        let value = if s.is_revealed(k) {
+            let revealed = v.reveal();
+            // Multi-line values show their first line; the JSON view shows them whole.
+            let first = revealed.lines().next().unwrap_or("").to_string();
+            let more = if revealed.contains('\n') { " ⏎…" } else { "" };
+            format!("{}{more}", truncate(&first, val_w.saturating_sub(more.chars().count())))
+        } else {
+            MASK.to_string()
+        };
+        let line = Line::from(vec![
+            Span::raw(if selected { "› " } else { "  " }),
+            Span::styled(format!("{shown_key:<key_w$} "), theme.key()),
+            Span::styled(format!("{:<type_w$} ", v.kind()), theme.dim()),
+            Span::raw(value),
+        ]);
+        let mut p = Paragraph::new(line);
+        if selected {
+            p = p.style(theme.selected());
+        }
+        frame.render_widget(p, Rect::new(inner.x, y, inner.width, 1));
+    }
+    if let Some(e) = &s.error {
+        let y = inner.y + inner.height.saturating_sub(1);
+        frame.render_widget(
+            Paragraph::new(Line::styled(e.clone(), theme.error())),
+            Rect::new(inner.x, y, inner.width, 1),
+        );
+    }
+}
+
+fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn draw_json(frame: &mut Frame, s: &SecretView, scroll: usize, theme: &Theme, area: Rect) {
+    let Some(data) = s.read.as_ref().and_then(|r| r.data.as_ref()) else { return };
+    frame.render_widget(Clear, area);
+    let title = if s.reveal_all { " JSON (values revealed) " } else { " JSON (values masked: a to reveal) " };
+    let block = Block::default().borders(Borders::ALL).title(title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines: Vec<Line> = vec![Line::from("{")];
+    let n = data.pairs.len();
+    for (i, (k, v)) in data.pairs.iter().enumerate() {
+        let comma = if i + 1 < n { "," } else { "" };
+        let key = serde_json::to_string(k).unwrap_or_default();
+        if s.reveal_all {
+            let pretty = match serde_json::from_str::<serde_json::Value>(v.json_text()) {
+                Ok(val) => zeroize::Zeroizing::new(serde_json::to_string_pretty(&val).unwrap_or_default()),
+                Err(_) => zeroize::Zeroizing::new(v.json_text().to_string()),
+            };
+            let mut it = pretty.lines();
+            let first = it.next().unwrap_or("");
+            let rest: Vec<&str> = it.collect();
+            if rest.is_empty() {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {key}"), theme.key()),
+                    Span::raw(format!(": {first}{comma}")),
+                ]));
+            } else {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {key}"), theme.key()),
+                    Span::raw(format!(": {first}")),
+                ]));
+                let last = rest.len() - 1;
+                for (j, l) in rest.iter().enumerate() {
+                    lines.push(Line::from(format!("  {l}{}", if j == last { comma } else { "" })));
+                }
+            }
+        } else {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {key}"), theme.key()),
+                Span::raw(format!(": \"{MASK}\"{comma}")),
+            ]));
+        }
+    }
+    lines.push(Line::from("}"));
+    let scroll = scroll.min(lines.len().saturating_sub(1));
+    let visible: Vec<Line> = lines.into_iter().skip(scroll).take(inner.height as usize).collect();
+    frame.render_widget(Paragraph::new(visible), inner);
+}
+
+fn hints(app: &App) -> Line<'static> {
+    let ctx = app.context();
+    let wanted: &[(Action, &str)] = match ctx {
+        Context::Explorer => &[
+            (Action::Open, "open"),
+            (Action::Back, "back"),
+            (Action::Filter, "filter"),
+            (Action::ToggleHidden, "hidden"),
+            (Action::Refresh, "refresh"),
+            (Action::Help, "help"),
+            (Action::Quit, "quit"),
+        ],
+        Context::Secret => &[
+            (Action::Reveal, "reveal"),
+            (Action::RevealAll, "all"),
+            (Action::JsonView, "json"),
+            (Action::Back, "back"),
+            (Action::Help, "help"),
+        ],
+        _ => &[(Action::RevealAll, "reveal"), (Action::Back, "close"), (Action::Help, "help")],
+    };
+    let mut spans = Vec::new();
+    for (action, label) in wanted {
+        if let Some(k) = app.keymap.key_for(ctx, *action) {
+            spans.push(Span::styled(format!(" {k}"), Style::default().add_modifier(Modifier::BOLD)));
+            spans.push(Span::raw(format!(" {label} ")));
+        }
+    }
+    Line::from(spans)
+}
+
+fn draw_message(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let line = if app.filter_editing {
+        Line::from(vec![Span::styled(" /", theme.key()), Span::raw(app.list.filter.clone()), Span::raw("█")])
+    } else if let Some((level, text)) = &app.message {
+        let style = if *level == Level::Error { theme.error() } else { Style::default() };
+        Line::styled(format!(" {text}"), style)
+    } else {
+        hints(app)
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// `3600` → `1h`, `5400` → `1h30m`.
+pub fn format_ttl(secs: u64) -> String {
+    if secs == 0 {
+        return "no expiry".to_string();
+    }
+    let (d, h, m, s) = (secs / 86400, secs % 86400 / 3600, secs % 3600 / 60, secs % 60);
+    let mut out = String::from("ttl ");
+    if d > 0 {
+        out.push_str(&format!("{d}d"));
+    }
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 && d == 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 && d == 0 && h == 0 {
+        out.push_str(&format!("{s}s"));
+    }
+    out
+}
+
+fn draw_status(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let mut parts = vec![app.addr.clone()];
+    match &app.identity {
+        Some(id) => parts.push(format!(
+            "{} ({})",
+            if id.display_name.is_empty() { "token" } else { id.display_name.as_str() },
+            format_ttl(id.ttl)
+        )),
+        None => parts.push("identity unknown".to_string()),
+    }
+    let mount = app.secret.as_ref().map(|s| &s.mount).or(app.mount.as_ref());
+    if let Some(m) = mount {
+        parts.push(m.version.label().to_string());
+    }
+    let text = format!(" {}", parts.join(" │ "));
+    let right = " ? help ";
+    let pad = (area.width as usize).saturating_sub(text.chars().count() + right.chars().count());
+    let line = Line::from(vec![Span::raw(text), Span::raw(" ".repeat(pad)), Span::raw(right)]);
+    frame.render_widget(Paragraph::new(line).style(theme.bar()), area);
+}
+
+fn draw_help(frame: &mut Frame, app: &App, scroll: usize, theme: &Theme) {
+    let area = frame.area();
+    let w = area.width.saturating_sub(4).min(76);
+    let h = area.height.saturating_sub(2);
+    let popup = Rect::new(area.x + (area.width - w) / 2, area.y + 1, w, h);
+    frame.render_widget(Clear, popup);
+    let block = Block::default().borders(Borders::ALL).title(" Keys — any other key closes ");
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let mut lines: Vec<Line> = Vec::new();
+    let key_w = app
+        .keymap
+        .bindings
+        .iter()
+        .map(|b| b.keys.iter().map(|k| k.to_string().chars().count() + 1).sum::<usize>())
+        .max()
+        .unwrap_or(10)
+        .min(28);
+    for ctx in [Context::Global, Context::Explorer, Context::Secret, Context::Json] {
+        let bindings: Vec<_> = app.keymap.bindings.iter().filter(|b| b.context == ctx).collect();
+        if bindings.is_empty() {
+            continue;
+        }
+        if !lines.is_empty() {
+            lines.push(Line::from(""));
+        }
+        lines.push(Line::styled(ctx.title(), theme.title()));
+        for b in bindings {
+            let keys = b.keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
+            let desc_w = (inner.width as usize).saturating_sub(key_w + 3).max(10);
+            for (i, part) in wrap_words(&b.desc, desc_w).into_iter().enumerate() {
+                let k = if i == 0 { keys.clone() } else { String::new() };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {k:<key_w$} "), theme.key()),
+                    Span::raw(part),
+                ]));
+            }
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::styled("Mouse: click selects, click again opens, wheel scrolls.", theme.dim()));
+    let total = lines.len();
+    let scroll = scroll.min(total.saturating_sub(inner.height as usize));
+    let paragraph = Paragraph::new(lines);
+    if total > inner.height as usize + scroll {
+        let hint = Line::from(" ↓ j/PageDown for more ").right_aligned();
+        let bottom = Rect::new(popup.x, popup.y + popup.height.saturating_sub(1), popup.width, 1);
+        frame.render_widget(Paragraph::new(hint), bottom);
+    }
+    frame.render_widget(paragraph.scroll((scroll.min(u16::MAX as usize) as u16, 0)), inner);
+}
+
+/// Splits text into lines of at most `width` characters at spaces.
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for word in text.split(' ') {
+        if !cur.is_empty() && cur.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() || out.is_empty() {
+        out.push(cur);
+    }
+    out
+}

@@ -1,0 +1,293 @@
+//! App-flow tests: drive `App::update` with messages and check the state and the commands it asks for.
+//! No terminal and no server: answers are fed in as the network tasks would send them.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use sesame::app::{App, Command, Msg, PreviewData, PreviewState};
+use sesame::keymap::Keymap;
+use sesame::secret::SecretData;
+use sesame::vault::VaultError;
+use sesame::vault::kv::{Entry, Identity, KvVersion, Mount, SecretRead, VersionInfo, VersionState};
+
+fn mount(path: &str, version: KvVersion) -> Mount {
+    Mount { path: path.into(), version, description: String::new() }
+}
+
+fn entries(keys: &[&str]) -> Vec<Entry> {
+    let mut v: Vec<Entry> = keys.iter().map(|k| Entry::from_key(k)).collect();
+    sesame::vault::kv::sort_entries(&mut v);
+    v
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+fn new_app(start: Option<&str>) -> (App, Vec<Command>) {
+    App::new("http://127.0.0.1:8200", Keymap::default_keymap(), start.map(str::to_string))
+}
+
+/// Feeds the mounts answer and returns the commands.
+fn with_mounts(app: &mut App) -> Vec<Command> {
+    app.update(Msg::Mounts(Ok(vec![mount("legacy", KvVersion::V1), mount("secret", KvVersion::V2)])))
+}
+
+fn list_req(cmds: &[Command]) -> (u64, String) {
+    cmds.iter()
+        .find_map(|c| match c {
+            Command::List { req, folder, .. } => Some((*req, folder.clone())),
+            _ => None,
+        })
+        .expect("a List command")
+}
+
+#[test]
+fn starts_by_loading_mounts_and_identity() {
+    let (app, cmds) = new_app(None);
+    assert_eq!(cmds, vec![Command::LoadMounts, Command::LoadIdentity]);
+    assert!(app.busy());
+}
+
+#[test]
+fn navigates_mounts_folders_and_back() {
+    let (mut app, _) = new_app(None);
+    assert!(with_mounts(&mut app).is_empty(), "two mounts: stay on the mount list");
+    assert_eq!(app.list.view.len(), 2);
+    app.update(key('j'));
+    assert_eq!(app.list.selected_entry().unwrap().name, "secret");
+    let cmds = app.update(code(KeyCode::Enter));
+    let (req, folder) = list_req(&cmds);
+    assert_eq!(folder, "");
+    assert_eq!(app.breadcrumb(), "secret/");
+    app.update(Msg::Listed { req, result: Ok(entries(&["apps/", "teams/", "top"])), done: true });
+    assert!(!app.list_loading);
+    app.update(key('j'));
+    let cmds = app.update(key('l'));
+    let (req2, folder) = list_req(&cmds);
+    assert_eq!(folder, "teams");
+    app.update(Msg::Listed { req: req2, result: Ok(entries(&["ml/", "data-eng/"])), done: true });
+    assert_eq!(app.breadcrumb(), "secret/teams/");
+    // Back selects the folder we came from, shown at once from the cache while it reloads.
+    let cmds = app.update(key('h'));
+    assert_eq!(list_req(&cmds).1, "");
+    assert_eq!(app.list.selected_entry().unwrap().name, "teams");
+    // Back from the mount root goes to the mount list, with the mount selected.
+    app.update(key('h'));
+    assert_eq!(app.breadcrumb(), "/");
+    assert_eq!(app.list.selected_entry().unwrap().name, "secret");
+}
+
+#[test]
+fn stale_listing_answers_are_dropped() {
+    let (mut app, _) = new_app(None);
+    with_mounts(&mut app);
+    app.update(key('j'));
+    let (old, _) = list_req(&app.update(code(KeyCode::Enter)));
+    app.update(Msg::Listed { req: old, result: Ok(entries(&["a/"])), done: true });
+    let (_new, _) = list_req(&app.update(code(KeyCode::Enter)));
+    // The answer for the folder we left arrives late: ignored.
+    app.update(Msg::Listed { req: old, result: Ok(entries(&["zzz"])), done: true });
+    assert!(app.list.entries.iter().all(|e| e.name != "zzz"));
+    assert!(app.list_loading);
+}
+
+#[test]
+fn huge_listing_arrives_in_chunks_and_keys_still_work() {
+    let (mut app, _) = new_app(Some("secret/load/"));
+    with_mounts(&mut app);
+    app.update(Msg::Resolved(Ok(sesame::app::StartTarget {
+        mount: mount("secret", KvVersion::V2),
+        path: "load".into(),
+        is_secret: false,
+    })));
+    let req = app.list_req;
+    let all: Vec<Entry> = (0..10_000).map(|i| Entry { name: format!("s{i:05}"), is_folder: false }).collect();
+    app.update(Msg::Listed { req, result: Ok(all[..2000].to_vec()), done: false });
+    assert_eq!(app.list.view.len(), 2000, "first rows are shown before the rest arrives");
+    assert!(app.list_loading);
+    app.update(code(KeyCode::End));
+    assert_eq!(app.list.selected, 1999);
+    app.update(Msg::Listed { req, result: Ok(all[2000..].to_vec()), done: true });
+    assert_eq!(app.list.view.len(), 10_000);
+    assert!(!app.list_loading);
+}
+
+#[test]
+fn filter_and_hidden_toggle() {
+    let (mut app, _) = new_app(None);
+    with_mounts(&mut app);
+    app.update(key('j'));
+    let (req, _) = list_req(&app.update(code(KeyCode::Enter)));
+    app.update(Msg::Listed { req, result: Ok(entries(&[".keep", "alpha", "beta", "gamma"])), done: true });
+    assert_eq!(app.list.view.len(), 3, ".keep is hidden by default");
+    app.update(key('.'));
+    assert_eq!(app.list.view.len(), 4);
+    app.update(key('/'));
+    assert!(app.filter_editing);
+    for c in "ALP".chars() {
+        app.update(key(c));
+    }
+    assert_eq!(app.list.view.len(), 1);
+    app.update(code(KeyCode::Enter));
+    assert!(!app.filter_editing);
+    assert_eq!(app.list.filter, "ALP");
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.list.view.len(), 4);
+}
+
+#[test]
+fn preview_is_debounced_and_carries_keys_only() {
+    let (mut app, _) = new_app(None);
+    with_mounts(&mut app);
+    app.update(key('j'));
+    let (req, _) = list_req(&app.update(code(KeyCode::Enter)));
+    app.update(Msg::Listed { req, result: Ok(entries(&["a", "b", "c"])), done: true });
+    assert_eq!(app.preview.state, PreviewState::Loading);
+    // Moving fast sends nothing; the tick after the selection settles sends one preview request.
+    app.update(key('j'));
+    app.update(key('j'));
+    assert!(app.update(Msg::Tick).is_empty());
+    let cmds = app.update(Msg::Tick);
+    let preq = match &cmds[..] {
+        [Command::Preview { req, path, is_folder: false, .. }] => {
+            assert_eq!(path, "c");
+            *req
+        }
+        other => panic!("expected one preview, got {other:?}"),
+    };
+    app.update(Msg::Preview {
+        req: preq,
+        result: Ok(PreviewData::Keys { keys: vec!["K".into()], version: None }),
+    });
+    assert!(matches!(app.preview.state, PreviewState::Ready(_)));
+}
+
+fn open_secret(app: &mut App) -> u64 {
+    with_mounts(app);
+    app.update(key('j'));
+    let (req, _) = list_req(&app.update(code(KeyCode::Enter)));
+    app.update(Msg::Listed { req, result: Ok(entries(&["db"])), done: true });
+    let cmds = app.update(code(KeyCode::Enter));
+    match &cmds[..] {
+        [Command::Read { req, path, .. }] => {
+            assert_eq!(path, "db");
+            *req
+        }
+        other => panic!("expected a read, got {other:?}"),
+    }
+}
+
+fn db_secret() -> SecretRead {
+    SecretRead {
+        data: Some(
+            SecretData::from_json_object(r#"{"PASSWORD":"hunter2","PORT":5432,"USER":"app"}"#).unwrap(),
+        ),
+        version: Some(VersionInfo {
+            version: 3,
+            created_time: "2026-11-25T10:00:00Z".into(),
+            state: VersionState::Live,
+        }),
+    }
+}
+
+#[test]
+fn secret_view_reveals_one_or_all_and_goes_back() {
+    let (mut app, _) = new_app(None);
+    let req = open_secret(&mut app);
+    app.update(Msg::Secret { req, result: Ok(db_secret()) });
+    let s = app.secret.as_ref().unwrap();
+    assert!(!s.is_revealed("PASSWORD"));
+    app.update(key(' '));
+    assert!(app.secret.as_ref().unwrap().is_revealed("PASSWORD"));
+    assert!(!app.secret.as_ref().unwrap().is_revealed("USER"));
+    app.update(key(' '));
+    assert!(!app.secret.as_ref().unwrap().is_revealed("PASSWORD"));
+    app.update(key('a'));
+    assert!(app.secret.as_ref().unwrap().is_revealed("USER"));
+    app.update(key('J'));
+    assert_eq!(app.secret.as_ref().unwrap().json, Some(0));
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.secret.as_ref().unwrap().json, None);
+    app.update(key('q'));
+    assert!(app.secret.is_none(), "q in the secret view goes back");
+    assert!(!app.should_quit);
+    app.update(key('q'));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn errors_become_messages_not_crashes() {
+    let (mut app, _) = new_app(None);
+    let req = open_secret(&mut app);
+    app.update(Msg::Secret {
+        req,
+        result: Err(VaultError::Forbidden { path: "secret/db".into(), detail: "permission denied".into() }),
+    });
+    let msg = &app.message.as_ref().unwrap().1;
+    assert!(msg.contains("permission denied"), "{msg}");
+    app.update(Msg::Mounts(Err(VaultError::Sealed)));
+    assert!(app.message.as_ref().unwrap().1.contains("sealed"));
+    app.update(Msg::Identity(Err(VaultError::Timeout { addr: "x".into() })));
+    assert!(app.message.as_ref().unwrap().1.contains("did not answer"));
+}
+
+#[test]
+fn start_path_to_a_secret_opens_it() {
+    let (mut app, _) = new_app(Some("secret/apps/web/db"));
+    let cmds = with_mounts(&mut app);
+    assert_eq!(cmds, vec![Command::Resolve { path: "secret/apps/web/db".into() }]);
+    let cmds = app.update(Msg::Resolved(Ok(sesame::app::StartTarget {
+        mount: mount("secret", KvVersion::V2),
+        path: "apps/web/db".into(),
+        is_secret: true,
+    })));
+    assert!(cmds.iter().any(|c| matches!(c, Command::List { folder, .. } if folder == "apps/web")));
+    assert!(cmds.iter().any(|c| matches!(c, Command::Read { path, .. } if path == "apps/web/db")));
+    assert!(app.secret.is_some());
+}
+
+#[test]
+fn mouse_click_selects_then_opens_and_wheel_scrolls() {
+    let (mut app, _) = new_app(None);
+    app.update(Msg::Resize(80, 24));
+    with_mounts(&mut app);
+    app.update(key('j'));
+    let (req, _) = list_req(&app.update(code(KeyCode::Enter)));
+    let many: Vec<Entry> = (0..50).map(|i| Entry { name: format!("s{i:02}"), is_folder: false }).collect();
+    app.update(Msg::Listed { req, result: Ok(many), done: true });
+    // Row 0 is the title, row 1 the list border: row 4 is the third visible entry.
+    let click = |row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 5,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.update(click(4));
+    assert_eq!(app.list.selected, 2);
+    let cmds = app.update(click(4));
+    assert!(matches!(&cmds[..], [Command::Read { path, .. }] if path == "s02"));
+    app.update(key('q'));
+    app.update(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 5,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(app.list.selected, 5);
+}
+
+#[test]
+fn identity_is_kept_for_the_status_bar() {
+    let (mut app, _) = new_app(None);
+    app.update(Msg::Identity(Ok(Identity {
+        display_name: "root".into(),
+        policies: vec!["root".into()],
+        ttl: 0,
+    })));
+    assert_eq!(app.identity.as_ref().unwrap().display_name, "root");
+}

@@ -1,0 +1,228 @@
+//! Snapshot tests of each screen at 80x24 and 120x40, drawn with ratatui's `TestBackend`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sesame::app::{App, Command, Msg, PreviewData};
+use sesame::keymap::Keymap;
+use sesame::secret::SecretData;
+use sesame::vault::kv::{Entry, Identity, KvVersion, Mount, SecretRead, VersionInfo, VersionState};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn entries(keys: &[&str]) -> Vec<Entry> {
+    let mut v: Vec<Entry> = keys.iter().map(|k| Entry::from_key(k)).collect();
+    sesame::vault::kv::sort_entries(&mut v);
+    v
+}
+
+fn render(app: &App, (w, h): (u16, u16)) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| sesame::ui::draw(f, app)).unwrap();
+    format!("{}", terminal.backend())
+}
+
+fn base_app(size: (u16, u16)) -> App {
+    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
+    app.update(Msg::Resize(size.0, size.1));
+    app.update(Msg::Identity(Ok(Identity {
+        display_name: "root".into(),
+        policies: vec!["root".into()],
+        ttl: 0,
+    })));
+    app.update(Msg::Mounts(Ok(vec![
+        Mount { path: "legacy".into(), version: KvVersion::V1, description: "old team secrets".into() },
+        Mount {
+            path: "secret".into(),
+            version: KvVersion::V2,
+            description: "key/value secret storage".into(),
+        },
+    ])));
+    app
+}
+
+fn in_folder(size: (u16, u16)) -> App {
+    let mut app = base_app(size);
+    app.update(key('j'));
+    let cmds = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let req =
+        cmds.iter().find_map(|c| if let Command::List { req, .. } = c { Some(*req) } else { None }).unwrap();
+    app.update(Msg::Listed {
+        req,
+        result: Ok(entries(&[
+            "apps/",
+            "teams/",
+            "load/",
+            ".keep",
+            "api-token",
+            "db-creds",
+            "registry",
+            "deploy-key",
+        ])),
+        done: true,
+    });
+    app.update(Msg::Tick);
+    let cmds = app.update(Msg::Tick);
+    let preq = cmds
+        .iter()
+        .find_map(|c| if let Command::Preview { req, .. } = c { Some(*req) } else { None })
+        .unwrap();
+    app.update(Msg::Preview {
+        req: preq,
+        result: Ok(PreviewData::Folder(entries(&["web/", "worker/", "cron"]))),
+    });
+    app
+}
+
+fn with_secret(size: (u16, u16)) -> App {
+    let mut app = in_folder(size);
+    app.update(key('G'));
+    app.update(key('k'));
+    let cmds = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let req =
+        cmds.iter().find_map(|c| if let Command::Read { req, .. } = c { Some(*req) } else { None }).unwrap();
+    let data = SecretData::from_json_object(
+        r#"{"DB_HOST":"db.internal","DB_PASSWORD":"s3cr3t-hunter2","DB_PORT":5432,"OPTIONS":{"ssl":true},"TLS_CA":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"}"#,
+    )
+    .unwrap();
+    app.update(Msg::Secret {
+        req,
+        result: Ok(SecretRead {
+            data: Some(data),
+            version: Some(VersionInfo {
+                version: 3,
+                created_time: "2026-11-25T10:00:00.123456Z".into(),
+                state: VersionState::Live,
+            }),
+        }),
+    });
+    app
+}
+
+#[test]
+fn mount_list() {
+    for size in SIZES {
+        let app = base_app(size);
+        insta::assert_snapshot!(format!("mounts_{}x{}", size.0, size.1), render(&app, size));
+    }
+}
+
+#[test]
+fn explorer_with_preview() {
+    for size in SIZES {
+        let app = in_folder(size);
+        insta::assert_snapshot!(format!("explorer_{}x{}", size.0, size.1), render(&app, size));
+    }
+}
+
+#[test]
+fn explorer_filter_and_hidden() {
+    let size = (80, 24);
+    let mut app = in_folder(size);
+    app.update(key('.'));
+    app.update(key('/'));
+    app.update(key('e'));
+    insta::assert_snapshot!("explorer_filter_80x24", render(&app, size));
+}
+
+#[test]
+fn secret_masked_and_revealed() {
+    for size in SIZES {
+        let mut app = with_secret(size);
+        let masked = render(&app, size);
+        assert!(!masked.contains("hunter2"), "values are masked by default");
+        insta::assert_snapshot!(format!("secret_masked_{}x{}", size.0, size.1), masked);
+        app.update(key('j'));
+        app.update(key(' '));
+        let one = render(&app, size);
+        assert!(one.contains("s3cr3t-hunter2"));
+        assert!(!one.contains("db.internal"), "only the selected value is revealed");
+        insta::assert_snapshot!(format!("secret_one_revealed_{}x{}", size.0, size.1), one);
+    }
+}
+
+#[test]
+fn masks_do_not_reveal_length() {
+    let size = (80, 24);
+    let app = with_secret(size);
+    let screen = render(&app, size);
+    let masks: Vec<&str> = screen.lines().filter(|l| l.contains('•')).collect();
+    assert_eq!(masks.len(), 5);
+    let widths: std::collections::HashSet<usize> = masks.iter().map(|l| l.matches('•').count()).collect();
+    assert_eq!(widths.len(), 1, "every mask has the same width: {masks:?}");
+}
+
+#[test]
+fn json_view() {
+    let size = (80, 24);
+    let mut app = with_secret(size);
+    app.update(key('J'));
+    let masked = render(&app, size);
+    assert!(!masked.contains("hunter2"));
+    insta::assert_snapshot!("json_masked_80x24", masked);
+    app.update(key('a'));
+    insta::assert_snapshot!("json_revealed_80x24", render(&app, size));
+}
+
+#[test]
+fn help_overlay() {
+    for size in SIZES {
+        let mut app = in_folder(size);
+        app.update(key('?'));
+        let screen = render(&app, size);
+        insta::assert_snapshot!(format!("help_{}x{}", size.0, size.1), screen);
+    }
+}
+
+#[test]
+fn help_lists_every_binding_of_the_keymap() {
+    let size = (120, 200);
+    let mut app = in_folder(size);
+    app.update(key('?'));
+    let screen = render(&app, size);
+    for b in &app.keymap.bindings {
+        let start: String = b.desc.chars().take(30).collect();
+        assert!(screen.contains(&start), "help shows {:?}", b.desc);
+        assert!(screen.contains(&b.keys[0].to_string()));
+    }
+}
+
+#[test]
+fn error_state() {
+    let size = (80, 24);
+    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
+    app.update(Msg::Resize(size.0, size.1));
+    app.update(Msg::Mounts(Err(sesame::vault::VaultError::Sealed)));
+    let screen = render(&app, size);
+    assert!(screen.contains("sealed"), "{screen}");
+    insta::assert_snapshot!("sealed_80x24", render(&app, size));
+}
+
+#[test]
+fn no_color_has_no_colours() {
+    let size = (80, 24);
+    let mut app = in_folder(size);
+    app.no_color = true;
+    let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
+    terminal.draw(|f| sesame::ui::draw(f, &app)).unwrap();
+    let buf = terminal.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset, "no foreground colour with NO_COLOR");
+        assert_eq!(cell.bg, ratatui::style::Color::Reset, "no background colour with NO_COLOR");
+    }
+}
+
+#[test]
+fn tiny_terminal_does_not_panic() {
+    for size in [(1, 1), (10, 3), (20, 5), (59, 10)] {
+        let mut app = with_secret((80, 24));
+        app.update(Msg::Resize(size.0, size.1));
+        let _ = render(&app, size);
+        app.update(key('?'));
+        let _ = render(&app, size);
+    }
+}
