@@ -257,6 +257,43 @@ impl Vault {
         Ok((status, Zeroizing::new(bytes.to_vec())))
     }
 
+    /// Sends a request whose body is JSON text built by the caller (so a secret's values never pass through
+    /// an un-zeroized `serde_json::Value`), with an optional content type (default `application/json`).
+    pub async fn raw_text(
+        &self,
+        method: &str,
+        api_path: &str,
+        body: &str,
+        content_type: Option<&str>,
+    ) -> Result<(u16, Zeroizing<Vec<u8>>), VaultError> {
+        let method = Method::from_bytes(method.as_bytes())
+            .map_err(|_| VaultError::Invalid(format!("invalid HTTP method {method}")))?;
+        let url = format!("{}/v1/{}", self.inner.addr, api_path.trim_start_matches('/'));
+        let mut req = self
+            .inner
+            .http
+            .request(method, &url)
+            .header("X-Vault-Request", "true")
+            .header(reqwest::header::CONTENT_TYPE, content_type.unwrap_or("application/json"))
+            .body(body.as_bytes().to_vec());
+        let token = self.inner.token.expose_secret();
+        if !token.is_empty() {
+            req = req.header("X-Vault-Token", token);
+        }
+        if let Some(ns) = &self.inner.namespace {
+            req = req.header("X-Vault-Namespace", ns);
+        }
+        let resp = req.send().await.map_err(|e| VaultError::from_reqwest(&self.inner.addr, &e))?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(|e| VaultError::from_reqwest(&self.inner.addr, &e))?;
+        Ok((status, Zeroizing::new(bytes.to_vec())))
+    }
+
+    /// Turns a non-2xx answer into an error built from Vault's `errors` list only.
+    pub fn check(status: u16, api_path: &str, bytes: &[u8]) -> Result<(), VaultError> {
+        if (200..300).contains(&status) { Ok(()) } else { Err(status_error(status, api_path, bytes)) }
+    }
+
     /// Like [`Vault::raw`] but turns a non-2xx status into an error.
     pub async fn call(
         &self,
