@@ -233,9 +233,9 @@ fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 fn count_label(shown: usize, total: usize, loading: bool) -> String {
     let more = if loading { "…" } else { "" };
     if shown == total {
-        format!("{total}{more} entries")
+        format!("{total}{more} {}", plural(total, "entry", "entries"))
     } else {
-        format!("{shown} of {total}{more} entries")
+        format!("{shown} of {total}{more} {}", plural(total, "entry", "entries"))
     }
 }
 
@@ -260,7 +260,10 @@ fn draw_preview(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         PreviewState::Ready(PreviewData::Folder(entries)) => {
             let visible: Vec<&Entry> =
                 entries.iter().filter(|e| app.list.show_hidden || !e.is_hidden()).collect();
-            let mut v = vec![Line::styled(format!("folder · {} entries", visible.len()), theme.dim())];
+            let mut v = vec![Line::styled(
+                format!("folder · {} {}", visible.len(), plural(visible.len(), "entry", "entries")),
+                theme.dim(),
+            )];
             if visible.is_empty() {
                 v.push(Line::styled("(empty)", theme.dim()));
             }
@@ -276,10 +279,10 @@ fn draw_preview(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         PreviewState::Ready(PreviewData::Keys { keys, version }) => {
             let mut v = Vec::new();
             match version {
-                Some(ver) => v.push(Line::styled(
-                    format!("secret · version {} · {}", ver.version, short_time(&ver.created_time)),
-                    theme.dim(),
-                )),
+                Some(ver) => {
+                    v.push(Line::styled(format!("secret · version {}", ver.version), theme.dim()));
+                    v.push(Line::styled(short_time(&ver.created_time), theme.dim()));
+                }
                 None => v.push(Line::styled("secret", theme.dim())),
             }
             if let Some(ver) = version
@@ -293,7 +296,10 @@ fn draw_preview(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                     theme.error(),
                 ));
             }
-            v.push(Line::styled(format!("{} keys", keys.len()), theme.dim()));
+            v.push(Line::styled(
+                format!("{} {}", keys.len(), plural(keys.len(), "key", "keys")),
+                theme.dim(),
+            ));
             for k in keys.iter().take(height.saturating_sub(v.len())) {
                 v.push(Line::styled(k.clone(), theme.key()));
             }
@@ -374,6 +380,25 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
         }
         frame.render_widget(p, Rect::new(inner.x, y, inner.width, 1));
     }
+    // The selected value, revealed, shown whole below the table when there is room (PEM blocks, JSON).
+    if let Some((k, v)) = data.pairs.get(s.selected)
+        && s.is_revealed(k)
+    {
+        let used = 1 + data.pairs.len().saturating_sub(s.offset).min(rows) as u16;
+        let free = inner.height.saturating_sub(used + 1);
+        if free >= 4 {
+            let revealed = v.reveal();
+            let body: Vec<Line> = revealed.lines().map(|l| Line::from(l.to_string())).collect();
+            let width = inner.width.saturating_sub(2).max(1) as usize;
+            let need: usize = body.iter().map(|l| l.width().div_ceil(width).max(1)).sum::<usize>() + 2;
+            let h = (need as u16).min(free);
+            let area =
+                Rect::new(inner.x, inner.y + inner.height - h - u16::from(s.error.is_some()), inner.width, h);
+            let block =
+                Block::default().borders(Borders::TOP).title(format!(" {k} ")).style(Style::default());
+            frame.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }).block(block), area);
+        }
+    }
     if let Some(e) = &s.error {
         let y = inner.y + inner.height.saturating_sub(1);
         frame.render_widget(
@@ -436,9 +461,13 @@ fn draw_json(frame: &mut Frame, s: &SecretView, scroll: usize, theme: &Theme, ar
         }
     }
     lines.push(Line::from("}"));
-    let scroll = scroll.min(lines.len().saturating_sub(1));
-    let visible: Vec<Line> = lines.into_iter().skip(scroll).take(inner.height as usize).collect();
-    frame.render_widget(Paragraph::new(visible), inner);
+    // Long values wrap; scrolling counts wrapped rows so nothing is cut off.
+    let width = inner.width.max(1) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    let scroll = scroll.min(rows.saturating_sub(inner.height as usize));
+    let p =
+        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll.min(u16::MAX as usize) as u16, 0));
+    frame.render_widget(p, inner);
 }
 
 fn hints(app: &App) -> Line<'static> {
@@ -509,11 +538,20 @@ pub fn format_ttl(secs: u64) -> String {
 fn draw_status(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut parts = vec![app.addr.clone()];
     match &app.identity {
-        Some(id) => parts.push(format!(
-            "{} ({})",
-            if id.display_name.is_empty() { "token" } else { id.display_name.as_str() },
-            format_ttl(id.ttl)
-        )),
+        Some(id) => {
+            let policies: Vec<&str> = id
+                .policies
+                .iter()
+                .map(String::as_str)
+                .filter(|p| *p != "default" || id.policies.len() == 1)
+                .collect();
+            parts.push(format!(
+                "{} [{}] {}",
+                if id.display_name.is_empty() { "token" } else { id.display_name.as_str() },
+                policies.join(","),
+                format_ttl(id.ttl)
+            ))
+        }
         None => parts.push("identity unknown".to_string()),
     }
     let mount = app.secret.as_ref().map(|s| &s.mount).or(app.mount.as_ref());
@@ -596,4 +634,9 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
         out.push(cur);
     }
     out
+}
+
+/// `1 entry`, `2 entries`.
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
 }
