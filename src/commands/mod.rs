@@ -28,9 +28,12 @@ pub async fn ls(vault: &Vault, args: &LsArgs) -> anyhow::Result<()> {
     if args.recursive {
         let opts =
             crate::vault::walk::WalkOptions { concurrency: args.concurrency.max(1), use_scan: !args.no_scan };
-        let paths = crate::vault::walk::walk(vault, &mount, &folder, &opts).await?;
-        for p in paths {
+        let result = crate::vault::walk::walk_detailed(vault, &mount, &folder, &opts, None).await?;
+        for p in &result.secrets {
             writeln!(out, "{}/{}", mount.path, p)?;
+        }
+        for d in &result.denied {
+            eprintln!("sesame: permission denied listing {}/{d}/ (skipped)", mount.path);
         }
     } else {
         let entries = vault.list(&mount, &folder).await?;
