@@ -24,6 +24,7 @@ impl Drop for TerminalGuard {
     fn drop(&mut self) {
         let _ = execute!(std::io::stdout(), DisableMouseCapture);
         ratatui::restore();
+        let _ = execute!(std::io::stdout(), crossterm::cursor::Show);
     }
 }
 

@@ -29,9 +29,7 @@ async fn discovers_mounts_and_their_kv_versions() {
     let find = |p: &str| mounts.iter().find(|m| m.path == p).cloned();
     assert_eq!(find(&v1).unwrap().version, KvVersion::V1);
     assert_eq!(find(&v2).unwrap().version, KvVersion::V2);
-    assert!(
-        mounts.iter().all(|m| !["sys", "cubbyhole", "identity"].contains(&m.path.as_str()))
-    );
+    assert!(mounts.iter().all(|m| !["sys", "cubbyhole", "identity"].contains(&m.path.as_str())));
     // The mount of a deep path, as the official CLI finds it.
     let m = vault().mount_of(&format!("{v2}/a/b/c")).await.unwrap();
     assert_eq!((m.path.as_str(), m.version), (v2.as_str(), KvVersion::V2));

@@ -1,0 +1,296 @@
+//! End-to-end: the real binary in a real terminal (tmux), against a real OpenBao started by `sesame dev`.
+//!
+//! Drives sesame with `send-keys` as a person would, reads the screen with `capture-pane`, and checks that
+//! values are masked until revealed, that quitting restores the terminal and leaves no secret in the pane's
+//! history, and that no server process is left behind.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sesame");
+
+/// A tmux server of our own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Option<Self> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            return None;
+        }
+        let socket = format!("sesame-e2e-{}-{}", std::process::id(), rand_suffix());
+        Some(Self { socket })
+    }
+
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("running tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn start(&self, shell_cmd: &str) {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "100",
+                "-y",
+                "30",
+                "-s",
+                "e2e",
+            ])
+            .arg(shell_cmd)
+            .output()
+            .expect("starting tmux");
+        assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+        self.cmd(&["set-option", "-g", "remain-on-exit", "on"]);
+        self.cmd(&["set-option", "-g", "history-limit", "5000"]);
+    }
+
+    fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    fn history(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-S", "-", "-E", "-", "-t", "e2e"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.cmd(&["send-keys", "-t", "e2e", k]);
+        }
+    }
+
+    fn text(&self, text: &str) {
+        self.cmd(&["send-keys", "-t", "e2e", "-l", text]);
+    }
+
+    fn pane(&self, format: &str) -> String {
+        self.cmd(&["display-message", "-p", "-t", "e2e", format]).trim().to_string()
+    }
+
+    /// Polls the screen until `pred` holds, up to 20 s; panics with the screen otherwise.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_dead(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.pane("#{pane_dead}") != "1" {
+            assert!(Instant::now() < deadline, "sesame did not exit; screen:\n{}", self.screen());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
+    }
+}
+
+fn rand_suffix() -> u32 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+}
+
+/// `sesame dev` in the background; killed on drop.
+struct DevProc {
+    child: Child,
+    addr: String,
+    token: String,
+}
+
+impl DevProc {
+    fn start() -> Self {
+        let mut child = Command::new(BIN)
+            .arg("dev")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("starting sesame dev");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("reading sesame dev's first line");
+        // export VAULT_ADDR='http://127.0.0.1:P' VAULT_TOKEN='…'
+        let field = |name: &str| {
+            let start = line.find(&format!("{name}='")).map(|i| i + name.len() + 2).expect("a field");
+            let end = line[start..].find('\'').expect("closing quote") + start;
+            line[start..end].to_string()
+        };
+        assert!(line.starts_with("export VAULT_ADDR="), "{line}");
+        let (addr, token) = (field("VAULT_ADDR"), field("VAULT_TOKEN"));
+        Self { child, addr, token }
+    }
+}
+
+impl Drop for DevProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Pids of server processes whose command line mentions `needle` (e.g. the listen address).
+fn servers_matching(needle: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains("server") && cmdline.contains("-dev") && cmdline.contains(needle) {
+            // A zombie has no cmdline, so anything here is alive.
+            out.push(pid);
+        }
+    }
+    out
+}
+
+fn wait_no_servers(needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = servers_matching(needle);
+        if left.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "server processes left running: {left:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn browse_reveal_quit_against_sesame_dev() {
+    let Some(tmux) = Tmux::new() else {
+        panic!("tmux is required for the end-to-end test (apt-get install tmux)");
+    };
+    let mut dev = DevProc::start();
+    let secret = "demo-Pa55word-v3";
+    let cmd = format!(
+        "env VAULT_ADDR='{}' VAULT_TOKEN='{}' SESAME_LOG=debug {BIN} --log-file /dev/null; echo sesame-exit=$?",
+        dev.addr, dev.token
+    );
+    tmux.start(&cmd);
+
+    tmux.wait_for("the mount list", |s| {
+        s.contains("secret/") && s.contains("legacy/") && s.contains("[KV v2]")
+    });
+    tmux.keys(&["j", "Enter"]);
+    tmux.wait_for("secret/'s folders", |s| s.contains("apps/") && s.contains("teams/"));
+    // Filter to the folder we want, then open it.
+    tmux.keys(&["/"]);
+    tmux.text("apps");
+    tmux.keys(&["Enter", "Enter"]);
+    tmux.wait_for("apps/", |s| s.contains("secret/apps/") && s.contains("payments/"));
+    tmux.keys(&["/"]);
+    tmux.text("web");
+    tmux.keys(&["Enter", "Enter"]);
+    tmux.wait_for("apps/web/", |s| s.contains("secret/apps/web/") && s.contains("database"));
+    tmux.keys(&["/"]);
+    tmux.text("database");
+    tmux.keys(&["Enter", "Enter"]);
+    let screen = tmux.wait_for("the secret view", |s| s.contains("DB_PASSWORD") && s.contains("version 3"));
+    assert!(screen.contains("••••••••"), "values are masked:\n{screen}");
+    assert!(!screen.contains(secret), "no value on screen before reveal:\n{screen}");
+
+    // DB_HOST, DB_PASSWORD, DB_PORT, DB_USER: the second row.
+    tmux.keys(&["j", "Space"]);
+    let screen = tmux.wait_for("the revealed value", |s| s.contains(secret));
+    assert!(!screen.contains("db-new.internal.example"), "only the selected value is revealed:\n{screen}");
+
+    // Back to the folder, then quit.
+    tmux.keys(&["q"]);
+    tmux.wait_for("the folder again", |s| s.contains("secret/apps/web/") && !s.contains("DB_PASSWORD"));
+    tmux.keys(&["q"]);
+    tmux.wait_dead();
+
+    // The terminal is restored: main screen, cursor visible, no mouse reporting.
+    assert_eq!(tmux.pane("#{alternate_on}"), "0", "left the alternate screen");
+    assert_eq!(tmux.pane("#{cursor_flag}"), "1", "cursor visible again");
+    assert_eq!(tmux.pane("#{mouse_any_flag}"), "0", "mouse reporting off");
+    let history = tmux.history();
+    assert!(history.contains("sesame-exit=0"), "sesame exited with status 0:\n{history}");
+    assert!(!history.contains(secret), "no secret value in the pane's history after exit:\n{history}");
+    assert!(!history.contains("DB_PASSWORD"), "nothing of the TUI is left in the scrollback:\n{history}");
+
+    // Stopping `sesame dev` stops its server.
+    let port = dev.addr.rsplit(':').next().unwrap_or_default().to_string();
+    assert!(!servers_matching(&format!("127.0.0.1:{port}")).is_empty(), "the dev server was running");
+    // SAFETY-free: send SIGTERM through kill(1) to let sesame dev shut down cleanly.
+    let status = Command::new("kill").arg("-TERM").arg(dev.child.id().to_string()).status().expect("kill");
+    assert!(status.success());
+    let exit = dev.child.wait().expect("waiting for sesame dev");
+    assert!(exit.success(), "sesame dev exits cleanly on SIGTERM: {exit:?}");
+    wait_no_servers(&format!("127.0.0.1:{port}"));
+}
+
+#[test]
+fn sesame_dash_dash_dev_leaves_no_server_behind() {
+    let Some(tmux) = Tmux::new() else {
+        panic!("tmux is required for the end-to-end test (apt-get install tmux)");
+    };
+    tmux.start(&format!("{BIN} --dev --log-file /dev/null"));
+    tmux.wait_for("the demo mounts", |s| s.contains("secret/") && s.contains("legacy/"));
+    let sesame_pid = tmux.pane("#{pane_pid}");
+    let children =
+        std::fs::read_to_string(format!("/proc/{sesame_pid}/task/{sesame_pid}/children")).unwrap_or_default();
+    let mut servers: Vec<String> = Vec::new();
+    // The server is a child of one of sesame's threads: look through all of them.
+    for task in std::fs::read_dir(format!("/proc/{sesame_pid}/task")).into_iter().flatten().flatten() {
+        let kids = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        servers.extend(kids.split_whitespace().map(str::to_string));
+    }
+    let _ = children;
+    assert!(!servers.is_empty(), "sesame --dev runs a server as its child");
+    tmux.keys(&["q"]);
+    tmux.wait_dead();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for pid in servers {
+        while std::path::Path::new(&format!("/proc/{pid}/cmdline")).exists()
+            && !std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default().is_empty()
+        {
+            assert!(Instant::now() < deadline, "server {pid} still running after sesame quit");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn sigterm_while_in_the_tui_restores_and_stops_the_server() {
+    let Some(tmux) = Tmux::new() else {
+        panic!("tmux is required for the end-to-end test (apt-get install tmux)");
+    };
+    tmux.start(&format!("{BIN} --dev --log-file /dev/null"));
+    tmux.wait_for("the demo mounts", |s| s.contains("secret/") && s.contains("legacy/"));
+    let pid = tmux.pane("#{pane_pid}");
+    let mut servers: Vec<String> = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
+        let kids = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+        servers.extend(kids.split_whitespace().map(str::to_string));
+    }
+    assert!(!servers.is_empty());
+    let status = Command::new("kill").arg("-TERM").arg(&pid).status().expect("kill");
+    assert!(status.success());
+    tmux.wait_dead();
+    assert_eq!(tmux.pane("#{alternate_on}"), "0", "terminal restored after SIGTERM");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for s in servers {
+        while !std::fs::read(format!("/proc/{s}/cmdline")).unwrap_or_default().is_empty() {
+            assert!(Instant::now() < deadline, "server {s} still running after SIGTERM to sesame");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
