@@ -180,7 +180,7 @@ fn browse_reveal_quit_against_sesame_dev() {
     let mut dev = DevProc::start();
     let secret = "demo-Pa55word-v3";
     let cmd = format!(
-        "env VAULT_ADDR='{}' VAULT_TOKEN='{}' SESAME_LOG=debug {BIN} --log-file /dev/null; echo sesame-exit=$?",
+        "env VAULT_ADDR='{}' VAULT_TOKEN='{}' SESAME_LOG=debug {BIN} --log-file /dev/null; echo sesame-exit=$?; read -r _",
         dev.addr, dev.token
     );
     tmux.start(&cmd);
@@ -215,7 +215,8 @@ fn browse_reveal_quit_against_sesame_dev() {
     tmux.keys(&["q"]);
     tmux.wait_for("the folder again", |s| s.contains("secret/apps/web/") && !s.contains("DB_PASSWORD"));
     tmux.keys(&["q"]);
-    tmux.wait_dead();
+    // The shell that ran sesame prints its exit status and waits: the terminal is checked while it is alive.
+    tmux.wait_for("sesame's exit", |s| s.contains("sesame-exit="));
 
     // The terminal is restored: main screen, cursor visible, no mouse reporting.
     assert_eq!(tmux.pane("#{alternate_on}"), "0", "left the alternate screen");

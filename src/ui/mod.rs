@@ -264,8 +264,16 @@ fn draw_preview(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 format!("folder · {} {}", visible.len(), plural(visible.len(), "entry", "entries")),
                 theme.dim(),
             )];
+            let hidden = entries.len() - visible.len();
             if visible.is_empty() {
-                v.push(Line::styled("(empty)", theme.dim()));
+                v.push(Line::styled(
+                    if hidden > 0 {
+                        format!("(only {hidden} hidden: . shows them)")
+                    } else {
+                        "(empty)".to_string()
+                    },
+                    theme.dim(),
+                ));
             }
             let room = height.saturating_sub(1);
             for e in visible.iter().take(if visible.len() > room { room.saturating_sub(1) } else { room }) {
