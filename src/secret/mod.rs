@@ -3,6 +3,11 @@
 //! A value is kept as the exact JSON text Vault returned (`"abc"`, `42`, `{"a":1}`), so non-string values
 //! survive untouched, and that text lives in a [`Zeroizing`] buffer that is wiped when dropped.
 
+pub mod docker;
+pub mod ssh;
+pub mod templates;
+pub mod types;
+
 use std::fmt;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
