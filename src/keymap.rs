@@ -25,6 +25,10 @@ pub enum Context {
     Secret,
     /// The JSON view of a secret.
     Json,
+    /// The key/value editor.
+    Editor,
+    /// The version history of a secret.
+    History,
 }
 
 impl Context {
@@ -35,6 +39,8 @@ impl Context {
             Self::Explorer => "Explorer",
             Self::Secret => "Secret view",
             Self::Json => "JSON view",
+            Self::Editor => "Editor",
+            Self::History => "History",
         }
     }
 }

@@ -291,3 +291,251 @@ fn identity_is_kept_for_the_status_bar() {
     })));
     assert_eq!(app.identity.as_ref().unwrap().display_name, "root");
 }
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(key(c));
+    }
+}
+
+/// Opens `db` in the secret view and then the editor.
+fn open_editor(app: &mut App) {
+    let req = open_secret(app);
+    app.update(Msg::Secret { req, result: Ok(db_secret()) });
+    app.update(key('e'));
+    assert!(app.editor.is_some(), "e opens the editor");
+}
+
+fn write_cmd(cmds: &[Command]) -> (u64, bool, Option<u64>) {
+    cmds.iter()
+        .find_map(|c| match c {
+            Command::Write { req, force, base, .. } => {
+                Some((*req, *force, base.as_ref().and_then(|b| b.version.as_ref()).map(|v| v.version)))
+            }
+            _ => None,
+        })
+        .expect("a Write command")
+}
+
+#[test]
+fn edit_save_goes_through_a_summary_with_check_and_set() {
+    let (mut app, _) = new_app(None);
+    open_editor(&mut app);
+    // Add a key: an invalid name stays in the field.
+    app.update(key('a'));
+    typed(&mut app, "9lives");
+    app.update(code(KeyCode::Enter));
+    assert!(matches!(app.editor.as_ref().unwrap().mode, sesame::app::editor::EditMode::Key { .. }));
+    for _ in 0..6 {
+        app.update(code(KeyCode::Backspace));
+    }
+    typed(&mut app, "api_key");
+    app.update(code(KeyCode::Enter));
+    typed(&mut app, "abc");
+    app.update(code(KeyCode::Esc));
+    let e = app.editor.as_ref().unwrap();
+    assert_eq!(e.rows.last().unwrap().key, "API_KEY", "keys are upper-cased as typed by default");
+    assert!(e.dirty());
+    assert!(app.update(ctrl('s')).is_empty(), "the summary comes first");
+    match &app.editor.as_ref().unwrap().mode {
+        sesame::app::editor::EditMode::Summary(s) => assert_eq!(s.added, ["API_KEY"]),
+        _ => panic!("expected the summary"),
+    }
+    let cmds = app.update(key('y'));
+    let (req, force, base) = write_cmd(&cmds);
+    assert!(!force);
+    assert_eq!(base, Some(3), "check-and-set against the loaded version");
+    let cmds = app.update(Msg::Written { req, result: Ok(Some(4)) });
+    assert!(app.editor.is_none());
+    assert!(
+        cmds.iter().any(|c| matches!(c, Command::Read { path, .. } if path == "db")),
+        "the secret is re-read"
+    );
+    assert!(app.message.as_ref().unwrap().1.contains("version 4"));
+}
+
+#[test]
+fn conflict_offers_their_change_overwrite_or_keep_editing() {
+    let (mut app, _) = new_app(None);
+    open_editor(&mut app);
+    app.update(key('d')); // remove the first key
+    app.update(ctrl('s'));
+    let (req, _, _) = write_cmd(&app.update(key('y')));
+    app.update(Msg::Written { req, result: Err(VaultError::CasMismatch { path: "secret/db".into() }) });
+    assert!(matches!(app.editor.as_ref().unwrap().mode, sesame::app::editor::EditMode::Conflict { .. }));
+    let cmds = app.update(key('d'));
+    let treq = match &cmds[..] {
+        [Command::ReadTheirs { req, .. }] => *req,
+        other => panic!("expected ReadTheirs, got {other:?}"),
+    };
+    let theirs = SecretRead {
+        data: Some(
+            SecretData::from_json_object(r#"{"PASSWORD":"other","PORT":5432,"USER":"app","NEW":"x"}"#)
+                .unwrap(),
+        ),
+        version: None,
+    };
+    app.update(Msg::Theirs { req: treq, result: Ok(theirs) });
+    match &app.editor.as_ref().unwrap().mode {
+        sesame::app::editor::EditMode::Conflict { theirs: Some(s), .. } => {
+            assert_eq!(s.added, ["NEW"]);
+            assert_eq!(s.changed, ["PASSWORD"]);
+        }
+        _ => panic!("expected their change"),
+    }
+    let (_, force, _) = write_cmd(&app.update(key('o')));
+    assert!(force, "o overwrites");
+}
+
+#[test]
+fn a_failed_save_keeps_the_draft() {
+    let (mut app, _) = new_app(None);
+    open_editor(&mut app);
+    app.update(key('d'));
+    app.update(ctrl('s'));
+    let (req, _, _) = write_cmd(&app.update(key('y')));
+    app.update(Msg::Written { req, result: Err(VaultError::Sealed) });
+    let e = app.editor.as_ref().expect("the editor stays open");
+    assert_eq!(e.rows.len(), 2, "the draft is intact");
+    assert!(e.dirty());
+    assert!(e.error.as_ref().unwrap().contains("not saved"), "{:?}", e.error);
+    assert!(e.error.as_ref().unwrap().contains("sealed"));
+}
+
+#[test]
+fn leaving_or_quitting_with_unsaved_changes_asks_first() {
+    let (mut app, _) = new_app(None);
+    open_editor(&mut app);
+    app.update(key('d'));
+    app.update(key('q'));
+    assert!(matches!(app.editor.as_ref().unwrap().mode, sesame::app::editor::EditMode::ConfirmDiscard));
+    app.update(key('n'));
+    assert!(app.editor.is_some(), "any other key keeps editing");
+    app.update(ctrl('c'));
+    assert!(!app.should_quit, "Ctrl-c asks first too");
+    app.update(key('y'));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn new_secret_prompt_checks_names_then_opens_an_empty_editor() {
+    let (mut app, _) = new_app(None);
+    with_mounts(&mut app);
+    app.update(key('j'));
+    let (req, _) = list_req(&app.update(code(KeyCode::Enter)));
+    app.update(Msg::Listed { req, result: Ok(entries(&["a"])), done: true });
+    app.update(key('n'));
+    typed(&mut app, "bad//name");
+    app.update(code(KeyCode::Enter));
+    assert!(app.prompt.as_ref().unwrap().error.is_some(), "empty segments are refused");
+    for _ in 0.."bad//name".len() {
+        app.update(code(KeyCode::Backspace));
+    }
+    typed(&mut app, "team x/db");
+    app.update(code(KeyCode::Enter));
+    let e = app.editor.as_ref().expect("editor for the new secret");
+    assert!(e.is_new);
+    assert_eq!(e.path, "team x/db");
+    // A new secret is written create-only (no base version).
+    typed(&mut app, "k");
+    app.update(code(KeyCode::Enter));
+    typed(&mut app, "v");
+    app.update(code(KeyCode::Esc));
+    app.update(ctrl('s'));
+    let (_, force, base) = write_cmd(&app.update(key('y')));
+    assert!(!force);
+    assert_eq!(base, None);
+}
+
+fn version_meta(v: u64, deleted: bool, destroyed: bool) -> sesame::vault::write::VersionMeta {
+    sesame::vault::write::VersionMeta {
+        version: v,
+        created_time: format!("2026-11-2{v}T10:00:00Z"),
+        deletion_time: deleted.then(|| "2026-11-25T11:00:00Z".to_string()),
+        destroyed,
+    }
+}
+
+/// Opens the history of `db` (from the secret view) and feeds it four versions, newest first.
+fn open_history(app: &mut App) -> u64 {
+    let req = open_secret(app);
+    app.update(Msg::Secret { req, result: Ok(db_secret()) });
+    let cmds = app.update(key('H'));
+    let hreq = match &cmds[..] {
+        [Command::LoadHistory { req, path, .. }] => {
+            assert_eq!(path, "db");
+            *req
+        }
+        other => panic!("expected LoadHistory, got {other:?}"),
+    };
+    let versions = vec![
+        version_meta(4, false, false),
+        version_meta(3, true, false),
+        version_meta(2, false, true),
+        version_meta(1, false, false),
+    ];
+    app.update(Msg::History { req: hreq, result: Ok((versions, 4)) });
+    hreq
+}
+
+#[test]
+fn history_opens_diffs_and_rolls_back_with_confirmation() {
+    let (mut app, _) = new_app(None);
+    open_history(&mut app);
+    assert_eq!(app.context(), sesame::keymap::Context::History);
+    // Oldest version: open it read-only in the secret view.
+    app.update(key('G'));
+    let cmds = app.update(code(KeyCode::Enter));
+    assert!(matches!(&cmds[..], [Command::Read { version: Some(1), .. }]), "{cmds:?}");
+    assert_eq!(app.secret.as_ref().unwrap().version, Some(1));
+    app.update(key('e'));
+    assert!(app.editor.is_none(), "an older version is not edited in place");
+    app.update(key('q'));
+    assert!(app.history.is_some(), "back from the version returns to the history");
+    // Diff version 1 with the current one.
+    let cmds = app.update(key('D'));
+    assert!(matches!(&cmds[..], [Command::DiffVersions { a: 1, b: 4, .. }]), "{cmds:?}");
+    // Roll back to version 1 asks first, then sends the operation with the current version seen.
+    assert!(app.update(key('R')).is_empty());
+    let cmds = app.update(key('y'));
+    assert!(
+        matches!(
+            &cmds[..],
+            [Command::VersionOp { op: sesame::app::history::VersionOp::Rollback(1), current: 4, .. }]
+        ),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn destroy_needs_the_version_typed_and_state_rules_hold() {
+    let (mut app, _) = new_app(None);
+    open_history(&mut app);
+    app.update(key('j')); // version 3, deleted
+    assert!(app.update(code(KeyCode::Enter)).is_empty(), "a deleted version cannot be opened");
+    assert!(app.history.as_ref().unwrap().error.as_ref().unwrap().contains("deleted"));
+    app.update(key('u'));
+    let cmds = app.update(key('y'));
+    assert!(matches!(
+        &cmds[..],
+        [Command::VersionOp { op: sesame::app::history::VersionOp::Undelete(3), .. }]
+    ));
+    app.update(key('j')); // version 2, destroyed
+    app.update(key('X'));
+    assert!(app.history.as_ref().unwrap().confirm.is_none(), "already destroyed");
+    app.update(key('j')); // version 1
+    app.update(key('X'));
+    app.update(key('2'));
+    assert!(app.update(code(KeyCode::Enter)).is_empty(), "the wrong number does not destroy");
+    app.update(code(KeyCode::Backspace));
+    app.update(key('1'));
+    let cmds = app.update(code(KeyCode::Enter));
+    assert!(matches!(
+        &cmds[..],
+        [Command::VersionOp { op: sesame::app::history::VersionOp::Destroy(1), .. }]
+    ));
+}

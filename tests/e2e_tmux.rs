@@ -295,3 +295,69 @@ fn sigterm_while_in_the_tui_restores_and_stops_the_server() {
         }
     }
 }
+
+/// Creates a secret with two keys through the UI, then reads it back with Python's hvac, a client written
+/// by others.
+#[test]
+fn create_a_secret_in_the_ui_and_read_it_with_hvac() {
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
+    let hvac_ok =
+        Command::new(&python).args(["-c", "import hvac"]).status().map(|s| s.success()).unwrap_or(false);
+    assert!(hvac_ok, "Python hvac is required in .venv (run .ci/setup-openbao --test-tools)");
+    let Some(tmux) = Tmux::new() else {
+        panic!("tmux is required for the end-to-end test (apt-get install tmux)");
+    };
+    let dev = DevProc::start();
+    let cmd = format!(
+        "env VAULT_ADDR='{}' VAULT_TOKEN='{}' {BIN} secret/apps/ --log-file /dev/null; echo sesame-exit=$?; read -r _",
+        dev.addr, dev.token
+    );
+    tmux.start(&cmd);
+    tmux.wait_for("secret/apps/", |s| s.contains("secret/apps/") && s.contains("payments/"));
+    tmux.keys(&["n"]);
+    tmux.wait_for("the name prompt", |s| s.contains("New secret in secret/apps/"));
+    tmux.text("e2e created");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the editor", |s| s.contains("New secret secret/apps/e2e created"));
+    tmux.text("user");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the value editor", |s| s.contains("value of USER"));
+    tmux.text("alice");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the value editor to close", |s| !s.contains("value of USER"));
+    tmux.keys(&["a"]);
+    tmux.text("password");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the second value editor", |s| s.contains("value of PASSWORD"));
+    tmux.text("p4ss word");
+    tmux.keys(&["Enter"]);
+    tmux.text("second line");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the value editor to close", |s| !s.contains("value of PASSWORD"));
+    tmux.keys(&["C-s"]);
+    let summary = tmux.wait_for("the save summary", |s| s.contains("Save these changes?"));
+    assert!(summary.contains("+ USER") && summary.contains("+ PASSWORD"), "{summary}");
+    assert!(!summary.contains("p4ss"), "no value in the summary:\n{summary}");
+    tmux.keys(&["y"]);
+    tmux.wait_for("the saved secret", |s| s.contains("saved secret/apps/e2e created (version 1)"));
+    tmux.keys(&["q"]);
+    tmux.wait_for("the folder", |s| s.contains("e2e created") && !s.contains("version 1 ·"));
+    tmux.keys(&["q"]);
+    tmux.wait_for("sesame's exit", |s| s.contains("sesame-exit=0"));
+
+    let script = r#"
+import hvac, json, os, sys
+c = hvac.Client(url=os.environ["ADDR"], token=os.environ["TOKEN"])
+r = c.secrets.kv.v2.read_secret_version(path="apps/e2e created", mount_point="secret", raise_on_deleted_version=True)
+print(json.dumps(r["data"]["data"], sort_keys=True))
+"#;
+    let out = Command::new(&python)
+        .args(["-c", script])
+        .env("ADDR", &dev.addr)
+        .env("TOKEN", &dev.token)
+        .output()
+        .expect("running hvac");
+    assert!(out.status.success(), "hvac failed: {}", String::from_utf8_lossy(&out.stderr));
+    let read: serde_json::Value = serde_json::from_slice(&out.stdout).expect("hvac printed JSON");
+    assert_eq!(read, serde_json::json!({"PASSWORD": "p4ss word\nsecond line", "USER": "alice"}));
+}

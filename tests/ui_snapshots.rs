@@ -226,3 +226,61 @@ fn tiny_terminal_does_not_panic() {
         let _ = render(&app, size);
     }
 }
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn in_editor(size: (u16, u16)) -> App {
+    let mut app = with_secret(size);
+    app.update(key('e'));
+    app
+}
+
+#[test]
+fn editor_screens() {
+    for size in SIZES {
+        let mut app = in_editor(size);
+        let screen = render(&app, size);
+        assert!(!screen.contains("hunter2"), "the editor masks values");
+        insta::assert_snapshot!(format!("editor_{}x{}", size.0, size.1), screen);
+        // A key being typed, checked as it is typed.
+        app.update(key('a'));
+        for c in "db-host".chars() {
+            app.update(key(c));
+        }
+        insta::assert_snapshot!(format!("editor_key_invalid_{}x{}", size.0, size.1), render(&app, size));
+    }
+}
+
+#[test]
+fn editor_summary_and_conflict() {
+    let size = (80, 24);
+    let mut app = in_editor(size);
+    app.update(key('d'));
+    app.update(key('j'));
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    app.update(key('9'));
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    app.update(ctrl('s'));
+    let summary = render(&app, size);
+    assert!(!summary.contains("54329"), "the summary shows no value");
+    insta::assert_snapshot!("editor_summary_80x24", summary);
+    let cmds = app.update(key('y'));
+    let req =
+        cmds.iter().find_map(|c| if let Command::Write { req, .. } = c { Some(*req) } else { None }).unwrap();
+    app.update(Msg::Written {
+        req,
+        result: Err(sesame::vault::VaultError::CasMismatch { path: "x".into() }),
+    });
+    insta::assert_snapshot!("editor_conflict_80x24", render(&app, size));
+}
+
+#[test]
+fn editor_value_popup() {
+    let size = (80, 24);
+    let mut app = in_editor(size);
+    app.update(key('G'));
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    insta::assert_snapshot!("editor_value_80x24", render(&app, size));
+}

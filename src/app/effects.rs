@@ -5,7 +5,9 @@
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::{Command, Msg, PreviewData, StartTarget};
-use crate::vault::kv::SecretRead;
+use crate::secret::SecretData;
+use crate::vault::kv::{KvVersion, Mount, SecretRead};
+use crate::vault::write::Expected;
 use crate::vault::{Vault, VaultError};
 
 /// Entries sent per message, so the first rows of a huge folder show before the rest is laid out.
@@ -53,8 +55,45 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
                 let _ = tx.send(Msg::Listed { req, result: Err(e), done: true });
             }
         },
-        Command::Read { req, mount, path } => {
-            let _ = tx.send(Msg::Secret { req, result: vault.read(&mount, &path, None).await });
+        Command::Read { req, mount, path, version } => {
+            let _ = tx.send(Msg::Secret { req, result: vault.read(&mount, &path, version).await });
+        }
+        Command::LoadHistory { req, mount, path } => {
+            let result = vault.metadata(&mount, &path).await.map(|m| {
+                let mut versions = m.versions;
+                versions.reverse();
+                (versions, m.current_version)
+            });
+            let _ = tx.send(Msg::History { req, result });
+        }
+        Command::DiffVersions { req, mount, path, a, b } => {
+            let result = async {
+                let old = vault.read(&mount, &path, Some(a)).await?.data.unwrap_or_default();
+                let new = vault.read(&mount, &path, Some(b)).await?.data.unwrap_or_default();
+                Ok(crate::secret::diff::masked_diff(&old, &new))
+            }
+            .await;
+            let _ = tx.send(Msg::Diff { req, a, b, result });
+        }
+        Command::VersionOp { req, mount, path, op, current } => {
+            use super::history::VersionOp;
+            let result = match op {
+                VersionOp::Rollback(v) => vault
+                    .rollback(&mount, &path, v, Some(current))
+                    .await
+                    .map(|new| format!("rolled back to version {v}: the current version is now {new}")),
+                VersionOp::Undelete(v) => {
+                    vault.undelete(&mount, &path, &[v]).await.map(|()| format!("version {v} undeleted"))
+                }
+                VersionOp::Delete(v) => vault
+                    .delete_secret(&mount, &path, &crate::vault::write::DeleteMode::Versions(vec![v]))
+                    .await
+                    .map(|()| format!("version {v} deleted (u undeletes it)")),
+                VersionOp::Destroy(v) => {
+                    vault.destroy(&mount, &path, &[v]).await.map(|()| format!("version {v} destroyed"))
+                }
+            };
+            let _ = tx.send(Msg::VersionDone { req, result });
         }
         Command::Preview { req, mount, path, is_folder } => {
             let result = if is_folder {
@@ -70,6 +109,21 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
         }
         Command::Resolve { path } => {
             let _ = tx.send(Msg::Resolved(resolve(vault, &path).await));
+        }
+        Command::Write { req, mount, path, data, base, force, encodings } => {
+            let result = write(vault, &mount, &path, &data, base.as_ref(), force, &encodings).await;
+            let _ = tx.send(Msg::Written { req, result });
+        }
+        Command::ReadTheirs { req, mount, path } => {
+            let _ = tx.send(Msg::Theirs { req, result: vault.read(&mount, &path, None).await });
+        }
+        Command::MakeFolder { req, mount, path } => {
+            let keep =
+                SecretData::from_json_object(r#"{"placeholder":"kept by sesame"}"#).unwrap_or_default();
+            let result = write(vault, &mount, &crate::app::join(&path, ".keep"), &keep, None, false, &[])
+                .await
+                .map(|_| format!("{}/{path}", mount.path));
+            let _ = tx.send(Msg::FolderMade { req, result });
         }
     }
 }
@@ -102,4 +156,33 @@ pub async fn resolve(vault: &Vault, path: &str) -> Result<StartTarget, VaultErro
         return Err(VaultError::NotFound { path: format!("{}/{}", mount.path, rest) });
     }
     Ok(StartTarget { mount, path: rest, is_secret: false })
+}
+
+/// Writes a secret with check-and-set against `base` (`None`: create only) unless `force`, then records the
+/// encodings of values loaded from binary files (KV v2 custom_metadata `sesame.encoding.KEY`).
+pub async fn write(
+    vault: &Vault,
+    mount: &Mount,
+    path: &str,
+    data: &SecretData,
+    base: Option<&SecretRead>,
+    force: bool,
+    encodings: &[(String, String)],
+) -> Result<Option<u64>, VaultError> {
+    let expected = match (force, base) {
+        (true, _) => Expected::Anything,
+        (false, None) => Expected::Absent,
+        (false, Some(read)) => Expected::from_read(read),
+    };
+    let written = vault.write(mount, path, data, &expected).await?;
+    if mount.version == KvVersion::V2 && !encodings.is_empty() {
+        let changes: Vec<(String, Option<String>)> = encodings
+            .iter()
+            .filter_map(|(k, e)| {
+                crate::secret::file::encoding_metadata_key(k).map(|mk| (mk, Some(e.clone())))
+            })
+            .collect();
+        vault.patch_custom_metadata(mount, path, &changes).await?;
+    }
+    Ok(written.version)
 }

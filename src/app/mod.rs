@@ -1,8 +1,11 @@
 //! Application state and `update`: one owner of all state, driven by messages, returning the commands
 //! (network work) to run. `update` never does I/O, so app flows are tested by feeding it messages.
 
+pub mod editor;
 pub mod effects;
+pub mod history;
 pub mod list;
+pub mod prompt;
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,8 +15,10 @@ use crossterm::event::{
 use serde::Deserialize;
 
 use crate::keymap::{Context, Key, Keymap};
+use crate::secret::SecretData;
 use crate::vault::VaultError;
 use crate::vault::kv::{Entry, Identity, Mount, SecretRead, VersionInfo, VersionState};
+use editor::{Editor, EditorOutcome};
 pub use list::ListState;
 
 /// What a key can do. The keymap file names these in snake_case.
@@ -56,6 +61,40 @@ pub enum Action {
     RevealAll,
     /// Open the read-only JSON view of the secret.
     JsonView,
+    /// Edit the secret (the key/value editor).
+    Edit,
+    /// Create a secret in the current folder.
+    NewSecret,
+    /// Create a folder (kept by a `.keep` placeholder).
+    NewFolder,
+    /// Editor: add a key.
+    AddKey,
+    /// Editor: edit the selected value.
+    EditValue,
+    /// Editor: rename the selected key.
+    RenameKey,
+    /// Editor: load the selected value from a file.
+    LoadFile,
+    /// Editor: remove the selected key.
+    DeleteKey,
+    /// Editor: upper-case keys while typing, or not.
+    ToggleUppercase,
+    /// Editor: review and save the changes.
+    Save,
+    /// Open the version history of a secret (KV v2).
+    History,
+    /// History: mark a version as one side of a diff.
+    MarkVersion,
+    /// History: compare the selected version with the marked (or current) one.
+    DiffVersions,
+    /// History: write the selected version's data as a new version.
+    Rollback,
+    /// History: bring a deleted version back.
+    Undelete,
+    /// History: soft-delete the selected version.
+    DeleteVersion,
+    /// History: destroy the selected version for good (typed confirmation).
+    DestroyVersion,
 }
 
 /// Messages into `update`: terminal input, ticks, and answers from the network tasks.
@@ -81,10 +120,22 @@ pub enum Msg {
     Preview { req: u64, result: Result<PreviewData, VaultError> },
     /// The start path given on the command line was resolved.
     Resolved(Result<StartTarget, VaultError>),
+    /// A write finished (new KV v2 version on success).
+    Written { req: u64, result: Result<Option<u64>, VaultError> },
+    /// The current version of a secret, fetched to show someone else's change.
+    Theirs { req: u64, result: Result<SecretRead, VaultError> },
+    /// A folder was created.
+    FolderMade { req: u64, result: Result<String, VaultError> },
+    /// The versions of a secret and its current version.
+    History { req: u64, result: Result<(Vec<crate::vault::write::VersionMeta>, u64), VaultError> },
+    /// A diff of two versions (keys only).
+    Diff { req: u64, a: u64, b: u64, result: Result<crate::secret::diff::MaskedDiff, VaultError> },
+    /// A version operation finished; the text says what was done.
+    VersionDone { req: u64, result: Result<String, VaultError> },
 }
 
 /// Network work for the runtime to do; each answer comes back as a [`Msg`] carrying the same `req`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Discover mounts (plus the ones given with `--mount`).
     LoadMounts,
@@ -92,12 +143,32 @@ pub enum Command {
     LoadIdentity,
     /// List a folder.
     List { req: u64, mount: Mount, folder: String },
-    /// Read a secret.
-    Read { req: u64, mount: Mount, path: String },
+    /// Read a secret (the latest version, or `version` on KV v2).
+    Read { req: u64, mount: Mount, path: String, version: Option<u64> },
     /// Load the preview of an entry (a folder's entries or a secret's keys).
     Preview { req: u64, mount: Mount, path: String, is_folder: bool },
     /// Resolve the start path (mount, folder or secret).
     Resolve { path: String },
+    /// Write a secret with check-and-set against `base` (`None`: create only), unless `force`.
+    Write {
+        req: u64,
+        mount: Mount,
+        path: String,
+        data: SecretData,
+        base: Option<SecretRead>,
+        force: bool,
+        encodings: Vec<(String, String)>,
+    },
+    /// Read the current version of a secret (conflict view).
+    ReadTheirs { req: u64, mount: Mount, path: String },
+    /// Create a folder.
+    MakeFolder { req: u64, mount: Mount, path: String },
+    /// Load the versions of a secret.
+    LoadHistory { req: u64, mount: Mount, path: String },
+    /// Compare two versions.
+    DiffVersions { req: u64, mount: Mount, path: String, a: u64, b: u64 },
+    /// Roll back, undelete, delete or destroy a version; `current` is the version the user saw as current.
+    VersionOp { req: u64, mount: Mount, path: String, op: history::VersionOp, current: u64 },
 }
 
 /// What a preview shows. Secret previews carry key names only, never values.
@@ -182,6 +253,8 @@ pub struct SecretView {
     pub reveal_all: bool,
     /// JSON view scroll offset when open.
     pub json: Option<usize>,
+    /// The version shown when it is not the latest (opened from the history).
+    pub version: Option<u64>,
 }
 
 impl SecretView {
@@ -243,6 +316,20 @@ pub struct App {
     pub should_quit: bool,
     /// Draw without colours (`NO_COLOR`).
     pub no_color: bool,
+    /// The key/value editor, when open.
+    pub editor: Option<Editor>,
+    /// A one-line prompt, when open.
+    pub prompt: Option<prompt::Prompt>,
+    /// Request id of the pending write or conflict read.
+    edit_req: u64,
+    /// Open the editor once the secret being read arrives.
+    edit_when_loaded: bool,
+    /// Quit once the user confirmed discarding the editor's changes.
+    quit_after_discard: bool,
+    /// Upper-case keys as they are typed in the editor (the convention).
+    pub upper_keys: bool,
+    /// The history view, when open.
+    pub history: Option<history::HistoryView>,
     next_req: u64,
 }
 
@@ -285,6 +372,13 @@ impl App {
             pending_select: None,
             should_quit: false,
             no_color: false,
+            editor: None,
+            prompt: None,
+            edit_req: 0,
+            edit_when_loaded: false,
+            quit_after_discard: false,
+            upper_keys: true,
+            history: None,
             next_req: 1,
         };
         (app, vec![Command::LoadMounts, Command::LoadIdentity])
@@ -297,8 +391,17 @@ impl App {
 
     /// True while anything is loading (the spinner turns).
     pub fn busy(&self) -> bool {
+        if let Some(e) = &self.editor {
+            return matches!(
+                e.mode,
+                editor::EditMode::Saving | editor::EditMode::Conflict { loading: true, .. }
+            );
+        }
         if let Some(s) = &self.secret {
             return s.loading;
+        }
+        if let Some(h) = &self.history {
+            return h.busy;
         }
         self.list_loading
             || matches!(self.preview.state, PreviewState::Loading)
@@ -307,9 +410,13 @@ impl App {
 
     /// The context whose bindings apply now.
     pub fn context(&self) -> Context {
+        if self.editor.is_some() {
+            return Context::Editor;
+        }
         match &self.secret {
             Some(s) if s.json.is_some() => Context::Json,
             Some(_) => Context::Secret,
+            None if self.history.is_some() => Context::History,
             None => Context::Explorer,
         }
     }
@@ -379,12 +486,96 @@ impl App {
                 }
             }
             Msg::Resolved(result) => self.on_resolved(result, &mut out),
+            Msg::Written { req, result } => self.on_written(req, result, &mut out),
+            Msg::Theirs { req, result } => {
+                if req == self.edit_req
+                    && let Some(e) = self.editor.as_mut()
+                {
+                    match result {
+                        Ok(r) => e.show_theirs(&r.data.unwrap_or_default()),
+                        Err(err) => {
+                            e.mode = editor::EditMode::Conflict { theirs: None, loading: false };
+                            e.error = Some(format!("cannot load their version: {err}"));
+                        }
+                    }
+                }
+            }
+            Msg::History { req, result } => {
+                if let Some(h) = self.history.as_mut()
+                    && h.req == req
+                {
+                    h.busy = false;
+                    match result {
+                        Ok((versions, current)) => {
+                            let prev = h.selected_version().map(|v| v.version);
+                            h.selected = prev
+                                .and_then(|p| versions.iter().position(|v| v.version == p))
+                                .unwrap_or(h.selected)
+                                .min(versions.len().saturating_sub(1));
+                            h.versions = Some(versions);
+                            h.current = current;
+                        }
+                        Err(e) => h.error = Some(e.to_string()),
+                    }
+                }
+            }
+            Msg::Diff { req, a, b, result } => {
+                if let Some(h) = self.history.as_mut()
+                    && h.req == req
+                {
+                    h.busy = false;
+                    match result {
+                        Ok(d) => h.diff = Some((a, b, d)),
+                        Err(e) => h.error = Some(e.to_string()),
+                    }
+                }
+            }
+            Msg::VersionDone { req, result } => {
+                if let Some(h) = self.history.as_ref()
+                    && h.req == req
+                {
+                    let (mount, path) = (h.mount.clone(), h.path.clone());
+                    match result {
+                        Ok(text) => {
+                            self.info(text);
+                            self.open_history(mount, path, &mut out);
+                        }
+                        Err(e) => {
+                            if let Some(h) = self.history.as_mut() {
+                                h.busy = false;
+                                h.error = Some(e.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            Msg::FolderMade { req, result } => {
+                if req == self.edit_req {
+                    match result {
+                        Ok(path) => {
+                            self.info(format!("created folder {path}/"));
+                            let name = path.rsplit('/').next().unwrap_or("").to_string();
+                            self.reload_selecting(name, &mut out);
+                        }
+                        Err(e) => self.error(format!("cannot create the folder: {e}")),
+                    }
+                }
+            }
         }
         out
     }
 
     fn on_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
+        if matches!(self.message, Some((Level::Info, _))) {
+            self.message = None;
+        }
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            if let Some(e) = self.editor.as_mut()
+                && e.confirm_leave()
+            {
+                self.quit_after_discard = true;
+                return;
+            }
             self.should_quit = true;
             return;
         }
@@ -397,6 +588,57 @@ impl App {
                 KeyCode::PageUp => self.help = Some(scroll.saturating_sub(10)),
                 _ => self.help = None,
             }
+            return;
+        }
+        if let Some(p) = self.prompt.as_mut() {
+            match p.on_key(key) {
+                prompt::PromptOutcome::None => {}
+                prompt::PromptOutcome::Cancel => self.prompt = None,
+                prompt::PromptOutcome::Accept(text) => {
+                    if let Some(p) = self.prompt.take() {
+                        self.on_prompt(p.purpose, text, out);
+                    }
+                }
+            }
+            return;
+        }
+        if let Some(e) = self.editor.as_mut() {
+            let outcome = if e.browsing() {
+                match self.keymap.lookup(Context::Editor, Key::from_event(&key)) {
+                    Some(Action::Help) => {
+                        self.help = Some(0);
+                        return;
+                    }
+                    Some(action) => e.on_action(action),
+                    None => editor::EditorOutcome::None,
+                }
+            } else {
+                e.on_key(key)
+            };
+            self.on_editor_outcome(outcome, out);
+            return;
+        }
+        if self.secret.is_none()
+            && let Some(h) = self.history.as_mut()
+        {
+            let outcome = if h.confirming() {
+                h.on_confirm_key(key)
+            } else {
+                match self.keymap.lookup(Context::History, Key::from_event(&key)) {
+                    Some(Action::Help) => {
+                        self.help = Some(0);
+                        return;
+                    }
+                    Some(Action::Refresh) => {
+                        let (mount, path) = (h.mount.clone(), h.path.clone());
+                        self.open_history(mount, path, out);
+                        return;
+                    }
+                    Some(action) => h.on_action(action),
+                    None => history::HistoryOutcome::None,
+                }
+            };
+            self.on_history_outcome(outcome, out);
             return;
         }
         if self.filter_editing {
@@ -488,6 +730,44 @@ impl App {
                     "hiding hidden entries"
                 });
             }
+            Action::Edit => {
+                if let (Some(m), Some(e)) = (self.mount.clone(), self.list.selected_entry().cloned())
+                    && !e.is_folder
+                {
+                    self.edit_when_loaded = true;
+                    self.open_secret(m, join(&self.folder, &e.name), out);
+                }
+            }
+            Action::History => {
+                if let (Some(m), Some(e)) = (self.mount.clone(), self.list.selected_entry().cloned())
+                    && !e.is_folder
+                {
+                    let path = join(&self.folder, &e.name);
+                    self.open_history(m, path, out);
+                }
+            }
+            Action::NewSecret | Action::NewFolder => match self.mount.clone() {
+                None => self.error("open a mount first"),
+                Some(mount) => {
+                    let folder = self.folder.clone();
+                    let shown = format!(
+                        "{}/{}",
+                        mount.path,
+                        if folder.is_empty() { String::new() } else { format!("{folder}/") }
+                    );
+                    self.prompt = Some(if action == Action::NewSecret {
+                        prompt::Prompt::new(
+                            format!(" New secret in {shown} "),
+                            prompt::PromptPurpose::NewSecret { mount, folder },
+                        )
+                    } else {
+                        prompt::Prompt::new(
+                            format!(" New folder in {shown} "),
+                            prompt::PromptPurpose::NewFolder { mount, folder },
+                        )
+                    });
+                }
+            },
             Action::ToggleSort => {
                 self.list.descending = !self.list.descending;
                 let keep = self.list.selected_entry().cloned();
@@ -552,6 +832,34 @@ impl App {
                 }
             }
             Action::JsonView if s.read.as_ref().is_some_and(|r| r.data.is_some()) => s.json = Some(0),
+            Action::History => {
+                let (m, p) = (s.mount.clone(), s.path.clone());
+                self.secret = None;
+                self.open_history(m, p, out);
+                return;
+            }
+            Action::Edit if s.version.is_some() => {
+                self.message = Some((
+                    Level::Error,
+                    "this is an older version: roll back to it from the history (R), or edit the latest"
+                        .into(),
+                ));
+                return;
+            }
+            Action::Edit => {
+                match s.read.as_ref() {
+                    Some(r) if r.data.is_some() => {
+                        let ed =
+                            Editor::new(s.mount.clone(), s.path.clone(), Some(r.clone()), self.upper_keys);
+                        self.editor = Some(ed);
+                    }
+                    Some(_) => {
+                        self.message = Some((Level::Error, "this version is deleted: nothing to edit".into()))
+                    }
+                    None => self.message = Some((Level::Info, "still loading…".into())),
+                }
+                return;
+            }
             Action::Back => {
                 self.secret = None;
                 self.after_move();
@@ -776,8 +1084,9 @@ impl App {
             revealed: HashSet::new(),
             reveal_all: false,
             json: None,
+            version: None,
         });
-        out.push(Command::Read { req, mount, path });
+        out.push(Command::Read { req, mount, path, version: None });
     }
 
     fn go_up(&mut self, out: &mut Vec<Command>) {
@@ -806,7 +1115,8 @@ impl App {
             self.next_req = req;
             s.req = req;
             s.loading = true;
-            out.push(Command::Read { req, mount: s.mount.clone(), path: s.path.clone() });
+            let version = s.version;
+            out.push(Command::Read { req, mount: s.mount.clone(), path: s.path.clone(), version });
             return;
         }
         match self.mount.clone() {
@@ -934,10 +1244,20 @@ impl App {
                 }
                 let rows = read.data.as_ref().map_or(0, |d| d.pairs.len());
                 s.selected = s.selected.min(rows.saturating_sub(1));
+                if self.edit_when_loaded && read.data.is_some() {
+                    self.editor = Some(Editor::new(
+                        s.mount.clone(),
+                        s.path.clone(),
+                        Some(read.clone()),
+                        self.upper_keys,
+                    ));
+                }
+                self.edit_when_loaded = false;
                 s.read = Some(read);
             }
             Err(e) => {
                 s.error = Some(e.to_string());
+                self.edit_when_loaded = false;
                 let msg = e.to_string();
                 self.error(msg);
             }
@@ -965,6 +1285,164 @@ impl App {
             Err(e) => {
                 self.error(format!("cannot open the start path: {e}"));
                 self.enter(None, String::new(), None, out);
+            }
+        }
+    }
+
+    fn on_prompt(&mut self, purpose: prompt::PromptPurpose, text: String, out: &mut Vec<Command>) {
+        match purpose {
+            prompt::PromptPurpose::NewSecret { mount, folder } => {
+                let path = join(&folder, text.trim_end_matches('/'));
+                self.secret = None;
+                self.editor = Some(Editor::new(mount, path, None, self.upper_keys));
+            }
+            prompt::PromptPurpose::NewFolder { mount, folder } => {
+                let req = self.req();
+                self.edit_req = req;
+                out.push(Command::MakeFolder { req, mount, path: join(&folder, text.trim_end_matches('/')) });
+            }
+        }
+    }
+
+    fn on_editor_outcome(&mut self, outcome: EditorOutcome, out: &mut Vec<Command>) {
+        match outcome {
+            EditorOutcome::None => {}
+            EditorOutcome::Close => {
+                self.editor = None;
+                if self.quit_after_discard {
+                    self.should_quit = true;
+                }
+            }
+            EditorOutcome::Save { data, force } => {
+                let req = self.req();
+                self.edit_req = req;
+                if let Some(e) = self.editor.as_ref() {
+                    out.push(Command::Write {
+                        req,
+                        mount: e.mount.clone(),
+                        path: e.path.clone(),
+                        data,
+                        base: e.base.clone(),
+                        force,
+                        encodings: e.encodings(),
+                    });
+                }
+            }
+            EditorOutcome::FetchTheirs => {
+                let req = self.req();
+                self.edit_req = req;
+                if let Some(e) = self.editor.as_ref() {
+                    out.push(Command::ReadTheirs { req, mount: e.mount.clone(), path: e.path.clone() });
+                }
+            }
+        }
+        self.quit_after_discard &= self.editor.is_some();
+    }
+
+    fn on_written(&mut self, req: u64, result: Result<Option<u64>, VaultError>, out: &mut Vec<Command>) {
+        if req != self.edit_req {
+            return;
+        }
+        let Some(e) = self.editor.as_mut() else { return };
+        match result {
+            Ok(version) => {
+                let (mount, path) = (e.mount.clone(), e.path.clone());
+                self.editor = None;
+                self.info(match version {
+                    Some(v) => format!("saved {}/{path} (version {v})", mount.path),
+                    None => format!("saved {}/{path}", mount.path),
+                });
+                let (folder, name) = parent(&path);
+                let (folder, name) = (folder.to_string(), name.to_string());
+                if self.mount.as_ref() == Some(&mount) && self.folder == folder {
+                    self.reload_selecting(name, out);
+                } else {
+                    self.enter(Some(mount.clone()), folder, Some(name), out);
+                }
+                self.open_secret(mount, path, out);
+            }
+            Err(VaultError::CasMismatch { .. }) if e.is_new => {
+                e.save_failed(format!(
+                    "{}/{} already exists: leave with Esc and open it, or choose another name",
+                    e.mount.path, e.path
+                ));
+            }
+            Err(VaultError::CasMismatch { .. }) => e.conflict(),
+            Err(err) => e.save_failed(err.to_string()),
+        }
+    }
+
+    /// Re-lists the current folder and selects `name` when it arrives.
+    fn reload_selecting(&mut self, name: String, out: &mut Vec<Command>) {
+        let Some(m) = self.mount.clone() else { return };
+        let req = self.req();
+        self.list_req = req;
+        self.list_loading = true;
+        self.incoming = Some(Vec::new());
+        self.pending_select = Some(name);
+        out.push(Command::List { req, mount: m, folder: self.folder.clone() });
+    }
+
+    fn open_history(&mut self, mount: Mount, path: String, out: &mut Vec<Command>) {
+        if mount.version == crate::vault::KvVersion::V1 {
+            self.error(format!("{}/ is a KV v1 mount: secrets there have no versions", mount.path));
+            return;
+        }
+        let req = self.req();
+        let keep = self.history.take().filter(|h| h.mount == mount && h.path == path);
+        let mut h = history::HistoryView::new(mount.clone(), path.clone(), req);
+        if let Some(old) = keep {
+            h.selected = old.selected;
+            h.marked = old.marked;
+            h.versions = old.versions;
+        }
+        self.history = Some(h);
+        out.push(Command::LoadHistory { req, mount, path });
+    }
+
+    fn on_history_outcome(&mut self, outcome: history::HistoryOutcome, out: &mut Vec<Command>) {
+        let Some(h) = self.history.as_mut() else { return };
+        match outcome {
+            history::HistoryOutcome::None => {}
+            history::HistoryOutcome::Close => self.history = None,
+            history::HistoryOutcome::Open(version) => {
+                let (mount, path, current) = (h.mount.clone(), h.path.clone(), h.current);
+                let req = self.req();
+                self.secret = Some(SecretView {
+                    mount: mount.clone(),
+                    path: path.clone(),
+                    req,
+                    loading: true,
+                    read: None,
+                    error: None,
+                    selected: 0,
+                    offset: 0,
+                    revealed: HashSet::new(),
+                    reveal_all: false,
+                    json: None,
+                    version: (version != current).then_some(version),
+                });
+                out.push(Command::Read { req, mount, path, version: Some(version) });
+            }
+            history::HistoryOutcome::Diff(a, b) => {
+                let req = self.next_req + 1;
+                self.next_req = req;
+                h.req = req;
+                h.busy = true;
+                out.push(Command::DiffVersions { req, mount: h.mount.clone(), path: h.path.clone(), a, b });
+            }
+            history::HistoryOutcome::Run(op) => {
+                let req = self.next_req + 1;
+                self.next_req = req;
+                h.req = req;
+                h.busy = true;
+                out.push(Command::VersionOp {
+                    req,
+                    mount: h.mount.clone(),
+                    path: h.path.clone(),
+                    op,
+                    current: h.current,
+                });
             }
         }
     }

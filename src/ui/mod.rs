@@ -13,6 +13,9 @@ use crate::keymap::Context;
 use crate::secret::MASK;
 use crate::vault::kv::{Entry, VersionState};
 
+pub mod editor;
+pub mod history;
+
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 /// Styles, with a colourless variant for `NO_COLOR`.
@@ -32,6 +35,9 @@ impl Theme {
     }
     fn dim(&self) -> Style {
         if self.no_color { Style::default() } else { Style::default().fg(Color::DarkGray) }
+    }
+    fn fg_ok(&self) -> Style {
+        self.fg(Color::Green)
     }
     fn error(&self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
@@ -118,25 +124,53 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let size = (frame.area().width, frame.area().height);
     let a = areas(size);
     draw_title(frame, app, &theme, a.title);
-    match &app.secret {
-        Some(s) => {
-            let area = main_area(size);
-            draw_secret(frame, app, s, &theme, area);
-            if let Some(scroll) = s.json {
-                draw_json(frame, s, scroll, &theme, area);
-            }
-        }
-        None => {
-            draw_list(frame, app, &theme, a.list);
-            if let Some(p) = a.preview {
-                draw_preview(frame, app, &theme, p);
-            }
-        }
+    if let Some(e) = &app.editor {
+        editor::draw(frame, e, &theme, main_area(size), spinner(app));
+    } else {
+        draw_body(frame, app, &theme, &a, size);
     }
     draw_message(frame, app, &theme, a.message);
     draw_status(frame, app, &theme, a.status);
+    if let Some(p) = &app.prompt {
+        draw_prompt(frame, p, &theme, main_area(size));
+    }
     if let Some(scroll) = app.help {
         draw_help(frame, app, scroll, &theme);
+    }
+}
+
+fn draw_prompt(frame: &mut Frame, p: &crate::app::prompt::Prompt, theme: &Theme, area: Rect) {
+    let mut lines =
+        vec![Line::from(vec![Span::styled("name: ", theme.dim()), Span::raw(format!("{}█", p.text))])];
+    match &p.error {
+        Some(e) => {
+            lines.push(Line::styled(e.clone(), if p.text.is_empty() { theme.dim() } else { theme.error() }))
+        }
+        None => lines.push(Line::styled("Enter to create · Esc to cancel", theme.dim())),
+    }
+    editor::popup(frame, area, &p.title, lines);
+}
+
+fn draw_body(frame: &mut Frame, app: &App, theme: &Theme, a: &Areas, size: (u16, u16)) {
+    match &app.secret {
+        Some(s) => {
+            let area = main_area(size);
+            draw_secret(frame, app, s, theme, area);
+            if let Some(scroll) = s.json {
+                draw_json(frame, s, scroll, theme, area);
+            }
+        }
+        None if app.history.is_some() => {
+            if let Some(h) = &app.history {
+                history::draw(frame, h, theme, main_area(size), spinner(app));
+            }
+        }
+        None => {
+            draw_list(frame, app, theme, a.list);
+            if let Some(p) = a.preview {
+                draw_preview(frame, app, theme, p);
+            }
+        }
     }
 }
 
@@ -146,9 +180,13 @@ fn spinner(app: &App) -> &'static str {
 
 fn draw_title(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut spans = vec![Span::styled(" sesame ", theme.title()), Span::raw(" ")];
-    let crumb = match &app.secret {
-        Some(s) => format!("{}/{}", s.mount.path, s.path),
-        None => app.breadcrumb(),
+    let crumb = match (&app.editor, &app.secret) {
+        (None, None) if app.history.is_some() => {
+            app.history.as_ref().map(|h| format!("{}/{} · history", h.mount.path, h.path)).unwrap_or_default()
+        }
+        (Some(e), _) => format!("{}/{}", e.mount.path, e.path),
+        (None, Some(s)) => format!("{}/{}", s.mount.path, s.path),
+        (None, None) => app.breadcrumb(),
     };
     spans.push(Span::styled(crumb, Style::default().add_modifier(Modifier::BOLD)));
     if app.busy() {
@@ -329,7 +367,8 @@ pub fn short_time(t: &str) -> String {
 fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area: Rect) {
     let mut title = format!(" {}/{} ", s.mount.path, s.path);
     if let Some(v) = s.read.as_ref().and_then(|r| r.version.as_ref()) {
-        title.push_str(&format!("· version {} · {} ", v.version, short_time(&v.created_time)));
+        let older = if s.version.is_some() { " (an older version)" } else { "" };
+        title.push_str(&format!("· version {}{older} · {} ", v.version, short_time(&v.created_time)));
     } else if s.mount.version == crate::vault::KvVersion::V1 {
         title.push_str("· KV v1 (unversioned) ");
     }
@@ -416,7 +455,7 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
     }
 }
 
-fn truncate(s: &str, width: usize) -> String {
+pub(crate) fn truncate(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         s.to_string()
     } else {
@@ -485,7 +524,8 @@ fn hints(app: &App) -> Line<'static> {
             (Action::Open, "open"),
             (Action::Back, "back"),
             (Action::Filter, "filter"),
-            (Action::ToggleHidden, "hidden"),
+            (Action::NewSecret, "new"),
+            (Action::Edit, "edit"),
             (Action::Refresh, "refresh"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
@@ -494,8 +534,27 @@ fn hints(app: &App) -> Line<'static> {
             (Action::Reveal, "reveal"),
             (Action::RevealAll, "all"),
             (Action::JsonView, "json"),
+            (Action::Edit, "edit"),
             (Action::Back, "back"),
             (Action::Help, "help"),
+        ],
+        Context::Editor => &[
+            (Action::AddKey, "add"),
+            (Action::EditValue, "edit"),
+            (Action::RenameKey, "rename"),
+            (Action::DeleteKey, "delete"),
+            (Action::Save, "save"),
+            (Action::Back, "leave"),
+            (Action::Help, "help"),
+        ],
+        Context::History => &[
+            (Action::Open, "open"),
+            (Action::MarkVersion, "mark"),
+            (Action::DiffVersions, "diff"),
+            (Action::Rollback, "roll back"),
+            (Action::Undelete, "undelete"),
+            (Action::DestroyVersion, "destroy"),
+            (Action::Back, "close"),
         ],
         _ => &[(Action::RevealAll, "reveal"), (Action::Back, "close"), (Action::Help, "help")],
     };
@@ -591,7 +650,14 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: usize, theme: &Theme) {
         .max()
         .unwrap_or(10)
         .min(28);
-    for ctx in [Context::Global, Context::Explorer, Context::Secret, Context::Json] {
+    for ctx in [
+        Context::Global,
+        Context::Explorer,
+        Context::Secret,
+        Context::Json,
+        Context::Editor,
+        Context::History,
+    ] {
         let bindings: Vec<_> = app.keymap.bindings.iter().filter(|b| b.context == ctx).collect();
         if bindings.is_empty() {
             continue;
@@ -647,4 +713,11 @@ fn wrap_words(text: &str, width: usize) -> Vec<String> {
 /// `1 entry`, `2 entries`.
 fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
+}
+
+/// A rectangle of `pct_w`% by `pct_h`% centred in `area`.
+pub(crate) fn centered(area: Rect, pct_w: u16, pct_h: u16) -> Rect {
+    let w = (area.width * pct_w / 100).max(20.min(area.width));
+    let h = (area.height * pct_h / 100).max(5.min(area.height));
+    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
 }

@@ -127,7 +127,7 @@ pub struct VersionInfo {
 }
 
 /// A secret as read: its data (absent when the version is deleted or destroyed) and, on KV v2, its version.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretRead {
     /// The key/value pairs, `None` for a deleted or destroyed version.
     pub data: Option<SecretData>,

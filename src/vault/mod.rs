@@ -5,6 +5,7 @@ pub mod devserver;
 pub mod error;
 pub mod kv;
 pub mod walk;
+pub mod write;
 
 pub use error::VaultError;
 pub use kv::{KvVersion, Mount, Vault};
