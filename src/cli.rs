@@ -68,6 +68,19 @@ pub enum Command {
     Ls(LsArgs),
     /// Print a secret's keys, and values with --reveal.
     Get(GetArgs),
+    /// Print how a service reads a secret or folder: its path, a vault/bao/curl/hvac command, an
+    /// ExternalSecret or Kubernetes Secret manifest (value-bearing formats need --reveal).
+    Snippet(crate::commands::service::SnippetArgs),
+    /// Copy a path, a snippet or one value (--key) to the clipboard: the system clipboard, tmux or OSC 52.
+    /// Copied values are cleared after 30 s ([clipboard] clear_after in the config file).
+    Copy(crate::commands::service::CopyArgs),
+    /// Run a command with the keys of secrets as environment variables: `sesame run PATH -- COMMAND…`.
+    Run(crate::commands::service::RunArgs),
+    /// Print secrets as shell exports, a .env body, JSON or a Kubernetes Secret (to a pipe or file).
+    Export(crate::commands::service::ExportArgs),
+    /// Internal: serves the system clipboard and clears copied values after sesame exits.
+    #[command(hide = true)]
+    ClipboardHelper(crate::clipboard::HelperArgs),
 }
 
 /// `sesame ls`.

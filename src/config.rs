@@ -18,3 +18,53 @@ pub fn keymap_path() -> Option<PathBuf> {
 pub fn no_color(flag: bool) -> bool {
     flag || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
+
+/// The config file: `$SESAME_CONFIG`, else `config.toml` in the config directory.
+pub fn config_path() -> Option<PathBuf> {
+    std::env::var_os("SESAME_CONFIG")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| config_dir().map(|d| d.join("config.toml")))
+}
+
+/// Settings from the config file ([`config_path`]), shared by the TUI and the CLI. Every section and key is
+/// optional; a missing file means the defaults.
+///
+/// ```toml
+/// [clipboard]
+/// method = "auto"      # auto | system | osc52 | tmux | off
+/// clear_after = 30     # seconds before a copied secret value is cleared; 0 = never
+///
+/// [service]
+/// top_folder = "onyxia-kv/user-alice"   # "relative" paths are relative to this folder
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `[clipboard]`.
+    pub clipboard: crate::clipboard::ClipboardSettings,
+    /// `[service]`.
+    pub service: crate::snippet::ServiceSettings,
+}
+
+impl Config {
+    /// Loads [`config_path`]; a missing file gives the defaults.
+    pub fn load() -> anyhow::Result<Self> {
+        match config_path() {
+            Some(path) => Self::load_from(&path),
+            None => Ok(Self::default()),
+        }
+    }
+
+    /// Loads one file; a missing file gives the defaults.
+    pub fn load_from(path: &std::path::Path) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(e).with_context(|| format!("cannot read the config file {}", path.display())),
+        }
+    }
+}

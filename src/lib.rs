@@ -5,11 +5,13 @@
 
 pub mod app;
 pub mod cli;
+pub mod clipboard;
 pub mod commands;
 pub mod config;
 pub mod keymap;
 pub mod logging;
 pub mod secret;
+pub mod snippet;
 pub mod tui;
 pub mod ui;
 pub mod vault;

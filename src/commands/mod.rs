@@ -1,5 +1,7 @@
 //! Non-interactive subcommands for scripts: `ls` and `get`. They print no value unless asked to.
 
+pub mod service;
+
 use std::io::Write;
 
 use anyhow::{Context as _, bail};

@@ -1,0 +1,359 @@
+//! "Use in service" from scripts: `sesame snippet`, `sesame copy`, `sesame run` and `sesame export`.
+//!
+//! Values are printed only by `snippet --reveal` and by `export` (which refuses a terminal without
+//! `--reveal`); `copy` says what it copied, never the value; `run` hands the values to the command's
+//! environment and replaces sesame with it (`exec`), so nothing is written anywhere, signals reach the
+//! command directly and its exit status is sesame's.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::{Args, ValueEnum};
+use zeroize::Zeroizing;
+
+use super::locate;
+use crate::clipboard::{Clipboard, Content, CopyOutcome, MethodSetting};
+use crate::config::Config;
+use crate::secret::{SecretData, SecretValue};
+use crate::snippet::{self, SnippetFormat, Target};
+use crate::vault::connect::ConnectArgs;
+use crate::vault::{Mount, Vault, VaultError};
+
+/// `sesame snippet`.
+#[derive(Args, Debug)]
+pub struct SnippetArgs {
+    /// The secret, or a folder ending with `/`, e.g. `secret/apps/web/db`.
+    pub path: String,
+    /// What to print.
+    #[arg(short, long, value_enum, default_value_t = SnippetFormat::Path)]
+    pub format: SnippetFormat,
+    /// Allow the formats that contain secret values (k8s, dotenv, export).
+    #[arg(long, visible_alias = "yes")]
+    pub reveal: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `sesame copy`.
+#[derive(Args, Debug)]
+pub struct CopyArgs {
+    /// The secret, or a folder ending with `/`.
+    pub path: String,
+    /// What to copy.
+    #[arg(short, long, value_enum, default_value_t = SnippetFormat::Path, conflicts_with = "key")]
+    pub format: SnippetFormat,
+    /// Copy the value of this key instead (cleared from the clipboard after `[clipboard] clear_after`
+    /// seconds, 30 by default).
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// Allow the formats that contain secret values (k8s, dotenv, export).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// How to copy, overriding `[clipboard] method` of the config file.
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub via: Option<MethodSetting>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `sesame run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The secrets whose keys become environment variables.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Prepend this to every variable name.
+    #[arg(long, default_value = "", value_name = "PREFIX")]
+    pub prefix: String,
+    /// When several secrets have the same key, let the later one win instead of failing.
+    #[arg(long = "override")]
+    pub override_: bool,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// Output format of `sesame export`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// `export NAME='value'` lines (`eval "$(sesame export …)"`).
+    Env,
+    /// A `.env` body.
+    Dotenv,
+    /// One JSON object with every key (values keep their JSON types).
+    Json,
+    /// A Kubernetes Secret manifest (type from the keys: Opaque, dockerconfigjson, ssh-auth).
+    K8s,
+}
+
+/// `sesame export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The secrets to export (merged in order).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ExportFormat::Env)]
+    pub format: ExportFormat,
+    /// Prepend this to every key.
+    #[arg(long, default_value = "", value_name = "PREFIX")]
+    pub prefix: String,
+    /// When several secrets have the same key, let the later one win instead of failing.
+    #[arg(long = "override")]
+    pub override_: bool,
+    /// Print even when the output is a terminal (by default the values only go to pipes and files).
+    #[arg(long)]
+    pub reveal: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// A resolved secret or folder, with the values when it is a readable secret.
+struct Resolved {
+    target: Target,
+    data: Option<SecretData>,
+}
+
+/// Finds what `path` names: a folder when it ends with `/`, is a mount, or only lists; else a secret.
+async fn resolve(vault: &Vault, path: &str) -> anyhow::Result<Resolved> {
+    let (mount, rest) = locate(vault, path).await?;
+    let folder = |m: &Mount, f: &str| Resolved {
+        target: Target::folder(vault.addr(), vault.namespace(), m, f),
+        data: None,
+    };
+    if rest.is_empty() || path.ends_with('/') {
+        return Ok(folder(&mount, &rest));
+    }
+    match vault.read(&mount, &rest, None).await {
+        Ok(read) => {
+            let Some(data) = read.data else {
+                bail!("the latest version of {}/{rest} is deleted or destroyed", mount.path);
+            };
+            let target = Target::secret(vault.addr(), vault.namespace(), &mount, &rest, data.keys());
+            Ok(Resolved { target, data: Some(data) })
+        }
+        Err(VaultError::NotFound { .. }) => {
+            if vault.list(&mount, &rest).await.is_ok_and(|e| !e.is_empty()) {
+                Ok(folder(&mount, &rest))
+            } else {
+                bail!("there is no secret or folder at {}/{rest}", mount.path)
+            }
+        }
+        Err(e @ VaultError::Forbidden { .. }) => {
+            // Paths and commands need no read access; the keys (and so the Kubernetes type) stay unknown.
+            eprintln!("sesame: cannot read {}/{rest} ({e}): its keys are unknown", mount.path);
+            Ok(Resolved {
+                target: Target::secret(vault.addr(), vault.namespace(), &mount, &rest, Vec::<String>::new()),
+                data: None,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn render(format: SnippetFormat, r: &Resolved, config: &Config) -> anyhow::Result<snippet::Snippet> {
+    if format.contains_values() && r.data.is_none() && !r.target.is_folder {
+        bail!("cannot read {}: the {format} snippet needs its values", r.target.full_path());
+    }
+    Ok(snippet::render(format, &r.target, &config.service, r.data.as_ref())?)
+}
+
+/// `sesame snippet PATH --format F`.
+pub async fn snippet(vault: &Vault, args: &SnippetArgs) -> anyhow::Result<ExitCode> {
+    if args.format.contains_values() && !args.reveal {
+        bail!("the {} snippet contains secret values: add --reveal (or --yes) to print it", args.format);
+    }
+    let config = Config::load()?;
+    let r = resolve(vault, &args.path).await?;
+    let s = render(args.format, &r, &config)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(s.text.as_bytes())?;
+    if !s.text.ends_with('\n') {
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sesame copy PATH [--format F | --key KEY]`.
+pub async fn copy(vault: &Vault, args: &CopyArgs) -> anyhow::Result<ExitCode> {
+    if args.key.is_none() && args.format.contains_values() && !args.yes {
+        bail!("the {} snippet contains secret values: add --yes to copy it", args.format);
+    }
+    let config = Config::load()?;
+    let r = resolve(vault, &args.path).await?;
+    let full = r.target.full_path();
+    let (text, content, what): (Zeroizing<String>, Content, String) = match &args.key {
+        Some(key) => {
+            let Some(data) = &r.data else {
+                bail!("{full} is not a readable secret");
+            };
+            let Some(value) = data.get(key) else { bail!("{full} has no key {key:?}") };
+            (value.reveal(), Content::Secret, format!("the value of {key} in {full}"))
+        }
+        None => {
+            let s = render(args.format, &r, &config)?;
+            let content = if s.contains_values { Content::Secret } else { Content::Text };
+            let what = match args.format {
+                SnippetFormat::Path | SnippetFormat::Relative => format!("the path {}", s.text.as_str()),
+                f => format!("the {} snippet for {full}", f.label()),
+            };
+            (s.text, content, what)
+        }
+    };
+    let mut settings = config.clipboard.clone();
+    if let Some(via) = args.via {
+        settings.method = via;
+    }
+    let mut clipboard = Clipboard::new(settings);
+    let outcome = clipboard.copy(&text, content, None);
+    clipboard.hand_off();
+    match outcome {
+        CopyOutcome::Manual { .. } if content == Content::Text => {
+            eprintln!("sesame: {}; here it is to copy by hand:", outcome.message(&what));
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.write_all(b"\n")?;
+            out.flush()?;
+            Ok(ExitCode::FAILURE)
+        }
+        CopyOutcome::Manual { .. } => {
+            let hint = match &args.key {
+                Some(key) => format!("sesame get {} --field {key} --reveal", snippet::shell_quote(&full)),
+                None => format!(
+                    "sesame snippet {} --format {} --reveal",
+                    snippet::shell_quote(&full),
+                    args.format
+                ),
+            };
+            bail!("{}; to print it instead: {hint}", outcome.message(&what))
+        }
+        _ => {
+            println!("{}", outcome.message(&what));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Reads one secret (not a folder, not a deleted version).
+async fn read_secret(vault: &Vault, path: &str) -> anyhow::Result<(String, SecretData)> {
+    let (mount, rest) = locate(vault, path).await?;
+    if rest.is_empty() || path.ends_with('/') {
+        bail!("{} is a folder, not a secret", path.trim_end_matches('/'));
+    }
+    let full = format!("{}/{rest}", mount.path);
+    let read = vault.read(&mount, &rest, None).await.with_context(|| format!("cannot read {full}"))?;
+    let Some(data) = read.data else { bail!("the latest version of {full} is deleted or destroyed") };
+    Ok((full, data))
+}
+
+/// Reads the secrets and merges their keys (with `prefix`) in order. A key present in two secrets is an
+/// error listing every such key, unless `override_`, where the later secret wins (noted on stderr).
+async fn merge(
+    vault: &Vault,
+    paths: &[String],
+    prefix: &str,
+    override_: bool,
+) -> anyhow::Result<(SecretData, Vec<String>)> {
+    let mut merged: Vec<(String, SecretValue, String)> = Vec::new();
+    let mut sources = Vec::new();
+    let mut clashes = Vec::new();
+    for path in paths {
+        let (full, data) = read_secret(vault, path).await?;
+        for (k, v) in data.pairs {
+            let name = format!("{prefix}{k}");
+            match merged.iter_mut().find(|(n, _, _)| *n == name) {
+                Some(existing) if override_ => {
+                    eprintln!("sesame: {name} from {full} overrides the one from {}", existing.2);
+                    existing.1 = v;
+                    existing.2.clone_from(&full);
+                }
+                Some(existing) => clashes.push(format!("{name} ({} and {full})", existing.2)),
+                None => merged.push((name, v, full.clone())),
+            }
+        }
+        sources.push(full);
+    }
+    if !clashes.is_empty() {
+        bail!(
+            "several secrets have the same key: {}; add --override to let the later secret win",
+            clashes.join(", ")
+        );
+    }
+    Ok((SecretData { pairs: merged.into_iter().map(|(n, v, _)| (n, v)).collect() }, sources))
+}
+
+/// The environment variables of merged data; invalid names are reported on stderr and skipped.
+fn env_of(data: &SecretData) -> Vec<(String, Zeroizing<String>)> {
+    let vars = snippet::env_vars(data, "");
+    for name in &vars.skipped {
+        eprintln!("sesame: skipping {name:?}: not a valid environment variable name");
+    }
+    vars.vars
+}
+
+/// `sesame run PATH… [--prefix P] [--override] -- COMMAND [ARGS…]`: replaces sesame with the command (on
+/// Unix), its environment extended with the secrets' keys.
+pub async fn run(vault: &Vault, args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let (data, _) = merge(vault, &args.paths, &args.prefix, args.override_).await?;
+    let vars = env_of(&data);
+    drop(data);
+    let Some((program, rest)) = args.command.split_first() else { bail!("give the command to run after --") };
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(rest);
+    for (name, value) in &vars {
+        cmd.env(name, value.as_str());
+    }
+    let shown = program.to_string_lossy().into_owned();
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        // Only returns on failure.
+        let err = cmd.exec();
+        drop(vars);
+        eprintln!("sesame: cannot run {shown}: {err}");
+        Ok(ExitCode::from(if err.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 }))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = cmd.status().with_context(|| format!("cannot run {shown}"))?;
+        drop(vars);
+        Ok(ExitCode::from(status.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)))
+    }
+}
+
+/// `sesame export PATH… --format env|dotenv|json|k8s`.
+pub async fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    if std::io::stdout().is_terminal() && !args.reveal {
+        bail!(
+            "refusing to print secret values to the terminal: redirect or pipe the output, or add --reveal"
+        );
+    }
+    let (data, sources) = merge(vault, &args.paths, &args.prefix, args.override_).await?;
+    let text = match args.format {
+        ExportFormat::Env => snippet::export_lines(&env_of(&data)),
+        ExportFormat::Dotenv => snippet::dotenv_body(&env_of(&data)),
+        ExportFormat::Json => {
+            let mut t = data.to_json_pretty();
+            t.push('\n');
+            t
+        }
+        ExportFormat::K8s => {
+            let first = sources.first().map(String::as_str).unwrap_or("secret");
+            let name = snippet::k8s_name(first.rsplit('/').next().unwrap_or(first));
+            let mut t = snippet::k8s_secret_manifest(&name, &sources.join(", "), &data);
+            t.push('\n');
+            t
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

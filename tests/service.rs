@@ -1,0 +1,316 @@
+//! `sesame run`, `export`, `snippet` and `copy` as a user runs them: the binary against a real OpenBao, with
+//! `VAULT_ADDR`/`VAULT_TOKEN` in its environment. Checks that values reach the child process, that nothing
+//! of a value is printed by sesame unless asked, and that a copied value is cleared from tmux.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sesame");
+
+/// `sesame ARGS` with the test server, a config file of our own and no clipboard-related environment.
+fn sesame(config: &Path) -> Command {
+    let server = common::server();
+    let mut cmd = Command::new(BIN);
+    for var in [
+        "BAO_ADDR",
+        "BAO_TOKEN",
+        "BAO_NAMESPACE",
+        "VAULT_NAMESPACE",
+        "DISPLAY",
+        "WAYLAND_DISPLAY",
+        "TMUX",
+        "STY",
+        "SSH_TTY",
+        "SSH_CONNECTION",
+        "SSH_CLIENT",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("VAULT_ADDR", &server.addr)
+        .env("VAULT_TOKEN", &server.token)
+        .env("SESAME_CONFIG", config)
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap_or_else(|e| panic!("running sesame: {e}"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Neither stream contains `value`.
+fn assert_not_printed(out: &Output, value: &str) {
+    assert!(!text(&out.stdout).contains(value), "value on stdout: {}", text(&out.stdout));
+    assert!(!text(&out.stderr).contains(value), "value on stderr: {}", text(&out.stderr));
+}
+
+struct Setup {
+    mount: String,
+    dir: tempfile::TempDir,
+    password: String,
+}
+
+impl Setup {
+    fn config(&self) -> std::path::PathBuf {
+        self.dir.path().join("config.toml")
+    }
+    fn path(&self, p: &str) -> String {
+        format!("{}/{p}", self.mount)
+    }
+}
+
+/// A fresh KV v2 mount with `app/db` (`DB_PASSWORD`, `DB_USER`, two keys that are no variable names),
+/// `app/api` (`DB_USER`, `API_TOKEN`) and `reg/pull` (a dockerconfigjson).
+async fn setup() -> Setup {
+    let server = common::server();
+    let mount = server.fresh_mount(2).await;
+    let password = format!("pw-{}'\"$x", common::random_suffix(16));
+    server
+        .write_kv(
+            &mount,
+            2,
+            "app/db",
+            json!({ "DB_PASSWORD": password, "DB_USER": "svc", "bad-key": "b", "1ST": "c", "PORT": 5432 }),
+        )
+        .await;
+    server.write_kv(&mount, 2, "app/api", json!({ "DB_USER": "api", "API_TOKEN": "t0k" })).await;
+    server.write_kv(&mount, 2, "reg/pull", json!({ ".dockerconfigjson": "{\"auths\":{}}" })).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("config.toml"), "[clipboard]\nmethod = \"off\"\n").expect("config");
+    Setup { mount, dir, password }
+}
+
+#[tokio::test]
+async fn run_passes_the_values_to_the_child_and_prints_none() {
+    let s = setup().await;
+    let out = run(sesame(&s.config()).args(["run", &s.path("app/db"), "--", "sh", "-c"]).arg(
+        r#"test "$DB_PASSWORD" = "$EXPECTED" && test "$DB_USER" = svc && test "$PORT" = 5432 && echo child-ok"#,
+    )
+    .env("EXPECTED", &s.password));
+    assert!(out.status.success(), "{} {}", out.status, text(&out.stderr));
+    assert_eq!(text(&out.stdout), "child-ok\n");
+    assert_not_printed(&out, &s.password);
+    // Keys that are no variable names are reported and skipped; the others still arrive.
+    let err = text(&out.stderr);
+    assert!(err.contains("\"bad-key\"") && err.contains("\"1ST\""), "{err}");
+    assert!(err.contains("not a valid environment variable name"), "{err}");
+}
+
+#[tokio::test]
+async fn run_propagates_the_exit_status_and_missing_commands() {
+    let s = setup().await;
+    let out = run(sesame(&s.config()).args(["run", &s.path("app/api"), "--", "sh", "-c", "exit 42"]));
+    assert_eq!(out.status.code(), Some(42));
+    let out = run(sesame(&s.config()).args(["run", &s.path("app/api"), "--", "/nonexistent/command"]));
+    assert_eq!(out.status.code(), Some(127));
+    assert!(text(&out.stderr).contains("cannot run /nonexistent/command"), "{}", text(&out.stderr));
+}
+
+#[tokio::test]
+async fn run_delivers_signals_to_the_command() {
+    let s = setup().await;
+    let mut child = sesame(&s.config())
+        .args(["run", &s.path("app/api"), "--", "sh", "-c"])
+        .arg(r#"trap 'exit 43' TERM; echo ready; while :; do sleep 0.05; done"#)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawning sesame");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("reading");
+    assert_eq!(line, "ready\n");
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("waiting") {
+            break st;
+        }
+        assert!(Instant::now() < deadline, "the command did not exit on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(43));
+}
+
+#[tokio::test]
+async fn run_refuses_collisions_unless_override_and_applies_the_prefix() {
+    let s = setup().await;
+    let (db, api) = (s.path("app/db"), s.path("app/api"));
+    let out = run(sesame(&s.config()).args(["run", &db, &api, "--", "true"]));
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("DB_USER") && err.contains("--override"), "{err}");
+    assert_not_printed(&out, &s.password);
+
+    let out = run(sesame(&s.config())
+        .args(["run", "--override", &db, &api, "--", "sh", "-c"])
+        .arg(r#"test "$DB_USER" = api && test "$API_TOKEN" = t0k && test "$DB_PASSWORD" = "$EXPECTED""#)
+        .env("EXPECTED", &s.password));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("DB_USER from"), "{}", text(&out.stderr));
+
+    let out = run(sesame(&s.config())
+        .args(["run", "--prefix", "APP_", &api, "--", "sh", "-c"])
+        .arg(r#"test "$APP_DB_USER" = api && test -z "$DB_USER""#));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[tokio::test]
+async fn export_formats() {
+    let s = setup().await;
+    let db = s.path("app/db");
+    // env: eval-able, values intact through quoting.
+    let out = run(sesame(&s.config()).args(["export", &db]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let script = format!("{}\ntest \"$DB_PASSWORD\" = \"$EXPECTED\"", text(&out.stdout));
+    let checked =
+        Command::new("sh").arg("-c").arg(&script).env("EXPECTED", &s.password).status().expect("sh");
+    assert!(checked.success(), "{}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("\"bad-key\""));
+    assert!(!text(&out.stdout).contains("bad-key"));
+
+    let out = run(sesame(&s.config()).args(["export", "--format", "dotenv", &db]));
+    let body = text(&out.stdout);
+    assert!(body.contains("DB_USER=svc\n") && body.contains("PORT=5432\n"), "{body}");
+    assert!(body.lines().any(|l| l.starts_with("DB_PASSWORD=\"pw-")), "{body}");
+
+    let out = run(sesame(&s.config()).args(["export", "--format", "json", &db]));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["DB_PASSWORD"], s.password.as_str());
+    assert_eq!(v["PORT"], 5432);
+    assert_eq!(v["bad-key"], "b");
+
+    let out = run(sesame(&s.config()).args(["export", "--format", "k8s", &s.path("reg/pull")]));
+    let yaml = text(&out.stdout);
+    assert!(yaml.contains("type: kubernetes.io/dockerconfigjson\n"), "{yaml}");
+    assert!(yaml.contains("  name: pull\n"), "{yaml}");
+    assert!(yaml.contains("  \".dockerconfigjson\": eyJhdXRocyI6e319\n"), "{yaml}");
+
+    // Collisions and prefixes work as for run.
+    let out = run(sesame(&s.config()).args(["export", &db, &s.path("app/api")]));
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn snippet_prints_value_formats_only_with_reveal() {
+    let s = setup().await;
+    let db = s.path("app/db");
+    let out = run(sesame(&s.config()).args(["snippet", &db, "--format", "k8s"]));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("--reveal"), "{}", text(&out.stderr));
+    assert_not_printed(&out, &s.password);
+    let out = run(sesame(&s.config()).args(["snippet", &db, "--format", "dotenv", "--yes"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("DB_USER=svc"));
+
+    let out = run(sesame(&s.config()).args(["snippet", &db, "--format", "cli"]));
+    assert_eq!(text(&out.stdout), format!("vault kv get -mount={} app/db\n", s.mount));
+    let out = run(sesame(&s.config()).args(["snippet", &s.path("app"), "--format", "path"]));
+    assert_eq!(text(&out.stdout), format!("{}/app/\n", s.mount), "a folder without a trailing slash");
+    std::fs::write(s.config(), format!("[service]\ntop_folder = \"{}/app\"\n", s.mount)).expect("config");
+    let out = run(sesame(&s.config()).args(["snippet", &db, "-f", "relative"]));
+    assert_eq!(text(&out.stdout), "db\n");
+    let out = run(sesame(&s.config()).args(["snippet", &s.path("reg/pull"), "-f", "relative"]));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("not inside the top folder"), "{}", text(&out.stderr));
+}
+
+#[tokio::test]
+async fn copy_without_any_clipboard_never_claims_success() {
+    let s = setup().await;
+    let db = s.path("app/db");
+    // A path is shown for manual copying, and the exit status says nothing was copied.
+    let out = run(sesame(&s.config()).args(["copy", &db]));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), format!("{db}\n"));
+    assert!(text(&out.stderr).contains("Could not copy the path"), "{}", text(&out.stderr));
+    // A value is never printed.
+    let out = run(sesame(&s.config()).args(["copy", &db, "--key", "DB_PASSWORD"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_not_printed(&out, &s.password);
+    assert!(text(&out.stderr).contains("--field DB_PASSWORD --reveal"), "{}", text(&out.stderr));
+    // Value-bearing snippets need --yes.
+    let out = run(sesame(&s.config()).args(["copy", &db, "--format", "export"]));
+    assert!(text(&out.stderr).contains("--yes"), "{}", text(&out.stderr));
+}
+
+/// A private tmux server; killed on drop.
+struct Tmux {
+    socket: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let socket = dir.path().join("tmux.sock");
+        let st = Command::new("tmux")
+            .arg("-S")
+            .arg(&socket)
+            .args(["-f", "/dev/null", "new-session", "-d", "-s", "t"])
+            .env_remove("TMUX")
+            .status()
+            .expect("tmux is needed for this test (apt-get install tmux)");
+        assert!(st.success());
+        Self { socket, _dir: dir }
+    }
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new("tmux").arg("-S").arg(&self.socket).args(args).output().expect("tmux")
+    }
+    /// The `TMUX` value a process inside this server sees.
+    fn env(&self) -> String {
+        format!("{},0,0", self.socket.display())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+#[tokio::test]
+async fn copy_into_tmux_and_clear_the_value_after_the_delay() {
+    let s = setup().await;
+    let tmux = Tmux::start();
+    std::fs::write(s.config(), "[clipboard]\nclear_after = 2\n").expect("config");
+    let db = s.path("app/db");
+
+    let out = run(sesame(&s.config()).args(["copy", &db]).env("TMUX", tmux.env()));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("Copied the path {db} to the tmux buffer \"sesame\"\n"));
+    assert_eq!(text(&tmux.cmd(&["show-buffer"]).stdout), db);
+
+    let out = run(sesame(&s.config()).args(["copy", &db, "--key", "DB_PASSWORD"]).env("TMUX", tmux.env()));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_not_printed(&out, &s.password);
+    assert!(text(&out.stdout).contains("cleared in 2 s"), "{}", text(&out.stdout));
+    assert_eq!(text(&tmux.cmd(&["show-buffer", "-b", "sesame"]).stdout), s.password);
+
+    // The helper clears it once the delay is over (it outlives `sesame copy`).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while tmux.cmd(&["show-buffer", "-b", "sesame"]).status.success() {
+        assert!(Instant::now() < deadline, "the value is still in tmux");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let left = text(&tmux.cmd(&["list-buffers", "-F", "#{buffer_sample}"]).stdout);
+    assert!(!left.contains(&s.password), "{left}");
+
+    // A value copied over by something else is left alone.
+    let out = run(sesame(&s.config()).args(["copy", &db, "--key", "DB_USER"]).env("TMUX", tmux.env()));
+    assert!(out.status.success());
+    assert!(tmux.cmd(&["set-buffer", "-b", "sesame", "mine"]).status.success());
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(text(&tmux.cmd(&["show-buffer", "-b", "sesame"]).stdout), "mine");
+}
