@@ -1,5 +1,6 @@
 //! Everything that speaks HTTP to Vault or OpenBao. Nothing in here knows about ratatui.
 
+pub mod annotations;
 pub mod connect;
 pub mod devserver;
 pub mod error;
