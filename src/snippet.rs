@@ -21,7 +21,30 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use crate::secret::SecretData;
+pub use crate::secret::types::SecretType;
+use crate::secret::types::{TYPE_ANNOTATION, detect};
+use crate::vault::annotations::Annotations;
 use crate::vault::kv::{KvVersion, Mount, encode_path};
+
+/// The annotation (see [`crate::vault::annotations`]) that flags a secret for `sesame run --folder`: EOxHub's
+/// "inject as environment variables". Set it to `true`; absent or anything else means not flagged.
+pub const INJECT_ANNOTATION: &str = "inject.env";
+
+/// True when a secret's annotations flag it for injection ([`INJECT_ANNOTATION`] = `true`).
+pub fn is_injected(annotations: &Annotations) -> bool {
+    annotations.get(INJECT_ANNOTATION).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+/// The keys whose values are stored base64-encoded with the encoding recorded (`sesame.encoding.KEY` =
+/// `base64`, see [`crate::secret::file`]), from a secret's annotations.
+pub fn binary_keys(annotations: &Annotations) -> Vec<String> {
+    let prefix = crate::secret::file::ENCODING_PREFIX.trim_start_matches(crate::vault::annotations::PREFIX);
+    annotations
+        .iter()
+        .filter(|(_, v)| v.as_str() == "base64")
+        .filter_map(|(k, _)| k.strip_prefix(prefix).map(str::to_string))
+        .collect()
+}
 
 /// `[service]` settings of the config file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -31,42 +54,6 @@ pub struct ServiceSettings {
     /// `onyxia-kv/user-alice` (EDITO/Onyxia services take secret paths relative to the user's folder).
     /// Unset: relative to the mount.
     pub top_folder: Option<String>,
-}
-
-/// The Kubernetes type a secret maps to, from its keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SecretType {
-    /// Any key/value pairs.
-    #[default]
-    Opaque,
-    /// Has a `.dockerconfigjson` key.
-    DockerConfigJson,
-    /// Has an `ssh-privatekey` key.
-    SshAuth,
-}
-
-impl SecretType {
-    /// Detects the type from key names (`.dockerconfigjson` wins over `ssh-privatekey`).
-    pub fn detect<'a>(keys: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut found = Self::Opaque;
-        for k in keys {
-            match k {
-                ".dockerconfigjson" => return Self::DockerConfigJson,
-                "ssh-privatekey" => found = Self::SshAuth,
-                _ => {}
-            }
-        }
-        found
-    }
-
-    /// The Kubernetes Secret `type`.
-    pub fn k8s_type(self) -> &'static str {
-        match self {
-            Self::Opaque => "Opaque",
-            Self::DockerConfigJson => "kubernetes.io/dockerconfigjson",
-            Self::SshAuth => "kubernetes.io/ssh-auth",
-        }
-    }
 }
 
 /// A secret or folder to build snippets for. Holds no value.
@@ -86,6 +73,11 @@ pub struct Target {
     pub is_folder: bool,
     /// The secret's key names (empty for a folder or when unknown).
     pub keys: Vec<String>,
+    /// Its Kubernetes type: from the keys, or from the `type` annotation ([`Target::with_annotations`]).
+    pub secret_type: SecretType,
+    /// Keys whose values are stored base64-encoded with the encoding recorded: the Kubernetes Secret carries
+    /// their decoded bytes.
+    pub binary_keys: Vec<String>,
 }
 
 impl Target {
@@ -97,6 +89,7 @@ impl Target {
         path: &str,
         keys: impl IntoIterator<Item = K>,
     ) -> Self {
+        let keys: Vec<String> = keys.into_iter().map(Into::into).collect();
         Self {
             addr: addr.trim_end_matches('/').to_string(),
             namespace: namespace.filter(|n| !n.is_empty()).map(str::to_string),
@@ -104,8 +97,19 @@ impl Target {
             version: mount.version,
             path: path.trim_matches('/').to_string(),
             is_folder: false,
-            keys: keys.into_iter().map(Into::into).collect(),
+            secret_type: SecretType::from_keys(keys.iter().map(String::as_str)),
+            keys,
+            binary_keys: Vec::new(),
         }
+    }
+
+    /// Takes the type (the `type` annotation wins over the keys) and the recorded encodings from the secret's
+    /// annotations.
+    pub fn with_annotations(mut self, annotations: &Annotations) -> Self {
+        let annotation = annotations.get(TYPE_ANNOTATION).map(String::as_str);
+        self.secret_type = detect(annotation, self.keys.iter().map(String::as_str)).ty;
+        self.binary_keys = binary_keys(annotations);
+        self
     }
 
     /// A folder at `folder` inside `mount` (`""` for the mount's root).
@@ -126,11 +130,6 @@ impl Target {
             p.push('/');
         }
         p
-    }
-
-    /// The Kubernetes type its keys imply.
-    pub fn secret_type(&self) -> SecretType {
-        SecretType::detect(self.keys.iter().map(String::as_str))
     }
 
     /// The last path segment (the mount for its root).
@@ -305,7 +304,13 @@ pub fn render(
         SnippetFormat::K8s => {
             let data = data.ok_or(SnippetError::NeedsValues(format))?;
             let source = format!("{} ({})", target.full_path(), target.version.label());
-            k8s_secret_manifest(&k8s_name(target.name()), &source, data)
+            k8s_secret_manifest(
+                &k8s_name(target.name()),
+                &source,
+                target.secret_type,
+                data,
+                &target.binary_keys,
+            )
         }
         SnippetFormat::Dotenv | SnippetFormat::Export => {
             let data = data.ok_or(SnippetError::NeedsValues(format))?;
@@ -482,10 +487,9 @@ fn eso_manifest(target: &Target) -> String {
     s.push_str("    name: vault-backend # your SecretStore or ClusterSecretStore\n");
     s.push_str("  target:\n");
     let _ = writeln!(s, "    name: {name}");
-    let ty = target.secret_type();
-    if ty != SecretType::Opaque {
+    if target.secret_type != SecretType::Opaque {
         s.push_str("    template:\n");
-        let _ = writeln!(s, "      type: {}", ty.k8s_type());
+        let _ = writeln!(s, "      type: {}", target.secret_type.k8s_name());
     }
     s.push_str("  dataFrom:\n");
     s.push_str("    - extract:\n");
@@ -493,11 +497,16 @@ fn eso_manifest(target: &Target) -> String {
     s
 }
 
-/// A Kubernetes Secret manifest with `data` (base64 of each value; strings as their text, other JSON values
-/// as compact JSON). `source` goes into the header comment. Keys Kubernetes refuses are left out with a
-/// comment.
-pub fn k8s_secret_manifest(name: &str, source: &str, data: &SecretData) -> Zeroizing<String> {
-    let ty = SecretType::detect(data.keys());
+/// A Kubernetes Secret manifest of type `ty` with `data`: base64 of each value's bytes (strings as their text,
+/// other JSON values as compact JSON, `binary` keys decoded from their stored base64 first). `source` goes
+/// into the header comment. Keys Kubernetes refuses are left out with a comment.
+pub fn k8s_secret_manifest(
+    name: &str,
+    source: &str,
+    ty: SecretType,
+    data: &SecretData,
+    binary: &[String],
+) -> Zeroizing<String> {
     let mut s = Zeroizing::new(String::new());
     let _ = writeln!(s, "# Kubernetes Secret with the values of {}.", comment_safe(source));
     for key in data.keys().filter(|k| !is_k8s_key(k)) {
@@ -505,12 +514,12 @@ pub fn k8s_secret_manifest(name: &str, source: &str, data: &SecretData) -> Zeroi
     }
     s.push_str("apiVersion: v1\nkind: Secret\nmetadata:\n");
     let _ = writeln!(s, "  name: {name}");
-    let _ = writeln!(s, "type: {}", ty.k8s_type());
+    let _ = writeln!(s, "type: {}", ty.k8s_name());
     s.push_str("data:");
     let mut any = false;
     for (k, v) in data.pairs.iter().filter(|(k, _)| is_k8s_key(k)) {
-        let revealed = v.reveal();
-        let encoded = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(revealed.as_bytes()));
+        let bytes = value_bytes(k, v, binary);
+        let encoded = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(bytes.as_slice()));
         s.push_str("\n  ");
         s.push_str(&yaml_str(k));
         s.push_str(": ");
@@ -521,6 +530,17 @@ pub fn k8s_secret_manifest(name: &str, source: &str, data: &SecretData) -> Zeroi
         s.push_str(" {}");
     }
     s
+}
+
+/// The bytes a value stands for: a `binary` key's stored base64 decoded (when it decodes), else the value as
+/// text (strings unescaped, other JSON values compact).
+pub fn value_bytes(key: &str, value: &crate::secret::SecretValue, binary: &[String]) -> Zeroizing<Vec<u8>> {
+    if binary.iter().any(|b| b == key)
+        && let Some(bytes) = crate::secret::file::decode_value(value, crate::secret::file::Encoding::Base64)
+    {
+        return bytes;
+    }
+    Zeroizing::new(value.reveal().as_bytes().to_vec())
 }
 
 /// A Kubernetes object name from a path segment: lowercase DNS-1123 (`[a-z0-9-.]`, alphanumeric ends).
@@ -889,6 +909,15 @@ data:
     }
 
     #[test]
+    fn k8s_secret_carries_the_bytes_of_binary_values() {
+        // "AAH/" is base64 of the bytes 00 01 ff; "YWJj" of "abc".
+        let d = SecretData::from_json_object(r#"{"CERT":"AAH/","TEXT":"YWJj","BROKEN":"%%"}"#).unwrap();
+        let binary = ["CERT".to_string(), "BROKEN".to_string()];
+        let s = k8s_secret_manifest("x", "m/x", SecretType::Opaque, &d, &binary);
+        assert!(s.ends_with("data:\n  CERT: AAH/\n  TEXT: WVdKag==\n  BROKEN: JSU="), "{}", s.as_str());
+    }
+
+    #[test]
     fn dotenv_and_export() {
         let d = data();
         for v in [KvVersion::V1, KvVersion::V2] {
@@ -934,12 +963,27 @@ data:
 
     #[test]
     fn types_and_names() {
+        let m = mount(KvVersion::V2);
+        let t = Target::secret("http://h", None, &m, "x", ["a", "ssh-privatekey", ".dockerconfigjson"]);
+        assert_eq!(t.secret_type, SecretType::DockerConfigJson);
         assert_eq!(
-            SecretType::detect(["a", "ssh-privatekey", ".dockerconfigjson"]),
-            SecretType::DockerConfigJson
+            Target::secret("http://h", None, &m, "x", ["ssh-privatekey"]).secret_type,
+            SecretType::SshAuth
         );
-        assert_eq!(SecretType::detect(["ssh-privatekey"]), SecretType::SshAuth);
-        assert_eq!(SecretType::detect(["a"]), SecretType::Opaque);
+        let plain = Target::secret("http://h", None, &m, "x", ["a", "CERT"]);
+        assert_eq!(plain.secret_type, SecretType::Opaque);
+        let ann: Annotations = [
+            ("type".to_string(), "kubernetes.io/ssh-auth".to_string()),
+            ("encoding.CERT".to_string(), "base64".to_string()),
+            ("inject.env".to_string(), "true".to_string()),
+        ]
+        .into_iter()
+        .collect();
+        let t = plain.with_annotations(&ann);
+        assert_eq!(t.secret_type, SecretType::SshAuth);
+        assert_eq!(t.binary_keys, ["CERT"]);
+        assert!(is_injected(&ann));
+        assert!(!is_injected(&Annotations::new()));
         assert_eq!(k8s_name("My_DB (prod)"), "my-db-prod");
         assert_eq!(k8s_name("--"), "secret");
         assert_eq!(k8s_name("a.b"), "a.b");

@@ -314,3 +314,67 @@ async fn copy_into_tmux_and_clear_the_value_after_the_delay() {
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(text(&tmux.cmd(&["show-buffer", "-b", "sesame"]).stdout), "mine");
 }
+
+/// Sets annotations on a secret through sesame's own store.
+async fn annotate(mount: &str, path: &str, pairs: &[(&str, &str)]) {
+    let server = common::server();
+    let vault = sesame::vault::Vault::connect(&server.addr, &server.token).expect("connect");
+    let m = vault.mount_of(mount).await.expect("mount");
+    let store = sesame::vault::annotations::AnnotationStore::new(vault);
+    let changes = pairs.iter().map(|(k, v)| (k.to_string(), Some(v.to_string()))).collect();
+    store.set(&m, path, &changes).await.expect("annotating");
+}
+
+#[tokio::test]
+async fn run_folder_injects_the_flagged_secrets_only() {
+    for version in [2u8, 1] {
+        let server = common::server();
+        let mount = server.fresh_mount(version).await;
+        server.write_kv(&mount, version, "team/db", json!({ "DB_HOST": "db.internal" })).await;
+        server.write_kv(&mount, version, "team/sub/api", json!({ "API_KEY": "k-1" })).await;
+        server.write_kv(&mount, version, "team/other", json!({ "NOT_ME": "x" })).await;
+        server.write_kv(&mount, version, "elsewhere", json!({ "FAR": "y" })).await;
+        annotate(&mount, "team/db", &[("inject.env", "true")]).await;
+        annotate(&mount, "team/sub/api", &[("inject.env", "true")]).await;
+        annotate(&mount, "elsewhere", &[("inject.env", "true")]).await;
+        annotate(&mount, "team/other", &[("inject.env", "false")]).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = dir.path().join("config.toml");
+        let out = run(sesame(&config).args(["run", "--folder", &format!("{mount}/team"), "--", "sh", "-c"]).arg(
+            r#"test "$DB_HOST" = db.internal && test "$API_KEY" = k-1 && test -z "$NOT_ME" && test -z "$FAR""#,
+        ));
+        assert!(out.status.success(), "KV v{version}: {}", text(&out.stderr));
+        let out =
+            run(sesame(&config).args(["run", "--folder", &format!("{mount}/elsewhere/"), "--", "true"]));
+        assert!(!out.status.success(), "an empty folder injects nothing");
+        assert!(text(&out.stderr).contains("flagged"), "{}", text(&out.stderr));
+    }
+}
+
+#[tokio::test]
+async fn export_decodes_recorded_binary_values_and_follows_the_type_annotation() {
+    let server = common::server();
+    let mount = server.fresh_mount(2).await;
+    // "AAH/" is base64 of the bytes 00 01 ff (binary); "aGk=" of "hi" (text once decoded).
+    server.write_kv(&mount, 2, "deploy", json!({ "KEY": "AAH/", "NOTE": "aGk=", "PLAIN": "p" })).await;
+    annotate(
+        &mount,
+        "deploy",
+        &[("encoding.KEY", "base64"), ("encoding.NOTE", "base64"), ("type", "kubernetes.io/ssh-auth")],
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("config.toml");
+    let path = format!("{mount}/deploy");
+    let out = run(sesame(&config).args(["export", "-f", "k8s", &path]));
+    let yaml = text(&out.stdout);
+    assert!(yaml.contains("type: kubernetes.io/ssh-auth\n"), "{yaml}");
+    assert!(yaml.contains("  KEY: AAH/\n") && yaml.contains("  NOTE: aGk=\n"), "{yaml}");
+    assert!(yaml.contains("  PLAIN: cA==\n"), "{yaml}");
+    let out = run(sesame(&config).args(["export", "-f", "json", &path]));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v, json!({ "KEY": "AAH/", "NOTE": "hi", "PLAIN": "p" }));
+    assert!(text(&out.stderr).contains("KEY holds binary data"), "{}", text(&out.stderr));
+    let out = run(sesame(&config).args(["snippet", &path, "-f", "eso"]));
+    assert!(text(&out.stdout).contains("      type: kubernetes.io/ssh-auth\n"), "{}", text(&out.stdout));
+}

@@ -11,14 +11,17 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
+use futures::stream::{self, StreamExt as _};
 use zeroize::Zeroizing;
 
 use super::locate;
 use crate::clipboard::{Clipboard, Content, CopyOutcome, MethodSetting};
 use crate::config::Config;
 use crate::secret::{SecretData, SecretValue};
-use crate::snippet::{self, SnippetFormat, Target};
+use crate::snippet::{self, SecretType, SnippetFormat, Target};
+use crate::vault::annotations::{AnnotationStore, Annotations};
 use crate::vault::connect::ConnectArgs;
+use crate::vault::walk::{WalkOptions, walk};
 use crate::vault::{Mount, Vault, VaultError};
 
 /// `sesame snippet`.
@@ -62,8 +65,12 @@ pub struct CopyArgs {
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// The secrets whose keys become environment variables.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "folders", value_name = "PATH")]
     pub paths: Vec<String>,
+    /// Also every secret below this folder flagged "inject as environment variables" (the `inject.env`
+    /// annotation); repeatable. They come before the PATHs.
+    #[arg(long = "folder", value_name = "FOLDER")]
+    pub folders: Vec<String>,
     /// Prepend this to every variable name.
     #[arg(long, default_value = "", value_name = "PREFIX")]
     pub prefix: String,
@@ -94,8 +101,11 @@ pub enum ExportFormat {
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     /// The secrets to export (merged in order).
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "folders", value_name = "PATH")]
     pub paths: Vec<String>,
+    /// Also every secret below this folder flagged for injection (the `inject.env` annotation); repeatable.
+    #[arg(long = "folder", value_name = "FOLDER")]
+    pub folders: Vec<String>,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ExportFormat::Env)]
     pub format: ExportFormat,
@@ -133,7 +143,12 @@ async fn resolve(vault: &Vault, path: &str) -> anyhow::Result<Resolved> {
             let Some(data) = read.data else {
                 bail!("the latest version of {}/{rest} is deleted or destroyed", mount.path);
             };
-            let target = Target::secret(vault.addr(), vault.namespace(), &mount, &rest, data.keys());
+            // The type annotation and the recorded encodings; a token that may not read them gets the type
+            // from the keys.
+            let annotations =
+                AnnotationStore::new(vault.clone()).get(&mount, &rest).await.unwrap_or_default();
+            let target = Target::secret(vault.addr(), vault.namespace(), &mount, &rest, data.keys())
+                .with_annotations(&annotations);
             Ok(Resolved { target, data: Some(data) })
         }
         Err(VaultError::NotFound { .. }) => {
@@ -239,44 +254,129 @@ pub async fn copy(vault: &Vault, args: &CopyArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Reads one secret (not a folder, not a deleted version).
-async fn read_secret(vault: &Vault, path: &str) -> anyhow::Result<(String, SecretData)> {
-    let (mount, rest) = locate(vault, path).await?;
-    if rest.is_empty() || path.ends_with('/') {
-        bail!("{} is a folder, not a secret", path.trim_end_matches('/'));
-    }
-    let full = format!("{}/{rest}", mount.path);
-    let read = vault.read(&mount, &rest, None).await.with_context(|| format!("cannot read {full}"))?;
-    let Some(data) = read.data else { bail!("the latest version of {full} is deleted or destroyed") };
-    Ok((full, data))
+/// One secret read for `run` and `export`.
+struct Source {
+    /// `mount/path`.
+    full: String,
+    data: SecretData,
+    annotations: Annotations,
 }
 
-/// Reads the secrets and merges their keys (with `prefix`) in order. A key present in two secrets is an
-/// error listing every such key, unless `override_`, where the later secret wins (noted on stderr).
+/// Reads one secret (not a folder, not a deleted version) and its annotations (none when the token may not
+/// read them).
+async fn read_source(
+    vault: &Vault,
+    store: &AnnotationStore,
+    mount: &Mount,
+    rest: &str,
+) -> anyhow::Result<Source> {
+    let full = format!("{}/{rest}", mount.path);
+    let read = vault.read(mount, rest, None).await.with_context(|| format!("cannot read {full}"))?;
+    let Some(data) = read.data else { bail!("the latest version of {full} is deleted or destroyed") };
+    let annotations = store.get(mount, rest).await.unwrap_or_default();
+    Ok(Source { full, data, annotations })
+}
+
+/// The secrets flagged for injection ([`snippet::INJECT_ANNOTATION`]) below a folder, sorted by path.
+async fn injected_under(
+    vault: &Vault,
+    store: &AnnotationStore,
+    folder: &str,
+) -> anyhow::Result<Vec<(Mount, String)>> {
+    let (mount, rest) = locate(vault, folder).await?;
+    let paths = walk(vault, &mount, &rest, &WalkOptions::default())
+        .await
+        .with_context(|| format!("cannot list {}/{rest}", mount.path))?;
+    let visible = paths.into_iter().filter(|p| !p.split('/').any(|seg| seg.starts_with('.')));
+    let flagged: Vec<Option<String>> = stream::iter(visible)
+        .map(|p| {
+            let mount = &mount;
+            async move { store.get(mount, &p).await.is_ok_and(|a| snippet::is_injected(&a)).then_some(p) }
+        })
+        .buffered(ANNOTATION_CONCURRENCY)
+        .collect()
+        .await;
+    let mut flagged: Vec<String> = flagged.into_iter().flatten().collect();
+    flagged.sort();
+    if flagged.is_empty() {
+        eprintln!(
+            "sesame: no secret below {}/{rest} is flagged for injection ({}=true)",
+            mount.path,
+            snippet::INJECT_ANNOTATION
+        );
+    }
+    Ok(flagged.into_iter().map(|p| (mount.clone(), p)).collect())
+}
+
+/// Requests in flight at most while reading annotations below a folder.
+const ANNOTATION_CONCURRENCY: usize = 16;
+
+/// The merged keys of several secrets.
+struct Merged {
+    /// `prefix + key` → value, in order.
+    data: SecretData,
+    /// Merged names whose values are stored base64 with the encoding recorded.
+    binary: Vec<String>,
+    /// `mount/path` of each secret, in order.
+    sources: Vec<String>,
+    /// The type of the only secret (annotation first), else the type the merged keys imply.
+    secret_type: SecretType,
+}
+
+/// Reads the flagged secrets below `folders`, then `paths`, and merges their keys (with `prefix`) in that
+/// order. A key present in two secrets is an error listing every such key, unless `override_`, where the later
+/// secret wins (noted on stderr).
 async fn merge(
     vault: &Vault,
+    folders: &[String],
     paths: &[String],
     prefix: &str,
     override_: bool,
-) -> anyhow::Result<(SecretData, Vec<String>)> {
-    let mut merged: Vec<(String, SecretValue, String)> = Vec::new();
-    let mut sources = Vec::new();
-    let mut clashes = Vec::new();
+) -> anyhow::Result<Merged> {
+    let store = AnnotationStore::new(vault.clone());
+    let mut wanted: Vec<(Mount, String)> = Vec::new();
+    for folder in folders {
+        wanted.extend(injected_under(vault, &store, folder).await?);
+    }
     for path in paths {
-        let (full, data) = read_secret(vault, path).await?;
-        for (k, v) in data.pairs {
+        let (mount, rest) = locate(vault, path).await?;
+        if rest.is_empty() || path.ends_with('/') {
+            bail!(
+                "{} is a folder, not a secret (use --folder for the flagged secrets below a folder)",
+                path.trim_end_matches('/')
+            );
+        }
+        wanted.push((mount, rest));
+    }
+    if wanted.is_empty() {
+        bail!("no secret to read");
+    }
+    let mut merged: Vec<(String, SecretValue, String, bool)> = Vec::new();
+    let mut sources = Vec::new();
+    let mut only_type = None;
+    let mut clashes = Vec::new();
+    for (mount, rest) in &wanted {
+        let src = read_source(vault, &store, mount, rest).await?;
+        let binary = snippet::binary_keys(&src.annotations);
+        let ty = Target::secret("", None, mount, rest, src.data.keys())
+            .with_annotations(&src.annotations)
+            .secret_type;
+        only_type = if sources.is_empty() { Some(ty) } else { None };
+        for (k, v) in src.data.pairs {
             let name = format!("{prefix}{k}");
-            match merged.iter_mut().find(|(n, _, _)| *n == name) {
+            let is_binary = binary.contains(&k);
+            match merged.iter_mut().find(|(n, ..)| *n == name) {
                 Some(existing) if override_ => {
-                    eprintln!("sesame: {name} from {full} overrides the one from {}", existing.2);
+                    eprintln!("sesame: {name} from {} overrides the one from {}", src.full, existing.2);
                     existing.1 = v;
-                    existing.2.clone_from(&full);
+                    existing.2.clone_from(&src.full);
+                    existing.3 = is_binary;
                 }
-                Some(existing) => clashes.push(format!("{name} ({} and {full})", existing.2)),
-                None => merged.push((name, v, full.clone())),
+                Some(existing) => clashes.push(format!("{name} ({} and {})", existing.2, src.full)),
+                None => merged.push((name, v, src.full.clone(), is_binary)),
             }
         }
-        sources.push(full);
+        sources.push(src.full);
     }
     if !clashes.is_empty() {
         bail!(
@@ -284,7 +384,24 @@ async fn merge(
             clashes.join(", ")
         );
     }
-    Ok((SecretData { pairs: merged.into_iter().map(|(n, v, _)| (n, v)).collect() }, sources))
+    let binary = merged.iter().filter(|m| m.3).map(|m| m.0.clone()).collect();
+    let data = SecretData { pairs: merged.into_iter().map(|(n, v, ..)| (n, v)).collect() };
+    let secret_type = only_type.unwrap_or_else(|| SecretType::from_keys(data.keys()));
+    Ok(Merged { data, binary, sources, secret_type })
+}
+
+/// The data with binary values decoded where they are text (an environment variable or a JSON string holds
+/// text only); values that stay binary keep their base64, said on stderr.
+fn decoded_text(m: &Merged) -> SecretData {
+    let mut out = m.data.clone();
+    for (name, value) in out.pairs.iter_mut().filter(|(n, _)| m.binary.contains(n)) {
+        let bytes = snippet::value_bytes(name, value, &m.binary);
+        match std::str::from_utf8(&bytes) {
+            Ok(text) if !text.contains('\0') => *value = SecretValue::from_string(text),
+            _ => eprintln!("sesame: {name} holds binary data: kept base64-encoded as stored"),
+        }
+    }
+    out
 }
 
 /// The environment variables of merged data; invalid names are reported on stderr and skipped.
@@ -296,12 +413,12 @@ fn env_of(data: &SecretData) -> Vec<(String, Zeroizing<String>)> {
     vars.vars
 }
 
-/// `sesame run PATH… [--prefix P] [--override] -- COMMAND [ARGS…]`: replaces sesame with the command (on
-/// Unix), its environment extended with the secrets' keys.
+/// `sesame run PATH… [--folder F] [--prefix P] [--override] -- COMMAND [ARGS…]`: replaces sesame with the
+/// command (on Unix), its environment extended with the secrets' keys.
 pub async fn run(vault: &Vault, args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let (data, _) = merge(vault, &args.paths, &args.prefix, args.override_).await?;
-    let vars = env_of(&data);
-    drop(data);
+    let merged = merge(vault, &args.folders, &args.paths, &args.prefix, args.override_).await?;
+    let vars = env_of(&decoded_text(&merged));
+    drop(merged);
     let Some((program, rest)) = args.command.split_first() else { bail!("give the command to run after --") };
     let mut cmd = std::process::Command::new(program);
     cmd.args(rest);
@@ -335,19 +452,26 @@ pub async fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCode
             "refusing to print secret values to the terminal: redirect or pipe the output, or add --reveal"
         );
     }
-    let (data, sources) = merge(vault, &args.paths, &args.prefix, args.override_).await?;
+    let merged = merge(vault, &args.folders, &args.paths, &args.prefix, args.override_).await?;
     let text = match args.format {
-        ExportFormat::Env => snippet::export_lines(&env_of(&data)),
-        ExportFormat::Dotenv => snippet::dotenv_body(&env_of(&data)),
+        ExportFormat::Env => snippet::export_lines(&env_of(&decoded_text(&merged))),
+        ExportFormat::Dotenv => snippet::dotenv_body(&env_of(&decoded_text(&merged))),
         ExportFormat::Json => {
-            let mut t = data.to_json_pretty();
+            let mut t = decoded_text(&merged).to_json_pretty();
             t.push('\n');
             t
         }
         ExportFormat::K8s => {
-            let first = sources.first().map(String::as_str).unwrap_or("secret");
+            let first = merged.sources.first().map(String::as_str).unwrap_or("secret");
             let name = snippet::k8s_name(first.rsplit('/').next().unwrap_or(first));
-            let mut t = snippet::k8s_secret_manifest(&name, &sources.join(", "), &data);
+            let source = merged.sources.join(", ");
+            let mut t = snippet::k8s_secret_manifest(
+                &name,
+                &source,
+                merged.secret_type,
+                &merged.data,
+                &merged.binary,
+            );
             t.push('\n');
             t
         }
