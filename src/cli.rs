@@ -81,6 +81,25 @@ pub enum Command {
     /// Internal: serves the system clipboard and clears copied values after sesame exits.
     #[command(hide = true)]
     ClipboardHelper(crate::clipboard::HelperArgs),
+    /// Create or update a secret with check-and-set: `sesame put PATH KEY=VALUE… [KEY=@FILE] [KEY=@-]`.
+    /// Prints key names and the new version, never values.
+    Put(crate::commands::edit::PutArgs),
+    /// Create a folder (kept alive by a `.keep` placeholder secret).
+    Mkdir(crate::commands::edit::MkdirArgs),
+    /// Delete a secret, or with -r every secret below a folder (after confirming the count).
+    Rm(crate::commands::edit::RmArgs),
+    /// Move or rename a secret or folder, also across mounts and KV versions: copy, verify, then delete.
+    Mv(crate::commands::edit::TransferArgs),
+    /// Copy a secret or folder, also across mounts and KV versions (KV v2 custom_metadata included).
+    Cp(crate::commands::edit::TransferArgs),
+    /// List the versions of a KV v2 secret with their time and state.
+    History(crate::commands::edit::HistoryArgs),
+    /// Write the data of an older version as the new latest version of a KV v2 secret.
+    Rollback(crate::commands::edit::RollbackArgs),
+    /// Undelete soft-deleted versions of a KV v2 secret.
+    Undelete(crate::commands::edit::UndeleteArgs),
+    /// Destroy versions of a KV v2 secret for good (asks for confirmation unless --yes).
+    Destroy(crate::commands::edit::DestroyArgs),
 }
 
 /// `sesame ls`.

@@ -7,6 +7,7 @@ use clap::Parser;
 
 use sesame::app::App;
 use sesame::cli::{Cli, Command};
+use sesame::commands::edit;
 use sesame::keymap::Keymap;
 use sesame::vault::Vault;
 use sesame::vault::connect::{ConnectArgs, ConnectSettings};
@@ -65,6 +66,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return sesame::commands::service::export(&connect(&args.connect)?, args).await;
         }
         Some(Command::ClipboardHelper(args)) => return Ok(sesame::clipboard::run_helper(args.clone()).await),
+        Some(Command::Put(args)) => return edit::put(&connect(&args.connect)?, args).await,
+        Some(Command::Mkdir(args)) => return edit::mkdir(&connect(&args.connect)?, args).await,
+        Some(Command::Rm(args)) => return edit::rm(&connect(&args.connect)?, args).await,
+        Some(Command::Mv(args)) => return edit::mv(&connect(&args.connect)?, args).await,
+        Some(Command::Cp(args)) => return edit::cp(&connect(&args.connect)?, args).await,
+        Some(Command::History(args)) => return edit::history(&connect(&args.connect)?, args).await,
+        Some(Command::Rollback(args)) => return edit::rollback(&connect(&args.connect)?, args).await,
+        Some(Command::Undelete(args)) => return edit::undelete(&connect(&args.connect)?, args).await,
+        Some(Command::Destroy(args)) => return edit::destroy(&connect(&args.connect)?, args).await,
         None => {}
     }
 

@@ -396,7 +396,7 @@ impl Vault {
     }
 
     /// Merges changes into the custom_metadata of a KV v2 secret: `Some(value)` sets a key, `None` removes
-    /// it (JSON merge patch on the metadata).
+    /// it (JSON merge patch on the metadata; without the `patch` capability, read-merge-replace).
     pub async fn patch_custom_metadata(
         &self,
         mount: &Mount,
@@ -414,7 +414,22 @@ impl Vault {
         let body = json!({ "custom_metadata": map }).to_string();
         let (status, bytes) =
             self.raw_text("PATCH", &api, &body, Some("application/merge-patch+json")).await?;
-        Vault::check(status, &api, &bytes).map_err(|e| relabel(e, mount, path))
+        match Vault::check(status, &api, &bytes) {
+            Ok(()) => Ok(()),
+            // PATCH needs the `patch` capability, which many policies lack (or an old server): read, merge
+            // and replace with `update` instead.
+            Err(VaultError::Forbidden { .. } | VaultError::Api { code: 405, .. }) => {
+                let mut custom = self.metadata(mount, path).await?.custom_metadata;
+                for (k, v) in changes {
+                    match v {
+                        Some(v) => custom.insert(k.clone(), v.clone()),
+                        None => custom.remove(k),
+                    };
+                }
+                self.set_custom_metadata(mount, path, &custom).await
+            }
+            Err(e) => Err(relabel(e, mount, path)),
+        }
     }
 
     /// Deletes a secret (see [`DeleteMode`]). Deleting what does not exist succeeds (the server's answer).

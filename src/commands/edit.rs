@@ -1,0 +1,564 @@
+//! Editing subcommands for scripts: `put`, `mkdir`, `rm`, `mv`, `cp`, `history`, `rollback`, `undelete`,
+//! `destroy`.
+//!
+//! They share the code paths of the explorer ([`crate::vault::write`], [`crate::vault::transfer`]), check
+//! keys and names before sending anything, and never print a value: only paths, key names, versions and
+//! counts. Every write is checked (check-and-set on KV v2, compare-before-write on KV v1); a conflict is an
+//! error. Exit status: 0 when everything asked was done, 1 otherwise (with the reason on stderr).
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal as _, Read as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+
+use super::locate;
+use crate::secret::SecretData;
+use crate::secret::diff::masked_diff;
+use crate::secret::file::{self, Encoding, FileValue};
+use crate::secret::rules;
+use crate::vault::connect::ConnectArgs;
+use crate::vault::kv::{KvVersion, Mount, Vault, VersionState};
+use crate::vault::transfer::{BatchReport, ItemStatus, Location, TransferMode, TransferOptions};
+use crate::vault::walk::WalkOptions;
+use crate::vault::write::{DeleteMode, MkdirOutcome};
+
+/// `sesame put`.
+#[derive(Args, Debug)]
+pub struct PutArgs {
+    /// The secret, e.g. `secret/apps/web/db`; created if missing.
+    pub path: String,
+    /// KEY=VALUE pairs. KEY=@FILE loads a file (UTF-8 text as is, anything else base64-encoded, at most
+    /// 512 KiB); KEY=@- reads standard input. Prefer @FILE or @- for real secrets: other users may see
+    /// command lines.
+    #[arg(value_name = "KEY=VALUE", required = true)]
+    pub pairs: Vec<String>,
+    /// Drop the keys not given (default: keep them and change only the keys given).
+    #[arg(long)]
+    pub replace: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `sesame mkdir`.
+#[derive(Args, Debug)]
+pub struct MkdirArgs {
+    /// The folder to create, e.g. `secret/teams/new/` (kept alive by a `.keep` placeholder secret).
+    pub path: String,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `sesame rm`.
+#[derive(Args, Debug)]
+pub struct RmArgs {
+    /// The secret (or, with -r, the folder) to delete.
+    pub path: String,
+    /// Delete every secret below the folder PATH.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// KV v2: remove every version and the metadata (cannot be undone) instead of soft-deleting the latest
+    /// version (which `sesame undelete` restores).
+    #[arg(long)]
+    pub all_versions: bool,
+    /// Do not ask for confirmation before a recursive delete.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Requests in flight at most during a recursive delete.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `sesame mv` and `sesame cp`.
+#[derive(Args, Debug)]
+pub struct TransferArgs {
+    /// The secret or folder to copy/move (a trailing `/` means the folder when a secret has the same name).
+    pub src: String,
+    /// The new path; ending with `/`, the folder to put SRC into under its own name. May be in another
+    /// mount, of either KV version.
+    pub dst: String,
+    /// Overwrite secrets that exist at the destination (default: refuse).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// mv from KV v2: soft-delete only the source's latest version, keeping its history (default: remove
+    /// the source with every version once the copy is verified).
+    #[arg(long)]
+    pub keep_source_versions: bool,
+    /// Secrets copied at once for a folder.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `sesame history`.
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    /// A KV v2 secret.
+    pub path: String,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `sesame rollback`.
+#[derive(Args, Debug)]
+pub struct RollbackArgs {
+    /// A KV v2 secret.
+    pub path: String,
+    /// The version whose data becomes the new latest version.
+    pub version: u64,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `sesame undelete`.
+#[derive(Args, Debug)]
+pub struct UndeleteArgs {
+    /// A KV v2 secret.
+    pub path: String,
+    /// Versions to undelete.
+    #[arg(required = true)]
+    pub versions: Vec<u64>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// `sesame destroy`.
+#[derive(Args, Debug)]
+pub struct DestroyArgs {
+    /// A KV v2 secret.
+    pub path: String,
+    /// Versions to destroy for good.
+    #[arg(required = true)]
+    pub versions: Vec<u64>,
+    /// Confirm without a prompt (required when standard input is not a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// Rejects a path breaking the name rules before anything is sent.
+fn check_user_path(path: &str) -> anyhow::Result<()> {
+    let p = path.trim_start_matches('/');
+    match rules::path_error(p) {
+        Some(reason) => bail!("invalid path {path:?}: {reason}"),
+        None => Ok(()),
+    }
+}
+
+/// Locates a path that must be inside a mount (not the mount itself).
+async fn locate_item(vault: &Vault, path: &str, what: &str) -> anyhow::Result<(Mount, String)> {
+    check_user_path(path)?;
+    let (mount, rest) = locate(vault, path).await?;
+    if rest.is_empty() {
+        bail!("{} is a mount: give a {what} inside it", mount.path);
+    }
+    Ok((mount, rest))
+}
+
+/// One `KEY=VALUE` argument, parsed.
+struct Pair {
+    key: String,
+    value: FileValue,
+}
+
+fn parse_pairs(args: &[String]) -> anyhow::Result<Vec<Pair>> {
+    let mut out: Vec<Pair> = Vec::new();
+    let mut stdin_used = false;
+    for arg in args {
+        let Some((key, value)) = arg.split_once('=') else {
+            // The argument may be a value given without key: never echo it.
+            bail!("expected KEY=VALUE, KEY=@FILE or KEY=@-, got an argument without `=`");
+        };
+        if let Some(reason) = rules::key_error(key) {
+            bail!("invalid key {key:?}: {reason}");
+        }
+        if out.iter().any(|p| p.key == key) {
+            bail!("key {key} is given twice");
+        }
+        let value = if value == "@-" {
+            if stdin_used {
+                bail!("only one key can read standard input (@-)");
+            }
+            stdin_used = true;
+            let mut bytes = zeroize::Zeroizing::new(Vec::new());
+            std::io::stdin()
+                .lock()
+                .take(file::MAX_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .context("reading standard input")?;
+            if bytes.len() as u64 > file::MAX_FILE_BYTES {
+                bail!(
+                    "standard input holds more than {} KiB: a value may be at most that",
+                    file::MAX_FILE_BYTES / 1024
+                );
+            }
+            file::value_from_bytes(&bytes)
+        } else if let Some(path) = value.strip_prefix('@') {
+            file::load_file_value(&PathBuf::from(path))?
+        } else {
+            FileValue {
+                value: crate::secret::SecretValue::from_string(value),
+                encoding: Encoding::Text,
+                size: value.len() as u64,
+            }
+        };
+        out.push(Pair { key: key.to_string(), value });
+    }
+    Ok(out)
+}
+
+/// `sesame put PATH KEY=VALUE… [--replace]`.
+pub async fn put(vault: &Vault, args: &PutArgs) -> anyhow::Result<ExitCode> {
+    check_user_path(&args.path)?;
+    if args.path.ends_with('/') {
+        bail!("{} ends with `/`: give a secret, not a folder", args.path);
+    }
+    let pairs = parse_pairs(&args.pairs)?;
+    let (mount, path) = locate_item(vault, &args.path, "secret").await?;
+    let snapshot = vault.snapshot(&mount, &path).await?;
+    let old = snapshot.data.clone().unwrap_or_default();
+    let mut new = if args.replace { SecretData::default() } else { old.clone() };
+    for p in &pairs {
+        match new.pairs.iter_mut().find(|(k, _)| *k == p.key) {
+            Some((_, v)) => *v = p.value.value.clone(),
+            None => new.pairs.push((p.key.clone(), p.value.value.clone())),
+        }
+    }
+    let binary: Vec<&str> =
+        pairs.iter().filter(|p| p.value.encoding == Encoding::Base64).map(|p| p.key.as_str()).collect();
+    let written = vault.write(&mount, &path, &new, &snapshot.expected).await.map_err(|e| match e {
+        crate::vault::VaultError::CasMismatch { .. } => anyhow::anyhow!(
+            "{e}: nothing was written; run the command again to apply it over the new version"
+        ),
+        other => other.into(),
+    })?;
+    let diff = masked_diff(&old, &new);
+    let mut out = std::io::stdout().lock();
+    let full = format!("{}/{path}", mount.path);
+    match written.version {
+        Some(v) => write!(out, "{full}: version {v}")?,
+        None => write!(out, "{full}: written")?,
+    }
+    let mut parts = Vec::new();
+    for (what, keys) in [("added", &diff.added), ("changed", &diff.changed), ("removed", &diff.removed)] {
+        if !keys.is_empty() {
+            parts.push(format!("{what} {}", keys.join(", ")));
+        }
+    }
+    if parts.is_empty() {
+        parts.push("no change".to_string());
+    }
+    writeln!(out, " ({})", parts.join("; "))?;
+    out.flush()?;
+    drop(out);
+    // Record the encodings of base64 values (KV v2 custom_metadata); forget those of replaced or dropped keys.
+    match mount.version {
+        KvVersion::V1 => {
+            if !binary.is_empty() {
+                eprintln!(
+                    "sesame: {} stored base64-encoded; KV v1 has no metadata to record that encoding",
+                    binary.join(", ")
+                );
+            }
+        }
+        KvVersion::V2 => {
+            let recorded: BTreeMap<String, String> = if snapshot.is_absent() {
+                BTreeMap::new()
+            } else {
+                match vault.metadata(&mount, &path).await {
+                    Ok(m) => m.custom_metadata,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "cannot read the metadata to tidy encoding records");
+                        BTreeMap::new()
+                    }
+                }
+            };
+            let mut changes: Vec<(String, Option<String>)> = Vec::new();
+            for p in &pairs {
+                let Some(mk) = file::encoding_metadata_key(&p.key) else {
+                    if p.value.encoding == Encoding::Base64 {
+                        eprintln!("sesame: key {} is too long to record its base64 encoding", p.key);
+                    }
+                    continue;
+                };
+                match p.value.encoding.metadata_value() {
+                    Some(enc) if recorded.get(&mk).map(String::as_str) != Some(enc) => {
+                        changes.push((mk, Some(enc.to_string())))
+                    }
+                    None if recorded.contains_key(&mk) => changes.push((mk, None)),
+                    _ => {}
+                }
+            }
+            for k in &diff.removed {
+                if let Some(mk) = file::encoding_metadata_key(k)
+                    && recorded.contains_key(&mk)
+                {
+                    changes.push((mk, None));
+                }
+            }
+            if !changes.is_empty() {
+                vault.patch_custom_metadata(&mount, &path, &changes).await.with_context(|| {
+                    format!("{full} was written, but recording the encoding of its values failed")
+                })?;
+            }
+        }
+    }
+    for p in &written.placeholders_removed {
+        eprintln!("sesame: removed the placeholder {p}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sesame mkdir PATH`.
+pub async fn mkdir(vault: &Vault, args: &MkdirArgs) -> anyhow::Result<ExitCode> {
+    let (mount, folder) = locate_item(vault, &args.path, "folder").await?;
+    match vault.mkdir(&mount, &folder).await? {
+        MkdirOutcome::Created => {
+            println!("{}/{folder}/: created", mount.path);
+            Ok(ExitCode::SUCCESS)
+        }
+        MkdirOutcome::AlreadyExists => bail!("{}/{folder}/ already exists", mount.path),
+    }
+}
+
+/// Asks on the terminal for `expected` to be typed; refuses when standard input is not a terminal.
+fn confirm(question: &str, expected: &str) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("{question}: refusing without --yes (standard input is not a terminal)");
+    }
+    eprint!("{question}? Type {expected} to confirm: ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim() == expected)
+}
+
+/// `sesame rm [-r] [--all-versions] PATH`.
+pub async fn rm(vault: &Vault, args: &RmArgs) -> anyhow::Result<ExitCode> {
+    let (mount, path) =
+        locate_item(vault, &args.path, if args.recursive { "folder" } else { "secret" }).await?;
+    let full = format!("{}/{path}", mount.path);
+    let mode = if args.all_versions { DeleteMode::AllVersions } else { DeleteMode::Latest };
+    if args.all_versions && mount.version == KvVersion::V1 {
+        bail!("{} is a KV v1 mount: it has no versions (drop --all-versions)", mount.path);
+    }
+    if !args.recursive {
+        if args.path.ends_with('/') {
+            bail!("{} is a folder: use -r to delete everything below it", args.path);
+        }
+        let snap = vault.snapshot(&mount, &path).await?;
+        if snap.is_absent() {
+            if !vault.list(&mount, &path).await?.is_empty() {
+                bail!("{full} is a folder: use -r to delete everything below it");
+            }
+            bail!("{full} not found");
+        }
+        vault.delete_secret(&mount, &path, &mode).await?;
+        match (mount.version, &mode, snap.version) {
+            (KvVersion::V2, DeleteMode::Latest, Some(v)) => println!(
+                "{full}: version {} deleted (`sesame undelete {full} {}` restores it)",
+                v.version, v.version
+            ),
+            (KvVersion::V2, _, _) => println!("{full}: deleted with every version"),
+            _ => println!("{full}: deleted"),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let folder = Location::new(mount.clone(), &path);
+    let walk = WalkOptions { concurrency: args.concurrency.max(1), use_scan: true };
+    let found = vault.count_secrets(&folder, &walk).await?;
+    if found.secrets.is_empty() {
+        bail!("{full}/ holds no secret");
+    }
+    let how = match (mount.version, &mode) {
+        (KvVersion::V2, DeleteMode::AllVersions) => " with every version",
+        (KvVersion::V2, _) => " (latest versions, undeletable)",
+        _ => "",
+    };
+    let question = format!("delete {} secrets below {full}/{how}", found.secrets.len());
+    if !args.yes && !confirm(&question, "yes")? {
+        bail!("not confirmed: nothing deleted");
+    }
+    let report = vault.delete_folder(&folder, &mode, &walk, None).await?;
+    Ok(print_report(&report, "deleted"))
+}
+
+/// Prints a batch report: problems on stderr, the summary on stdout. Failure unless complete.
+fn print_report(report: &BatchReport, verb: &str) -> ExitCode {
+    for item in &report.items {
+        let target = item.destination.as_ref().map(|d| format!(" -> {d}")).unwrap_or_default();
+        match &item.status {
+            ItemStatus::Done => {}
+            ItemStatus::SourceKept { reason } => {
+                eprintln!("copied, source kept: {}{target}: {reason}", item.source)
+            }
+            ItemStatus::Failed { reason, .. } => eprintln!("failed: {}{target}: {reason}", item.source),
+            ItemStatus::NotAttempted => eprintln!("not attempted: {}{target}", item.source),
+        }
+    }
+    for d in &report.denied_folders {
+        eprintln!("not listable (permission denied), so not handled: {d}/");
+    }
+    if let Some(h) = &report.halted {
+        eprintln!("sesame: {h}");
+    }
+    for p in &report.placeholders_removed {
+        eprintln!("sesame: removed the placeholder {p}");
+    }
+    println!("{}", report.summary(verb));
+    if report.is_complete() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// `sesame mv SRC DST`.
+pub async fn mv(vault: &Vault, args: &TransferArgs) -> anyhow::Result<ExitCode> {
+    transfer(vault, args, TransferMode::Move).await
+}
+
+/// `sesame cp SRC DST`.
+pub async fn cp(vault: &Vault, args: &TransferArgs) -> anyhow::Result<ExitCode> {
+    transfer(vault, args, TransferMode::Copy).await
+}
+
+/// `sesame mv SRC DST` and `sesame cp SRC DST`.
+pub async fn transfer(vault: &Vault, args: &TransferArgs, mode: TransferMode) -> anyhow::Result<ExitCode> {
+    check_user_path(&args.src)?;
+    check_user_path(&args.dst)?;
+    let (smount, spath) = locate(vault, &args.src).await?;
+    let (dmount, dpath) = locate(vault, &args.dst).await?;
+    let src = Location::new(smount, &spath);
+    // Secret or folder? A trailing `/` says folder; otherwise a secret if one exists, else a folder.
+    let is_folder = if args.src.ends_with('/') || spath.is_empty() {
+        true
+    } else if vault.exists(&src.mount, &src.path).await? {
+        if !vault.list(&src.mount, &src.path).await?.is_empty() {
+            eprintln!(
+                "sesame: {} is a secret and a folder: taking the secret (add `/` for the folder)",
+                src.display()
+            );
+        }
+        false
+    } else if !vault.list(&src.mount, &src.path).await?.is_empty() {
+        true
+    } else {
+        bail!("{} not found", src.display());
+    };
+    let name = src.path.rsplit('/').next().unwrap_or("");
+    let dst = if args.dst.ends_with('/') || (dpath.is_empty() && !is_folder) {
+        Location::new(dmount, &crate::vault::write::join(&dpath, name))
+    } else {
+        Location::new(dmount, &dpath)
+    };
+    let opts = TransferOptions {
+        overwrite: args.overwrite,
+        keep_source_versions: args.keep_source_versions,
+        walk: WalkOptions { concurrency: args.concurrency.max(1), use_scan: true },
+    };
+    let report = if is_folder {
+        vault.transfer_folder(&src, &dst, mode, &opts, None).await?
+    } else {
+        vault.transfer_secret(&src, &dst, mode, &opts, None).await?
+    };
+    Ok(print_report(&report, if mode == TransferMode::Move { "moved" } else { "copied" }))
+}
+
+/// `sesame history PATH`.
+pub async fn history(vault: &Vault, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
+    let (mount, path) = locate_item(vault, &args.path, "secret").await?;
+    let meta = vault.metadata(&mount, &path).await?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    writeln!(out, "{:<8} {:<31} {:<10} DELETED", "VERSION", "CREATED", "STATE")?;
+    for v in meta.versions.iter().rev() {
+        let state = match v.state() {
+            VersionState::Live => "live",
+            VersionState::Deleted => "deleted",
+            VersionState::Destroyed => "destroyed",
+        };
+        let current = if v.version == meta.current_version { " *" } else { "" };
+        writeln!(
+            out,
+            "{:<8} {:<31} {:<10} {}",
+            format!("{}{current}", v.version),
+            v.created_time,
+            state,
+            v.deletion_time.as_deref().unwrap_or("")
+        )?;
+    }
+    if !meta.custom_metadata.is_empty() {
+        writeln!(out, "# custom_metadata")?;
+        for (k, v) in &meta.custom_metadata {
+            writeln!(out, "{k}={v}")?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sesame rollback PATH VERSION`.
+pub async fn rollback(vault: &Vault, args: &RollbackArgs) -> anyhow::Result<ExitCode> {
+    let (mount, path) = locate_item(vault, &args.path, "secret").await?;
+    let new = vault.rollback(&mount, &path, args.version, None).await?;
+    println!("{}/{path}: version {new} written with the data of version {}", mount.path, args.version);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list_versions(v: &[u64]) -> String {
+    v.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// `sesame undelete PATH VERSION…`.
+pub async fn undelete(vault: &Vault, args: &UndeleteArgs) -> anyhow::Result<ExitCode> {
+    let (mount, path) = locate_item(vault, &args.path, "secret").await?;
+    vault.undelete(&mount, &path, &args.versions).await?;
+    println!("{}/{path}: undeleted version(s) {}", mount.path, list_versions(&args.versions));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sesame destroy PATH VERSION… --yes`.
+pub async fn destroy(vault: &Vault, args: &DestroyArgs) -> anyhow::Result<ExitCode> {
+    let (mount, path) = locate_item(vault, &args.path, "secret").await?;
+    if mount.version == KvVersion::V1 {
+        bail!("{} is a KV v1 mount: it has no versions", mount.path);
+    }
+    let full = format!("{}/{path}", mount.path);
+    let question = format!("destroy version(s) {} of {full} for good", list_versions(&args.versions));
+    if !args.yes && !confirm(&question, "destroy")? {
+        bail!("not confirmed: nothing destroyed");
+    }
+    vault.destroy(&mount, &path, &args.versions).await?;
+    println!("{full}: destroyed version(s) {}", list_versions(&args.versions));
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_are_checked_without_echoing_values() {
+        let e = parse_pairs(&["hunter2".to_string()]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(!e.contains("hunter2") && e.contains("KEY=VALUE"), "{e}");
+        let e =
+            parse_pairs(&["bad-key=hunter2".to_string()]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(!e.contains("hunter2") && e.contains("bad-key"), "{e}");
+        let e = parse_pairs(&["A=1".into(), "A=2".into()]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("twice"), "{e}");
+        let p = parse_pairs(&["A=x=y".to_string(), "B=".to_string()]).unwrap();
+        assert_eq!(&*p[0].value.value.reveal(), "x=y");
+        assert_eq!(&*p[1].value.value.reveal(), "");
+    }
+
+    #[test]
+    fn user_paths() {
+        assert!(check_user_path("secret/a b/c").is_ok());
+        assert!(check_user_path("/secret/a/").is_ok());
+        assert!(check_user_path("secret//a").is_err());
+        assert!(check_user_path("secret/../a").is_err());
+        assert!(check_user_path("secret/ a").is_err());
+    }
+}
