@@ -28,8 +28,8 @@
 //! # The system clipboard outlives sesame
 //! An X11/Wayland clipboard is served by the process that set it and dies with it. So the system clipboard is
 //! set by a small detached helper, `sesame clipboard-helper hold` (the text on its stdin, never in its
-//! arguments), which serves it until another program takes the clipboard over — like `xclip` does. Outside
-//! the sesame binary (library tests), the text is set in-process instead.
+//! arguments), which serves it until another program takes the clipboard over or the display server goes
+//! away — like `xclip` does. Outside the sesame binary (library tests), the text is set in-process instead.
 //!
 //! # Clearing secret values
 //! Text copied as [`Content::Secret`] is cleared after `[clipboard] clear_after` seconds (default 30; 0 never
@@ -75,6 +75,9 @@ const HELPER_ACK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How many of the most recent tmux buffers a clear looks at.
 const MAX_TMUX_BUFFERS_CHECKED: usize = 20;
+
+/// How often the clipboard helper checks that the clipboard still holds its text.
+const HOLD_POLL: Duration = Duration::from_secs(1);
 
 /// How long a `tmux` command may take.
 const TMUX_TIMEOUT: Duration = Duration::from_secs(5);
@@ -549,7 +552,7 @@ impl Clipboard {
             self.local = Some(arboard::Clipboard::new().map_err(|e| e.to_string())?);
         }
         let cb = self.local.as_mut().ok_or("no clipboard")?;
-        set_text(cb, text, content == Content::Secret, Hold::No).map_err(|e| e.to_string())?;
+        set_text(cb, text, content == Content::Secret).map_err(|e| e.to_string())?;
         if let Some(d) = clear_in {
             self.push_pending(PendingKind::Local, d, text);
         }
@@ -854,29 +857,14 @@ fn holds(cb: &mut arboard::Clipboard, value: &str) -> bool {
     cb.get_text().map(Zeroizing::new).is_ok_and(|t| t.as_str() == value)
 }
 
-/// How long [`set_text`] keeps serving the clipboard.
-enum Hold {
-    /// Return at once (the `Clipboard` object keeps serving while it lives).
-    No,
-    /// Until another program takes the clipboard.
-    Forever,
-    /// Until then, or until another program takes the clipboard.
-    Until(Instant),
-}
-
-fn set_text(cb: &mut arboard::Clipboard, text: &str, secret: bool, hold: Hold) -> Result<(), arboard::Error> {
+/// Sets the clipboard's text; a secret is offered with the hint that keeps it out of clipboard managers'
+/// history. The `Clipboard` object serves it while it lives.
+fn set_text(cb: &mut arboard::Clipboard, text: &str, secret: bool) -> Result<(), arboard::Error> {
     let set = cb.set();
     #[cfg(all(unix, not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))))]
-    let set = {
-        let set = if secret { set.exclude_from_history() } else { set };
-        match hold {
-            Hold::No => set,
-            Hold::Forever => set.wait(),
-            Hold::Until(t) => set.wait_until(t),
-        }
-    };
+    let set = if secret { set.exclude_from_history() } else { set };
     #[cfg(not(all(unix, not(any(target_os = "macos", target_os = "android", target_os = "emscripten")))))]
-    let _ = (secret, hold);
+    let _ = secret;
     set.text(text)
 }
 
@@ -972,30 +960,28 @@ fn hold(text: &str, secret: bool, clear_after: Option<Duration>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(e) = set_text(&mut cb, text, secret, Hold::No) {
+    if let Err(e) = set_text(&mut cb, text, secret) {
         let _ = writeln!(stdout, "error: {e}");
         return ExitCode::FAILURE;
     }
     let _ = writeln!(stdout, "ok");
     let _ = stdout.flush();
-    match clear_after.filter(|_| secret) {
-        None => {
-            // Serve until another program takes the clipboard over.
-            let _ = set_text(&mut cb, text, secret, Hold::Forever);
+    // Serve (arboard's thread answers other programs) while the clipboard still holds the text: reading it
+    // back is a round trip to the display server, so this also notices another program's copy and a display
+    // server that went away (arboard's own wait does not). A clipboard manager that took the value over and
+    // serves it still "holds" it, and is cleared at the deadline.
+    let due = clear_after.filter(|_| secret).map(|d| Instant::now() + d);
+    loop {
+        let nap = due.map_or(HOLD_POLL, |d| d.saturating_duration_since(Instant::now()).min(HOLD_POLL));
+        std::thread::sleep(nap);
+        if !holds(&mut cb, text) {
+            return ExitCode::SUCCESS;
         }
-        Some(delay) => {
-            let due = Instant::now() + delay;
-            let _ = set_text(&mut cb, text, secret, Hold::Until(due));
-            // Taken over early, maybe by a clipboard manager that now serves the value: check at the deadline.
-            if holds(&mut cb, text) {
-                std::thread::sleep(due.saturating_duration_since(Instant::now()));
-            }
-            if holds(&mut cb, text) {
-                let _ = cb.clear();
-            }
+        if due.is_some_and(|d| Instant::now() >= d) {
+            let _ = cb.clear();
+            return ExitCode::SUCCESS;
         }
     }
-    ExitCode::SUCCESS
 }
 
 #[cfg(test)]

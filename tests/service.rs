@@ -378,3 +378,140 @@ async fn export_decodes_recorded_binary_values_and_follows_the_type_annotation()
     let out = run(sesame(&config).args(["snippet", &path, "-f", "eso"]));
     assert!(text(&out.stdout).contains("      type: kubernetes.io/ssh-auth\n"), "{}", text(&out.stdout));
 }
+
+/// A private Xvfb display; killed on drop. `None` (with a note) when Xvfb or xclip is not installed.
+struct Xvfb {
+    child: std::process::Child,
+    display: String,
+}
+
+impl Xvfb {
+    fn start() -> Option<Self> {
+        let have = |tool: &str| {
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!("command -v {tool}"))
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !have("Xvfb") || !have("xclip") {
+            eprintln!("SKIPPED: the system clipboard test needs Xvfb and xclip (apt-get install xvfb xclip)");
+            return None;
+        }
+        for _ in 0..20 {
+            let n = 200 + u32::from(rand::random::<u16>()) % 700;
+            let socket = format!("/tmp/.X11-unix/X{n}");
+            if Path::new(&socket).exists() {
+                continue;
+            }
+            let child = Command::new("Xvfb")
+                .args([format!(":{n}"), "-nolisten".into(), "tcp".into()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("starting Xvfb");
+            let mut x = Self { child, display: format!(":{n}") };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if Path::new(&socket).exists() {
+                    return Some(x);
+                }
+                if x.child.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = x.child.kill();
+            let _ = x.child.wait();
+        }
+        panic!("Xvfb did not start");
+    }
+
+    /// The clipboard's text as xclip reads it, `None` when it has none.
+    fn clipboard(&self) -> Option<String> {
+        let out = Command::new("xclip")
+            .args(["-o", "-selection", "clipboard"])
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("xclip");
+        out.status.success().then(|| text(&out.stdout))
+    }
+
+    /// The pids of clipboard helpers serving this display.
+    fn helpers(&self) -> Vec<u32> {
+        let want = format!("DISPLAY={}", self.display);
+        let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+        dir.flatten()
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
+            .filter(|pid| {
+                let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+                text(&cmd).contains("clipboard-helper")
+                    && env.split(|&b| b == 0).any(|v| v == want.as_bytes())
+            })
+            .collect()
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn copy_to_the_system_clipboard_which_outlives_sesame_and_is_cleared() {
+    let Some(x) = Xvfb::start() else { return };
+    let s = setup().await;
+    std::fs::write(s.config(), "[clipboard]\nclear_after = 1\n").expect("config");
+    let db = s.path("app/db");
+    let copy = |args: &[&str]| run(sesame(&s.config()).arg("copy").args(args).env("DISPLAY", &x.display));
+
+    let out = copy(&[&db]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("Copied the path {db} to the system clipboard\n"));
+    // sesame has exited: its helper serves the clipboard.
+    assert_eq!(x.clipboard().as_deref(), Some(db.as_str()));
+
+    let out = copy(&[&db, "--key", "DB_PASSWORD"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_not_printed(&out, &s.password);
+    assert_eq!(x.clipboard().as_deref(), Some(s.password.as_str()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while x.clipboard().as_deref() == Some(s.password.as_str()) {
+        assert!(Instant::now() < deadline, "the value is still on the clipboard");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Something copied since is left alone.
+    let out = copy(&[&db, "--key", "DB_USER"]);
+    assert!(out.status.success());
+    let mut xclip = Command::new("xclip")
+        .args(["-i", "-selection", "clipboard", "-quiet"])
+        .env("DISPLAY", &x.display)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("xclip");
+    {
+        use std::io::Write as _;
+        let mut stdin = xclip.stdin.take().expect("stdin");
+        stdin.write_all(b"mine").expect("writing to xclip");
+    }
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(x.clipboard().as_deref(), Some("mine"));
+    let _ = xclip.kill();
+    let _ = xclip.wait();
+
+    // No helper is left once the clipboard changed hands or the display went away.
+    let display = x.display.clone();
+    let probe = Xvfb { child: Command::new("true").spawn().expect("true"), display };
+    drop(x);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !probe.helpers().is_empty() {
+        assert!(Instant::now() < deadline, "clipboard helpers left behind: {:?}", probe.helpers());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
