@@ -515,3 +515,46 @@ async fn copy_to_the_system_clipboard_which_outlives_sesame_and_is_cleared() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[tokio::test]
+async fn export_refuses_a_terminal_and_osc52_reaches_it() {
+    let s = setup().await;
+    let db = s.path("app/db");
+    let mut cmd = in_pty_cmd(&s.config(), &["export", &db]);
+    let out = run(&mut cmd);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stdout).contains("refusing to print secret values to the terminal"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_not_printed(&out, &s.password);
+
+    // OSC 52 from the command line: the exact sequence reaches the terminal, and the message says "Sent".
+    std::fs::write(s.config(), "[clipboard]\nmethod = \"osc52\"\n").expect("config");
+    let out = run(&mut in_pty_cmd(&s.config(), &["copy", &db]));
+    assert!(out.status.success(), "{}", text(&out.stdout));
+    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, db.as_bytes());
+    let seq = format!("\x1b]52;c;{b64}\x07");
+    assert!(text(&out.stdout).contains(&seq), "{:?}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("Sent the path"), "{}", text(&out.stdout));
+}
+
+/// The `script` command that runs `sesame ARGS` in a pseudo-terminal.
+fn in_pty_cmd(config: &Path, args: &[&str]) -> Command {
+    let quoted: Vec<String> = std::iter::once(BIN)
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect();
+    let cmd = sesame(config);
+    // `sesame()` prepared the environment; run `script` with it instead of sesame itself.
+    let mut script = Command::new("script");
+    script.args(["-q", "-e", "-c", &quoted.join(" "), "/dev/null"]).stdin(Stdio::null());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => script.env(k, v),
+            None => script.env_remove(k),
+        };
+    }
+    script
+}
