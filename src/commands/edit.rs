@@ -33,11 +33,14 @@ pub struct PutArgs {
     /// KEY=VALUE pairs. KEY=@FILE loads a file (UTF-8 text as is, anything else base64-encoded, at most
     /// 512 KiB); KEY=@- reads standard input. Prefer @FILE or @- for real secrets: other users may see
     /// command lines.
-    #[arg(value_name = "KEY=VALUE", required = true)]
+    #[arg(value_name = "KEY=VALUE", required_unless_present = "type")]
     pub pairs: Vec<String>,
     /// Drop the keys not given (default: keep them and change only the keys given).
     #[arg(long)]
     pub replace: bool,
+    /// Typed secrets: --type dockerconfigjson|ssh-auth and their flags (see `crate::commands::typed`).
+    #[command(flatten)]
+    pub typed: crate::commands::typed::TypedPutArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -215,6 +218,10 @@ fn parse_pairs(args: &[String]) -> anyhow::Result<Vec<Pair>> {
 
 /// `sesame put PATH KEY=VALUE… [--replace]`.
 pub async fn put(vault: &Vault, args: &PutArgs) -> anyhow::Result<ExitCode> {
+    if args.typed.ty.is_some() {
+        return crate::commands::typed::put_typed(vault, &args.path, &args.typed, &args.pairs, args.replace)
+            .await;
+    }
     check_user_path(&args.path)?;
     if args.path.ends_with('/') {
         bail!("{} ends with `/`: give a secret, not a folder", args.path);

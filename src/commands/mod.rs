@@ -2,6 +2,7 @@
 
 pub mod edit;
 pub mod service;
+pub mod typed;
 
 use std::io::Write;
 
@@ -68,6 +69,10 @@ pub async fn get(vault: &Vault, args: &GetArgs) -> anyhow::Result<()> {
         let v = read.version.map(|v| v.version).unwrap_or(0);
         bail!("version {v} of {}/{path} is deleted or destroyed", mount.path);
     };
+    // ssh-auth secrets never show their private key; docker registry secrets get a summary.
+    if typed::get_typed(vault, &mount, &path, read.version.as_ref(), &data, args).await? {
+        return Ok(());
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if let Some(field) = &args.field {
         let Some(v) = data.get(field) else { bail!("{}/{path} has no key {field:?}", mount.path) };

@@ -206,8 +206,16 @@ pub fn prepare_private_key(text: &str) -> Result<PreparedKey, SshKeyError> {
     };
     match label.as_str() {
         "OPENSSH PRIVATE KEY" => {
-            let key = PrivateKey::from_openssh(text.as_bytes())
-                .map_err(|e| SshKeyError::Invalid(format!("OpenSSH format: {e}")))?;
+            // ssh-key 0.6 refuses ECDSA scalars OpenSSH wrote shorter than the curve size (about half of all
+            // P-521 keys): parse a copy with the scalar padded, and store the text as given.
+            let key = match PrivateKey::from_openssh(text.as_bytes()) {
+                Ok(k) => k,
+                Err(e) => match pad_openssh_ecdsa_scalar(&text) {
+                    Some(fixed) => PrivateKey::from_openssh(fixed.as_bytes()),
+                    None => Err(e),
+                }
+                .map_err(|e| SshKeyError::Invalid(format!("OpenSSH format: {e}")))?,
+            };
             if key.is_encrypted() {
                 return Err(SshKeyError::Encrypted {
                     fingerprint: Some(key.public_key().fingerprint(HashAlg::Sha256).to_string()),
@@ -259,6 +267,104 @@ pub fn prepare_private_key(text: &str) -> Result<PreparedKey, SshKeyError> {
         "CERTIFICATE" => Err(SshKeyError::Unsupported("this is a certificate, not a private key".into())),
         other => Err(SshKeyError::Unsupported(format!("a PEM block labelled {other:?}"))),
     }
+}
+
+/// A copy of an unencrypted OpenSSH ECDSA key whose private scalar is left-padded with zeros to the curve
+/// size, or `None` when the key is not one that needs it (or cannot be read at all).
+fn pad_openssh_ecdsa_scalar(text: &str) -> Option<Zeroizing<String>> {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut body = Zeroizing::new(String::with_capacity(text.len()));
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with("-----")) {
+        body.push_str(line);
+    }
+    let blob = Zeroizing::new(engine.decode(body.as_bytes()).ok()?);
+    let mut r = SshReader(&blob);
+    let magic = b"openssh-key-v1\0";
+    if r.take(magic.len())? != magic {
+        return None;
+    }
+    if r.string()? != b"none" {
+        return None;
+    }
+    let (kdf, kdf_options, nkeys, public) = (r.string()?, r.string()?, r.u32()?, r.string()?);
+    if nkeys != 1 {
+        return None;
+    }
+    let mut p = SshReader(r.string()?);
+    let (check1, check2, algorithm) = (p.u32()?, p.u32()?, p.string()?);
+    let size = match algorithm {
+        b"ecdsa-sha2-nistp256" => 32,
+        b"ecdsa-sha2-nistp384" => 48,
+        b"ecdsa-sha2-nistp521" => 66,
+        _ => return None,
+    };
+    let (curve, point, scalar, comment) = (p.string()?, p.string()?, p.string()?, p.string()?);
+    if scalar.is_empty() || scalar.len() >= size {
+        return None;
+    }
+    let mut private = Zeroizing::new(Vec::with_capacity(256));
+    private.extend_from_slice(&check1.to_be_bytes());
+    private.extend_from_slice(&check2.to_be_bytes());
+    for field in [algorithm, curve, point] {
+        put_string(&mut private, field);
+    }
+    private.extend_from_slice(&(size as u32).to_be_bytes());
+    private.extend(std::iter::repeat_n(0u8, size - scalar.len()));
+    private.extend_from_slice(scalar);
+    put_string(&mut private, comment);
+    let mut pad = 1u8;
+    while private.len() % 8 != 0 {
+        private.push(pad);
+        pad += 1;
+    }
+    let mut out = Zeroizing::new(Vec::with_capacity(blob.len() + 128));
+    out.extend_from_slice(magic);
+    for field in [&b"none"[..], kdf, kdf_options] {
+        put_string(&mut out, field);
+    }
+    out.extend_from_slice(&nkeys.to_be_bytes());
+    put_string(&mut out, public);
+    put_string(&mut out, &private);
+    let mut encoded = Zeroizing::new(String::with_capacity(out.len() * 4 / 3 + 4));
+    engine.encode_string(out.as_slice(), &mut encoded);
+    let mut pem = Zeroizing::new(String::with_capacity(encoded.len() + 128));
+    pem.push_str("-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    for chunk in encoded.as_bytes().chunks(70) {
+        pem.push_str(std::str::from_utf8(chunk).ok()?);
+        pem.push('\n');
+    }
+    pem.push_str("-----END OPENSSH PRIVATE KEY-----\n");
+    Some(pem)
+}
+
+/// Reads SSH wire encoding (RFC 4251): big-endian `uint32` and length-prefixed strings.
+struct SshReader<'a>(&'a [u8]);
+
+impl<'a> SshReader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        let b = self.take(4)?;
+        Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn string(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+}
+
+fn put_string(out: &mut Vec<u8>, s: &[u8]) {
+    out.extend_from_slice(&(s.len() as u32).to_be_bytes());
+    out.extend_from_slice(s);
 }
 
 /// Expands a leading `~` or `~/` to the home directory.
@@ -534,6 +640,8 @@ mod tests {
             fixture!("ecdsa-p521-sec1"),
             fixture!("ecdsa-p256-pkcs8"),
             fixture!("ecdsa-p521-pkcs8"),
+            fixture!("ecdsa-p256-short-scalar"),
+            fixture!("ecdsa-p521-short-scalar"),
         ]
     }
 
