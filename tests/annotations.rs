@@ -251,7 +251,7 @@ async fn copies_and_moves_carry_annotations_across_engines() {
         .unwrap();
     // The destination has a stale annotation of its own: a copy makes it equal to the source.
     store.set(&v2, "dst", &set(&[("mode", Some("ro"))])).await.unwrap();
-    store.copy(&v1, "src", &v2, "dst").await.unwrap();
+    store.copy_annotations(&v1, "src", &v2, "dst").await.unwrap();
     assert_eq!(
         store.get(&v2, "dst").await.unwrap(),
         ann(&[("inject", "true"), ("type", "kubernetes.io/ssh-auth")])

@@ -26,8 +26,10 @@
 //! sesame cannot read are kept as they are.
 //!
 //! # Moves and copies
-//! [`AnnotationStore::copy`], [`AnnotationStore::remove`] and [`AnnotationStore::move_annotations`] carry
-//! annotations along when a secret is copied, deleted or moved, across mounts and engines.
+//! [`AnnotationStore::copy_annotations`], [`AnnotationStore::remove`] and
+//! [`AnnotationStore::move_annotations`] carry annotations along when a secret is copied, deleted or moved,
+//! across mounts and engines. KV v2 to KV v2 copies of the whole custom_metadata already carry them; these
+//! are needed whenever a KV v1 mount is involved.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -255,7 +257,7 @@ impl AnnotationStore {
 
     /// Gives the destination exactly the source's annotations (across mounts and engines), after the secret
     /// itself was copied. The destination must exist on KV v2.
-    pub async fn copy(
+    pub async fn copy_annotations(
         &self,
         src_mount: &Mount,
         src_path: &str,
@@ -277,7 +279,7 @@ impl AnnotationStore {
         self.set(dst_mount, dst_path, &changes).await.map(|_| ())
     }
 
-    /// [`AnnotationStore::copy`], then [`AnnotationStore::remove`] at the source.
+    /// [`AnnotationStore::copy_annotations`], then [`AnnotationStore::remove`] at the source.
     pub async fn move_annotations(
         &self,
         src_mount: &Mount,
@@ -285,7 +287,7 @@ impl AnnotationStore {
         dst_mount: &Mount,
         dst_path: &str,
     ) -> Result<(), VaultError> {
-        self.copy(src_mount, src_path, dst_mount, dst_path).await?;
+        self.copy_annotations(src_mount, src_path, dst_mount, dst_path).await?;
         if src_mount.path == dst_mount.path && src_path.trim_matches('/') == dst_path.trim_matches('/') {
             return Ok(());
         }
