@@ -316,9 +316,8 @@ pub fn render(
             let data = data.ok_or(SnippetError::NeedsValues(format))?;
             let vars = env_vars(data, "");
             let mut out = Zeroizing::new(String::new());
-            for key in &vars.skipped {
-                let _ =
-                    writeln!(out, "# skipped {}: not a valid environment variable name", comment_safe(key));
+            for note in vars.notes() {
+                let _ = writeln!(out, "# {}", comment_safe(&note));
             }
             let body = if format == SnippetFormat::Dotenv {
                 dotenv_body(&vars.vars)
@@ -580,9 +579,20 @@ pub struct EnvVars {
     /// `(PREFIX + key, value)` in the secret's order; values as [`crate::secret::SecretValue::reveal`] gives
     /// them.
     pub vars: Vec<(String, Zeroizing<String>)>,
-    /// Keys left out because `PREFIX + key` is not a valid variable name (or the value holds a NUL byte,
-    /// which no environment can carry).
+    /// Keys left out because `PREFIX + key` is not a valid variable name.
     pub skipped: Vec<String>,
+    /// Keys left out because the value holds a NUL byte, which no environment can carry.
+    pub with_nul: Vec<String>,
+}
+
+impl EnvVars {
+    /// One line per left-out key, saying why (key names only).
+    pub fn notes(&self) -> Vec<String> {
+        let names =
+            self.skipped.iter().map(|k| format!("skipped {k:?}: not a valid environment variable name"));
+        let nul = self.with_nul.iter().map(|k| format!("skipped {k:?}: its value holds a NUL byte"));
+        names.chain(nul).collect()
+    }
 }
 
 impl fmt::Debug for EnvVars {
@@ -590,6 +600,7 @@ impl fmt::Debug for EnvVars {
         f.debug_struct("EnvVars")
             .field("vars", &self.vars.iter().map(|(k, _)| k).collect::<Vec<_>>())
             .field("skipped", &self.skipped)
+            .field("with_nul", &self.with_nul)
             .finish()
     }
 }
@@ -600,10 +611,12 @@ pub fn env_vars(data: &SecretData, prefix: &str) -> EnvVars {
     for (k, v) in &data.pairs {
         let name = format!("{prefix}{k}");
         let value = v.reveal();
-        if is_env_name(&name) && !value.contains('\0') {
-            out.vars.push((name, value));
-        } else {
+        if !is_env_name(&name) {
             out.skipped.push(k.clone());
+        } else if value.contains('\0') {
+            out.with_nul.push(k.clone());
+        } else {
+            out.vars.push((name, value));
         }
     }
     out
@@ -926,15 +939,15 @@ data:
             assert!(env.contains_values);
             assert_eq!(
                 &*env.text,
-                "# skipped bad-key: not a valid environment variable name\n\
-                 # skipped _: not a valid environment variable name\n\
+                "# skipped \"bad-key\": not a valid environment variable name\n\
+                 # skipped \"_\": not a valid environment variable name\n\
                  DB_PASSWORD=\"it's \\\"x\\\"\\n$HOME\"\nport=5432\n"
             );
             let ex = render(SnippetFormat::Export, &t, &ServiceSettings::default(), Some(&d)).unwrap();
             assert_eq!(
                 &*ex.text,
-                "# skipped bad-key: not a valid environment variable name\n\
-                 # skipped _: not a valid environment variable name\n\
+                "# skipped \"bad-key\": not a valid environment variable name\n\
+                 # skipped \"_\": not a valid environment variable name\n\
                  export DB_PASSWORD='it'\\''s \"x\"\n$HOME'\nexport port='5432'\n"
             );
         }
@@ -957,8 +970,9 @@ data:
         let vars = env_vars(&d, "APP_");
         assert_eq!(vars.vars.len(), 1);
         assert_eq!(vars.vars[0].0, "APP_1st");
-        assert_eq!(vars.skipped, ["x"]);
-        assert_eq!(format!("{vars:?}"), r#"EnvVars { vars: ["APP_1st"], skipped: ["x"] }"#);
+        assert_eq!(vars.with_nul, ["x"]);
+        assert_eq!(format!("{vars:?}"), r#"EnvVars { vars: ["APP_1st"], skipped: [], with_nul: ["x"] }"#);
+        assert_eq!(vars.notes(), [r#"skipped "x": its value holds a NUL byte"#]);
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub struct RunArgs {
     #[arg(long = "folder", value_name = "FOLDER")]
     pub folders: Vec<String>,
     /// Prepend this to every variable name.
-    #[arg(long, default_value = "", value_name = "PREFIX")]
+    #[arg(long, default_value = "", hide_default_value = true, value_name = "PREFIX")]
     pub prefix: String,
     /// When several secrets have the same key, let the later one win instead of failing.
     #[arg(long = "override")]
@@ -110,7 +110,7 @@ pub struct ExportArgs {
     #[arg(short, long, value_enum, default_value_t = ExportFormat::Env)]
     pub format: ExportFormat,
     /// Prepend this to every key.
-    #[arg(long, default_value = "", value_name = "PREFIX")]
+    #[arg(long, default_value = "", hide_default_value = true, value_name = "PREFIX")]
     pub prefix: String,
     /// When several secrets have the same key, let the later one win instead of failing.
     #[arg(long = "override")]
@@ -407,8 +407,8 @@ fn decoded_text(m: &Merged) -> SecretData {
 /// The environment variables of merged data; invalid names are reported on stderr and skipped.
 fn env_of(data: &SecretData) -> Vec<(String, Zeroizing<String>)> {
     let vars = snippet::env_vars(data, "");
-    for name in &vars.skipped {
-        eprintln!("sesame: skipping {name:?}: not a valid environment variable name");
+    for note in vars.notes() {
+        eprintln!("sesame: {note}");
     }
     vars.vars
 }
