@@ -25,8 +25,8 @@ use zeroize::Zeroizing;
 
 use crate::cli::{GetArgs, GetFormat};
 use crate::secret::docker::{self, DockerConfig, RegistryCredentials};
-use crate::secret::ssh::{self, SshKeyInfo};
-use crate::secret::types::{self, DOCKER_CONFIG_KEY, SSH_PRIVATE_KEY, SecretType, TYPE_ANNOTATION};
+use crate::secret::ssh;
+use crate::secret::types::{DOCKER_CONFIG_KEY, SSH_PRIVATE_KEY, SecretType, TYPE_ANNOTATION};
 use crate::secret::{MASK, SecretData};
 use crate::vault::annotations::{AnnotationStore, Changes};
 use crate::vault::kv::{Mount, Vault, VersionInfo};
@@ -290,23 +290,7 @@ async fn existing_type(store: &AnnotationStore, mount: &Mount, path: &str, data:
     if data.pairs.is_empty() {
         return SecretType::Opaque;
     }
-    let annotation = match store.get(mount, path).await {
-        Ok(a) => a.get(TYPE_ANNOTATION).cloned(),
-        Err(e) => {
-            tracing::debug!(error = %e, "cannot read the annotations; recognising the type from the keys");
-            None
-        }
-    };
-    types::detect(annotation.as_deref(), data.keys()).ty
-}
-
-/// What `sesame get` shows of an ssh-auth secret's private key: the derived facts, or why there are none.
-pub fn ssh_view(data: &SecretData) -> Result<SshKeyInfo, String> {
-    let Some(v) = data.get(SSH_PRIVATE_KEY) else { return Err(format!("no {SSH_PRIVATE_KEY} key")) };
-    if !v.is_string() {
-        return Err(format!("{SSH_PRIVATE_KEY} is a {}, not a key", v.kind()));
-    }
-    ssh::inspect_private_key(&v.reveal()).map_err(|e| e.to_string())
+    store.detect_type(mount, path, data).await.ty
 }
 
 /// `sesame get` for typed secrets: handles the output and returns true for an ssh-auth secret (the private key
@@ -353,7 +337,7 @@ pub async fn get_typed(
             Ok(true)
         }
         SecretType::SshAuth => {
-            let view = ssh_view(data);
+            let view = ssh::stored_key_info(data);
             if let Some(field) = &args.field {
                 match field.as_str() {
                     SSH_PRIVATE_KEY if data.get(SSH_PRIVATE_KEY).is_some() => {
@@ -482,14 +466,5 @@ mod tests {
             TypedPutArgs { ty: Some(SecretType::SshAuth), key_file: Some("f".into()), ..Default::default() };
         assert!(check_flags(SecretType::SshAuth, &ssh).is_ok());
         assert!(check_flags(SecretType::DockerConfigJson, &ssh).is_err());
-    }
-
-    #[test]
-    fn ssh_view_of_broken_values() {
-        let d = SecretData::from_json_object(r#"{"ssh-privatekey":42}"#).unwrap();
-        assert!(ssh_view(&d).unwrap_err().contains("number"));
-        let d = SecretData::from_json_object(r#"{"ssh-privatekey":"garbage"}"#).unwrap();
-        assert!(ssh_view(&d).is_err());
-        assert!(ssh_view(&SecretData::default()).is_err());
     }
 }

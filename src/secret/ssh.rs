@@ -367,6 +367,16 @@ fn put_string(out: &mut Vec<u8>, s: &[u8]) {
     out.extend_from_slice(s);
 }
 
+/// What may be shown of a stored ssh-auth secret's key (`ssh-privatekey`): its public key and fingerprint, or
+/// why there are none (no such key, not a string, not a valid or an encrypted key).
+pub fn stored_key_info(data: &SecretData) -> Result<SshKeyInfo, String> {
+    let Some(v) = data.get(SSH_PRIVATE_KEY) else { return Err(format!("no {SSH_PRIVATE_KEY} key")) };
+    if !v.is_string() {
+        return Err(format!("{SSH_PRIVATE_KEY} is a {}, not a key", v.kind()));
+    }
+    inspect_private_key(&v.reveal()).map_err(|e| e.to_string())
+}
+
 /// Expands a leading `~` or `~/` to the home directory.
 pub fn expand_tilde(path: &str) -> PathBuf {
     let home = || std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
@@ -813,6 +823,17 @@ mod tests {
                 assert!(e.to_string().ends_with("permission denied"), "{e}");
             }
         }
+    }
+
+    #[test]
+    fn stored_key_info_of_broken_values() {
+        let d = SecretData::from_json_object(r#"{"ssh-privatekey":42}"#).unwrap();
+        assert!(stored_key_info(&d).unwrap_err().contains("number"));
+        let d = SecretData::from_json_object(r#"{"ssh-privatekey":"garbage"}"#).unwrap();
+        assert!(stored_key_info(&d).is_err());
+        assert!(stored_key_info(&SecretData::default()).is_err());
+        let good = prepare_private_key(fixture!("ed25519").1).unwrap().to_secret_data();
+        assert_eq!(stored_key_info(&good).unwrap().algorithm, KeyAlgorithm::Ed25519);
     }
 
     #[test]

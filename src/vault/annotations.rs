@@ -217,6 +217,24 @@ impl AnnotationStore {
         }
     }
 
+    /// A secret's type: its `type` annotation when it can be read, else recognised from its keys
+    /// ([`crate::secret::types::detect`]). Never fails: an unreadable annotation counts as none.
+    pub async fn detect_type(
+        &self,
+        mount: &Mount,
+        path: &str,
+        data: &crate::secret::SecretData,
+    ) -> crate::secret::types::Detected {
+        let annotation = match self.get(mount, path).await {
+            Ok(a) => a.get(crate::secret::types::TYPE_ANNOTATION).cloned(),
+            Err(e) => {
+                tracing::debug!(error = %e, "annotations unreadable; recognising the type from the keys");
+                None
+            }
+        };
+        crate::secret::types::detect(annotation.as_deref(), data.keys())
+    }
+
     /// Changes the annotations of one secret (merging: names not in `changes` are kept) and returns them as
     /// they now are.
     ///
