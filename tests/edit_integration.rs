@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sesame::secret::SecretData;
+use sesame::vault::annotations::{AnnotationStore, Changes};
 use sesame::vault::capabilities::{Action, Permission};
 use sesame::vault::devserver::{DevOptions, DevServer, encode_path};
 use sesame::vault::kv::{KvVersion, Mount, VersionState};
@@ -618,6 +619,60 @@ async fn folder_count_and_recursive_delete() {
     assert!(raw_read(&m, "d/a").await.is_none());
 }
 
+#[tokio::test]
+async fn annotations_travel_across_engines_and_the_v1_registry_stays_put() {
+    let v = vault();
+    let store = AnnotationStore::new(v.clone());
+    let v1 = mount(1).await;
+    let v2 = mount(2).await;
+    let set = |pairs: &[(&str, &str)]| -> Changes {
+        pairs.iter().map(|(k, val)| (k.to_string(), Some(val.to_string()))).collect()
+    };
+    seed(&v1, "app/db", json!({"K": "v"})).await;
+    seed(&v1, "app/plain", json!({"K": "v"})).await;
+    store.set(&v1, "app/db", &set(&[("type", "opaque"), ("encoding.K", "base64")])).await.unwrap();
+    let loc = |m: &Mount, p: &str| Location::new(m.clone(), p);
+    let opts = TransferOptions::default();
+    // The registry is not a secret of the folder: not counted, not moved.
+    assert_eq!(
+        v.count_secrets(&loc(&v1, ""), &WalkOptions::default()).await.unwrap().secrets,
+        ["app/db", "app/plain"]
+    );
+    assert!(
+        v.transfer_secret(&loc(&v1, ".sesame/annotations"), &loc(&v2, "x"), TransferMode::Copy, &opts, None)
+            .await
+            .is_err()
+    );
+
+    // v1 → v2 move: the annotations land in custom_metadata and leave the registry.
+    let r =
+        v.transfer_folder(&loc(&v1, "app"), &loc(&v2, "app"), TransferMode::Move, &opts, None).await.unwrap();
+    assert!(r.is_complete() && r.notes.is_empty(), "{r:?}");
+    assert_eq!(
+        raw_meta(&v2, "app/db").await.unwrap()["custom_metadata"],
+        json!({"sesame.type": "opaque", "sesame.encoding.K": "base64"})
+    );
+    assert!(raw_read(&v1, ".sesame/annotations").await.is_none(), "the emptied registry is gone");
+    assert_eq!(names(&v1, "").await, Vec::<String>::new());
+
+    // v2 → v1 copy: back into the registry (other tools' custom_metadata cannot follow to KV v1).
+    v.patch_custom_metadata(&v2, "app/db", &[("other-tool".into(), Some("x".into()))]).await.unwrap();
+    let r = v
+        .transfer_secret(&loc(&v2, "app/db"), &loc(&v1, "copy/db"), TransferMode::Copy, &opts, None)
+        .await
+        .unwrap();
+    assert!(r.is_complete(), "{r:?}");
+    assert_eq!(
+        raw_read(&v1, ".sesame/annotations").await.unwrap(),
+        json!({"copy/db": {"type": "opaque", "encoding.K": "base64"}})
+    );
+    // A recursive delete on KV v1 forgets the annotations of what it deleted.
+    let r =
+        v.delete_folder(&loc(&v1, "copy"), &DeleteMode::Latest, &WalkOptions::default(), None).await.unwrap();
+    assert!(r.is_complete() && r.notes.is_empty(), "{r:?}");
+    assert!(raw_read(&v1, ".sesame/annotations").await.is_none());
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The server stopped mid-move
 
@@ -949,9 +1004,12 @@ async fn cli_edits_print_no_value() {
     assert!(r.err.contains("at most 512 KiB"), "{}", r.err);
     assert_eq!(raw_meta(&m2, "app/db").await.unwrap()["current_version"], 3);
 
-    // KV v1: put, with a warning that the base64 encoding cannot be recorded.
-    let r = run_ok(&["put", &format!("{}/ci/token", m1.path), "TOKEN=s3cr3t-pass", &bin_arg], None, &secrets);
-    assert!(r.err.contains("KV v1 has no metadata"), "{}", r.err);
+    // KV v1: the encoding is recorded in the mount's annotation registry.
+    run_ok(&["put", &format!("{}/ci/token", m1.path), "TOKEN=s3cr3t-pass", &bin_arg], None, &secrets);
+    assert_eq!(
+        raw_read(&m1, ".sesame/annotations").await.unwrap(),
+        json!({"ci/token": {"encoding.BLOB": "base64"}})
+    );
     assert_eq!(
         raw_read(&m1, "ci/token").await.unwrap(),
         json!({"TOKEN": "s3cr3t-pass", "BLOB": "AAEC+vv8AFM="})

@@ -6,7 +6,6 @@
 //! counts. Every write is checked (check-and-set on KV v2, compare-before-write on KV v1); a conflict is an
 //! error. Exit status: 0 when everything asked was done, 1 otherwise (with the reason on stderr).
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal as _, Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,6 +18,7 @@ use crate::secret::SecretData;
 use crate::secret::diff::masked_diff;
 use crate::secret::file::{self, Encoding, FileValue};
 use crate::secret::rules;
+use crate::vault::annotations::{self, AnnotationStore, Annotations, Changes};
 use crate::vault::connect::ConnectArgs;
 use crate::vault::kv::{KvVersion, Mount, Vault, VersionState};
 use crate::vault::transfer::{BatchReport, ItemStatus, Location, TransferMode, TransferOptions};
@@ -237,8 +237,6 @@ pub async fn put(vault: &Vault, args: &PutArgs) -> anyhow::Result<ExitCode> {
             None => new.pairs.push((p.key.clone(), p.value.value.clone())),
         }
     }
-    let binary: Vec<&str> =
-        pairs.iter().filter(|p| p.value.encoding == Encoding::Base64).map(|p| p.key.as_str()).collect();
     let written = vault.write(&mount, &path, &new, &snapshot.expected).await.map_err(|e| match e {
         crate::vault::VaultError::CasMismatch { .. } => anyhow::anyhow!(
             "{e}: nothing was written; run the command again to apply it over the new version"
@@ -264,57 +262,42 @@ pub async fn put(vault: &Vault, args: &PutArgs) -> anyhow::Result<ExitCode> {
     writeln!(out, " ({})", parts.join("; "))?;
     out.flush()?;
     drop(out);
-    // Record the encodings of base64 values (KV v2 custom_metadata); forget those of replaced or dropped keys.
-    match mount.version {
-        KvVersion::V1 => {
-            if !binary.is_empty() {
-                eprintln!(
-                    "sesame: {} stored base64-encoded; KV v1 has no metadata to record that encoding",
-                    binary.join(", ")
-                );
+    // Record the encodings of base64 values as annotations (KV v2 custom_metadata, KV v1 registry); forget
+    // those of replaced or dropped keys.
+    let store = AnnotationStore::new(vault.clone());
+    let recorded = store.get(&mount, &path).await.unwrap_or_else(|e| {
+        tracing::debug!(error = %e, "cannot read the annotations to tidy encoding records");
+        Annotations::new()
+    });
+    let mut changes = Changes::new();
+    for p in &pairs {
+        let name = file::encoding_annotation(&p.key);
+        if annotations::check_name(&name).is_err() {
+            if p.value.encoding == Encoding::Base64 {
+                eprintln!("sesame: cannot record that {} is base64-encoded (key too long)", p.key);
             }
+            continue;
         }
-        KvVersion::V2 => {
-            let recorded: BTreeMap<String, String> = if snapshot.is_absent() {
-                BTreeMap::new()
-            } else {
-                match vault.metadata(&mount, &path).await {
-                    Ok(m) => m.custom_metadata,
-                    Err(e) => {
-                        tracing::debug!(error = %e, "cannot read the metadata to tidy encoding records");
-                        BTreeMap::new()
-                    }
-                }
-            };
-            let mut changes: Vec<(String, Option<String>)> = Vec::new();
-            for p in &pairs {
-                let Some(mk) = file::encoding_metadata_key(&p.key) else {
-                    if p.value.encoding == Encoding::Base64 {
-                        eprintln!("sesame: key {} is too long to record its base64 encoding", p.key);
-                    }
-                    continue;
-                };
-                match p.value.encoding.metadata_value() {
-                    Some(enc) if recorded.get(&mk).map(String::as_str) != Some(enc) => {
-                        changes.push((mk, Some(enc.to_string())))
-                    }
-                    None if recorded.contains_key(&mk) => changes.push((mk, None)),
-                    _ => {}
-                }
+        match p.value.encoding.metadata_value() {
+            Some(enc) if recorded.get(&name).map(String::as_str) != Some(enc) => {
+                changes.insert(name, Some(enc.to_string()));
             }
-            for k in &diff.removed {
-                if let Some(mk) = file::encoding_metadata_key(k)
-                    && recorded.contains_key(&mk)
-                {
-                    changes.push((mk, None));
-                }
+            None if recorded.contains_key(&name) => {
+                changes.insert(name, None);
             }
-            if !changes.is_empty() {
-                vault.patch_custom_metadata(&mount, &path, &changes).await.with_context(|| {
-                    format!("{full} was written, but recording the encoding of its values failed")
-                })?;
-            }
+            _ => {}
         }
+    }
+    for k in &diff.removed {
+        let name = file::encoding_annotation(k);
+        if recorded.contains_key(&name) {
+            changes.insert(name, None);
+        }
+    }
+    if !changes.is_empty() {
+        store.set(&mount, &path, &changes).await.with_context(|| {
+            format!("{full} was written, but recording the encoding of its values failed")
+        })?;
     }
     for p in &written.placeholders_removed {
         eprintln!("sesame: removed the placeholder {p}");
@@ -367,6 +350,11 @@ pub async fn rm(vault: &Vault, args: &RmArgs) -> anyhow::Result<ExitCode> {
             bail!("{full} not found");
         }
         vault.delete_secret(&mount, &path, &mode).await?;
+        if mount.version == KvVersion::V1
+            && let Err(e) = AnnotationStore::new(vault.clone()).remove(&mount, &path).await
+        {
+            eprintln!("sesame: {full} was deleted, but its annotations stay in the mount's registry: {e}");
+        }
         match (mount.version, &mode, snap.version) {
             (KvVersion::V2, DeleteMode::Latest, Some(v)) => println!(
                 "{full}: version {} deleted (`sesame undelete {full} {}` restores it)",

@@ -1,10 +1,10 @@
 //! Values loaded from files: UTF-8 text as is, anything else base64-encoded with the encoding recorded.
 //!
 //! # Where the encoding is recorded
-//! On KV v2, in the secret's `custom_metadata` under `sesame.encoding.<KEY>` = `base64` (metadata is not
-//! secret, holds strings, and travels with the secret when sesame copies or moves it). KV v1 has no
-//! metadata: the value is still base64-encoded but the encoding cannot be recorded, and callers say so.
-//! A key whose value is replaced by plain text drops its record.
+//! As the annotation `encoding.<KEY>` = `base64` ([`crate::vault::annotations`]): on KV v2 in the secret's
+//! `custom_metadata` under `sesame.encoding.<KEY>` (metadata is not secret, holds strings, and travels with
+//! the secret when sesame copies or moves it); on KV v1, which has no metadata, in the mount's annotation
+//! registry secret. A key whose value is replaced by plain text drops its record.
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -20,6 +20,11 @@ pub const MAX_FILE_BYTES: u64 = 512 * 1024;
 
 /// Prefix of the custom_metadata keys recording a value's encoding (`sesame.encoding.KEY` = `base64`).
 pub const ENCODING_PREFIX: &str = "sesame.encoding.";
+
+/// Prefix of the annotation names recording a value's encoding (`encoding.KEY`, see
+/// [`crate::vault::annotations`]: stored as `sesame.encoding.KEY` in KV v2 custom_metadata, in the mount's
+/// registry on KV v1).
+pub const ENCODING_ANNOTATION_PREFIX: &str = "encoding.";
 
 /// Longest custom_metadata key Vault accepts.
 const MAX_METADATA_KEY: usize = 128;
@@ -124,6 +129,11 @@ pub fn value_from_bytes(bytes: &[u8]) -> FileValue {
 pub fn encoding_metadata_key(key: &str) -> Option<String> {
     let k = format!("{ENCODING_PREFIX}{key}");
     (k.chars().count() <= MAX_METADATA_KEY).then_some(k)
+}
+
+/// The annotation name recording the encoding of `key` (`encoding.KEY`).
+pub fn encoding_annotation(key: &str) -> String {
+    format!("{ENCODING_ANNOTATION_PREFIX}{key}")
 }
 
 /// The encoding recorded for `key` in a secret's custom_metadata (text when nothing is recorded).

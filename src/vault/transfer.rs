@@ -5,9 +5,12 @@
 //! 1. Read the source's latest version (and, KV v2 to KV v2, its custom_metadata).
 //! 2. Write the destination create-only ([`Expected::Absent`]), or with check-and-set against what is
 //!    there when overwriting was asked for.
-//! 3. Carry the custom_metadata, then read the destination back and verify data and metadata.
+//! 3. Carry the metadata, then read the destination back and verify data and metadata. KV v2 to KV v2: the
+//!    whole custom_metadata (other tools' keys too). Otherwise sesame's annotations
+//!    ([`crate::vault::annotations`]: the secret type, value encodings…), which live in KV v2 custom_metadata
+//!    or in a KV v1 mount's registry secret.
 //! 4. Move only: check the source is still what was copied, then delete it (KV v2: every version, unless
-//!    [`TransferOptions::keep_source_versions`]).
+//!    [`TransferOptions::keep_source_versions`]) and its KV v1 annotations.
 //!
 //! The source is never touched before the copy is verified, so a failure at any step leaves the secret
 //! live at the source. A destination created by a failed step is removed again (best effort; the report
@@ -18,12 +21,16 @@
 //! caller's task. A connection failure (server stopped, sealed, unreachable) or a cancellation
 //! ([`BatchProgress::cancel`]) stops new items from starting; the [`BatchReport`] then says exactly which
 //! items were done, which failed (and how), and which were not attempted.
+//!
+//! A KV v1 mount's annotation registry (`.sesame/annotations`) is never transferred or deleted as a secret:
+//! the annotations it holds travel with their secrets.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use futures::stream::{self, StreamExt};
 
+use super::annotations::{AnnotationStore, REGISTRY_PATH};
 use super::error::VaultError;
 use super::kv::{KvVersion, Mount, Vault};
 use super::walk::{WalkOptions, WalkResult, walk_detailed};
@@ -136,6 +143,8 @@ pub struct BatchReport {
     pub halted: Option<String>,
     /// Placeholders (`mount/…/.keep`) removed at the destination because their folder now holds data.
     pub placeholders_removed: Vec<String>,
+    /// Things worth saying that did not make an item fail (annotations that could not be carried or removed).
+    pub notes: Vec<String>,
 }
 
 impl BatchReport {
@@ -256,14 +265,33 @@ struct Run<'a> {
     progress: Option<&'a BatchProgress>,
     halted: std::sync::Mutex<Option<String>>,
     stop: AtomicBool,
+    /// Annotations, with each KV v1 registry read once per batch.
+    annotations: AnnotationStore,
+    notes: std::sync::Mutex<Vec<String>>,
 }
 
 impl<'a> Run<'a> {
-    fn new(progress: Option<&'a BatchProgress>, total: usize) -> Self {
+    fn new(vault: &Vault, progress: Option<&'a BatchProgress>, total: usize) -> Self {
         if let Some(p) = progress {
             p.total.store(total, Ordering::SeqCst);
         }
-        Self { progress, halted: std::sync::Mutex::new(None), stop: AtomicBool::new(false) }
+        Self {
+            progress,
+            halted: std::sync::Mutex::new(None),
+            stop: AtomicBool::new(false),
+            annotations: AnnotationStore::new(vault.clone()),
+            notes: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    fn note(&self, what: String) {
+        if let Ok(mut n) = self.notes.lock() {
+            n.push(what);
+        }
+    }
+
+    fn notes(&self) -> Vec<String> {
+        self.notes.lock().map(|n| n.clone()).unwrap_or_default()
     }
 
     /// True when new items must not start; records why.
@@ -310,6 +338,31 @@ impl<'a> Run<'a> {
     fn halted(&self) -> Option<String> {
         self.halted.lock().ok().and_then(|h| h.clone())
     }
+
+    /// Removes the annotations of a deleted KV v1 secret from its mount's registry (best effort: a failure
+    /// becomes a note).
+    async fn forget_annotations(&self, mount: &Mount, path: &str) {
+        if mount.version != KvVersion::V1 {
+            return;
+        }
+        if let Err(e) = self.annotations.remove(mount, path).await {
+            self.saw(&e);
+            self.note(format!("the annotations of {} stay in {REGISTRY_PATH}: {e}", join(&mount.path, path)));
+        }
+    }
+}
+
+/// True for a KV v1 mount's annotation registry.
+fn is_registry(loc: &Location) -> bool {
+    loc.mount.version == KvVersion::V1 && loc.path == REGISTRY_PATH
+}
+
+/// The walk's result without a KV v1 mount's annotation registry.
+fn user_secrets(mount: &Mount, mut found: WalkResult) -> WalkResult {
+    if mount.version == KvVersion::V1 {
+        found.secrets.retain(|p| p != REGISTRY_PATH);
+    }
+    found
 }
 
 fn failed(step: &str, e: &VaultError) -> ItemStatus {
@@ -345,9 +398,19 @@ impl Vault {
                 src.display()
             )));
         }
-        let run = Run::new(progress, 1);
+        if is_registry(src) || is_registry(dst) {
+            return Err(VaultError::Invalid(format!(
+                "{REGISTRY_PATH} holds sesame's annotations of a KV v1 mount: it is not moved as a secret"
+            )));
+        }
+        let run = Run::new(self, progress, 1);
         let item = run.finish(self.transfer_one(src, dst, mode, opts, &run).await);
-        let mut report = BatchReport { items: vec![item], halted: run.halted(), ..BatchReport::default() };
+        let mut report = BatchReport {
+            items: vec![item],
+            halted: run.halted(),
+            notes: run.notes(),
+            ..BatchReport::default()
+        };
         if report
             .items
             .iter()
@@ -393,7 +456,8 @@ impl Vault {
                 )));
             }
         }
-        let found = walk_detailed(self, &src.mount, &src.path, &opts.walk, None).await?;
+        let found =
+            user_secrets(&src.mount, walk_detailed(self, &src.mount, &src.path, &opts.walk, None).await?);
         if found.secrets.is_empty() && found.denied.is_empty() {
             return Err(VaultError::NotFound { path: format!("{}/", src.display()) });
         }
@@ -406,7 +470,7 @@ impl Vault {
                 (Location::new(src.mount.clone(), p), dst.child(rel))
             })
             .collect();
-        let run = Run::new(progress, pairs.len());
+        let run = Run::new(self, progress, pairs.len());
         let concurrency = opts.walk.concurrency.max(1);
         let run_ref = &run;
         let mut items: Vec<ItemReport> = stream::iter(pairs.iter())
@@ -436,21 +500,24 @@ impl Vault {
             denied_folders: found.denied.iter().map(|d| join(&src.mount.path, d)).collect(),
             halted: run.halted(),
             placeholders_removed,
+            notes: run.notes(),
         })
     }
 
     /// Counts the secrets below a folder (for the delete confirmation): the walk's result, with the
-    /// subfolders the token may not list.
+    /// subfolders the token may not list (a KV v1 annotation registry is not counted).
     pub async fn count_secrets(
         &self,
         folder: &Location,
         opts: &WalkOptions,
     ) -> Result<WalkResult, VaultError> {
-        walk_detailed(self, &folder.mount, &folder.path, opts, None).await
+        Ok(user_secrets(&folder.mount, walk_detailed(self, &folder.mount, &folder.path, opts, None).await?))
     }
 
     /// Deletes every secret below a folder ([`DeleteMode::Latest`] or [`DeleteMode::AllVersions`]), with
-    /// bounded concurrency, stopping on a connection failure or cancellation.
+    /// bounded concurrency, stopping on a connection failure or cancellation. On KV v1 the annotations of
+    /// the deleted secrets are removed from the mount's registry afterwards (KV v2 keeps them in the
+    /// metadata, which goes with [`DeleteMode::AllVersions`] and stays for undeletion otherwise).
     pub async fn delete_folder(
         &self,
         folder: &Location,
@@ -463,8 +530,8 @@ impl Vault {
                 "a folder is deleted latest versions or all versions".to_string(),
             ));
         }
-        let found = walk_detailed(self, &folder.mount, &folder.path, opts, None).await?;
-        let run = Run::new(progress, found.secrets.len());
+        let found = self.count_secrets(folder, opts).await?;
+        let run = Run::new(self, progress, found.secrets.len());
         let run_ref = &run;
         let mut items: Vec<ItemReport> = stream::iter(found.secrets.iter())
             .map(|p| async move {
@@ -488,11 +555,21 @@ impl Vault {
             .collect()
             .await;
         items.sort_by(|a, b| a.source.cmp(&b.source));
+        if folder.mount.version == KvVersion::V1 && !run.stop.load(Ordering::SeqCst) {
+            // One at a time: they all update the same registry secret.
+            let prefix = format!("{}/", folder.mount.path);
+            for item in items.iter().filter(|i| i.status == ItemStatus::Done) {
+                if let Some(path) = item.source.strip_prefix(&prefix) {
+                    run.forget_annotations(&folder.mount, path).await;
+                }
+            }
+        }
         Ok(BatchReport {
             items,
             denied_folders: found.denied.iter().map(|d| join(&folder.mount.path, d)).collect(),
             halted: run.halted(),
             placeholders_removed: Vec::new(),
+            notes: run.notes(),
         })
     }
 
@@ -593,7 +670,7 @@ impl Vault {
         {
             run.saw(&e);
             return self
-                .undo_copy(dst, created, format!("writing the destination's custom_metadata: {e}"))
+                .undo_copy(dst, created, format!("writing the destination's custom_metadata: {e}"), run)
                 .await;
         }
         match self.read(&dst.mount, &dst.path, None).await {
@@ -604,12 +681,13 @@ impl Vault {
                         dst,
                         created,
                         "verifying the destination: it does not hold what was written".into(),
+                        run,
                     )
                     .await;
             }
             Err(e) => {
                 run.saw(&e);
-                return self.undo_copy(dst, created, format!("verifying the destination: {e}")).await;
+                return self.undo_copy(dst, created, format!("verifying the destination: {e}"), run).await;
             }
         }
         if let Some(custom) = &custom {
@@ -621,14 +699,29 @@ impl Vault {
                             dst,
                             created,
                             "verifying the destination: its custom_metadata differs".into(),
+                            run,
                         )
                         .await;
                 }
                 Err(e) => {
                     run.saw(&e);
                     return self
-                        .undo_copy(dst, created, format!("verifying the destination's metadata: {e}"))
+                        .undo_copy(dst, created, format!("verifying the destination's metadata: {e}"), run)
                         .await;
+                }
+            }
+        }
+        if !both_v2 {
+            // sesame's annotations (KV v1 registry or KV v2 custom_metadata) across engines.
+            match run.annotations.copy_annotations(&src.mount, &src.path, &dst.mount, &dst.path).await {
+                Ok(()) => {}
+                Err(VaultError::Forbidden { path, .. }) => run.note(format!(
+                    "the annotations of {} were not carried: permission denied on {path}",
+                    src.display()
+                )),
+                Err(e) => {
+                    run.saw(&e);
+                    return self.undo_copy(dst, created, format!("copying the annotations: {e}"), run).await;
                 }
             }
         }
@@ -667,7 +760,10 @@ impl Vault {
         }
         let how = if opts.keep_source_versions { DeleteMode::Latest } else { DeleteMode::AllVersions };
         match self.delete_secret(&src.mount, &src.path, &how).await {
-            Ok(()) => ItemStatus::Done,
+            Ok(()) => {
+                run.forget_annotations(&src.mount, &src.path).await;
+                ItemStatus::Done
+            }
             Err(e) => {
                 run.saw(&e);
                 kept(format!("deleting the source: {e}"))
@@ -676,14 +772,18 @@ impl Vault {
     }
 
     /// A copy failed after its destination was written: removes the destination if this copy created it.
-    async fn undo_copy(&self, dst: &Location, created: bool, reason: String) -> ItemStatus {
+    async fn undo_copy(&self, dst: &Location, created: bool, reason: String, run: &Run<'_>) -> ItemStatus {
         if !created {
             return ItemStatus::Failed {
                 reason: format!("{reason}; the destination was overwritten and is left as is"),
                 partial_destination: true,
             };
         }
-        match self.delete_secret(&dst.mount, &dst.path, &DeleteMode::AllVersions).await {
+        let removed = self.delete_secret(&dst.mount, &dst.path, &DeleteMode::AllVersions).await;
+        if removed.is_ok() {
+            run.forget_annotations(&dst.mount, &dst.path).await;
+        }
+        match removed {
             Ok(()) => ItemStatus::Failed {
                 reason: format!("{reason}; the partial copy was removed"),
                 partial_destination: false,
@@ -734,7 +834,8 @@ mod tests {
     #[test]
     fn cancel_stops_new_items() {
         let p = BatchProgress::default();
-        let run = Run::new(Some(&p), 3);
+        let v = Vault::connect("http://127.0.0.1:1", "t").unwrap();
+        let run = Run::new(&v, Some(&p), 3);
         assert!(!run.should_stop());
         p.cancel();
         assert!(run.should_stop());
