@@ -229,6 +229,12 @@ pub async fn put(vault: &Vault, args: &PutArgs) -> anyhow::Result<ExitCode> {
     let pairs = parse_pairs(&args.pairs)?;
     let (mount, path) = locate_item(vault, &args.path, "secret").await?;
     let snapshot = vault.snapshot(&mount, &path).await?;
+    if snapshot.data.is_none() && !snapshot.is_absent() && !args.replace {
+        eprintln!(
+            "sesame: the latest version of {}/{path} is deleted: the new version holds only the keys given",
+            mount.path
+        );
+    }
     let old = snapshot.data.clone().unwrap_or_default();
     let mut new = if args.replace { SecretData::default() } else { old.clone() };
     for p in &pairs {
