@@ -91,9 +91,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         (connect(&cli.connect)?, None)
     };
     tracing::info!(addr = vault.addr(), log = ?log, "starting the explorer");
+    let config = sesame::config::Config::load()?;
     let (mut app, initial) = App::new(vault.addr(), keymap, cli.path.clone());
     app.no_color = sesame::config::no_color(cli.global.no_color);
-    let result = sesame::tui::run(vault, app, initial, cli.mounts.clone()).await;
+    app.service = config.service.clone();
+    app.clear_after_secs = config.clipboard.clear_delay().map_or(0, |d| d.as_secs());
+    app.namespace = vault.namespace().map(str::to_string);
+    let clipboard = sesame::clipboard::Clipboard::new(config.clipboard.clone());
+    let result = sesame::tui::run(vault, app, initial, cli.mounts.clone(), clipboard).await;
     // Dropping the in-memory dev server kills it at once: there is nothing in it to flush.
     drop(server);
     result?;

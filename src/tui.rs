@@ -34,6 +34,7 @@ pub async fn run(
     mut app: App,
     initial: Vec<Command>,
     given_mounts: Vec<String>,
+    mut clipboard: crate::clipboard::Clipboard,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let _guard = TerminalGuard;
@@ -69,6 +70,12 @@ pub async fn run(
             },
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => {
+                let now = std::time::Instant::now();
+                if clipboard.next_clear().is_some_and(|t| t <= now) {
+                    for cleared in clipboard.poll(now, Some(terminal.backend_mut())) {
+                        tracing::debug!(?cleared, "clipboard clear");
+                    }
+                }
                 if !app.busy() && app.preview.due.is_none() {
                     continue;
                 }
@@ -88,7 +95,7 @@ pub async fn run(
         }
         for msg in batch {
             for cmd in app.update(msg) {
-                effects::spawn(&vault, &given_mounts, cmd, &tx);
+                run_cmd(cmd, &mut terminal, &mut clipboard, &vault, &given_mounts, &tx);
             }
         }
         dirty = true;
@@ -97,4 +104,25 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// Runs one command: copies here (the clipboard may write OSC 52 through the terminal, between frames),
+/// everything else as a network task.
+fn run_cmd(
+    cmd: Command,
+    terminal: &mut ratatui::DefaultTerminal,
+    clipboard: &mut crate::clipboard::Clipboard,
+    vault: &Vault,
+    given_mounts: &[String],
+    tx: &mpsc::UnboundedSender<Msg>,
+) {
+    match cmd {
+        Command::Copy(req) => {
+            let outcome = clipboard.copy(&req.text.0, req.content, Some(terminal.backend_mut()));
+            let manual = outcome.is_manual().then(|| (format!("Copy {}", req.what), req.text.clone()));
+            let message = outcome.message(&req.what);
+            let _ = tx.send(Msg::CopyResult { message, copied: !outcome.is_manual(), manual });
+        }
+        other => effects::spawn(vault, given_mounts, other, tx),
+    }
 }

@@ -171,8 +171,9 @@ fn open_secret(app: &mut App) -> u64 {
     let (req, _) = list_req(&app.update(code(KeyCode::Enter)));
     app.update(Msg::Listed { req, result: Ok(entries(&["db"])), done: true });
     let cmds = app.update(code(KeyCode::Enter));
-    match &cmds[..] {
-        [Command::Read { req, path, .. }] => {
+    assert!(cmds.iter().any(|c| matches!(c, Command::LoadAnnotations { path, .. } if path == "db")));
+    match cmds.iter().find(|c| matches!(c, Command::Read { .. })) {
+        Some(Command::Read { req, path, .. }) => {
             assert_eq!(path, "db");
             *req
         }
@@ -270,7 +271,9 @@ fn mouse_click_selects_then_opens_and_wheel_scrolls() {
     app.update(click(4));
     assert_eq!(app.list.selected, 2);
     let cmds = app.update(click(4));
-    assert!(matches!(&cmds[..], [Command::Read { path, .. }] if path == "s02"));
+    assert!(
+        matches!(&cmds[..], [Command::Read { path, .. }, Command::LoadAnnotations { .. }] if path == "s02")
+    );
     app.update(key('q'));
     app.update(Msg::Mouse(MouseEvent {
         kind: MouseEventKind::ScrollDown,
@@ -538,4 +541,95 @@ fn destroy_needs_the_version_typed_and_state_rules_hold() {
         &cmds[..],
         [Command::VersionOp { op: sesame::app::history::VersionOp::Destroy(1), .. }]
     ));
+}
+
+#[test]
+fn use_in_service_copies_paths_directly_and_values_after_a_confirm() {
+    let (mut app, _) = new_app(None);
+    let req = open_secret(&mut app);
+    app.update(Msg::Secret { req, result: Ok(db_secret()) });
+    app.update(key('u'));
+    let c = app.chooser.as_ref().expect("the chooser");
+    assert_eq!(c.format(), Some(sesame::snippet::SnippetFormat::Path));
+    let cmds = app.update(code(KeyCode::Enter));
+    match &cmds[..] {
+        [Command::Copy(req)] => {
+            assert_eq!(req.text.0.as_str(), "secret/db");
+            assert_eq!(req.content, sesame::clipboard::Content::Text);
+        }
+        other => panic!("expected a copy, got {other:?}"),
+    }
+    assert!(app.chooser.is_none());
+    // A value-bearing snippet (.env) asks first.
+    app.update(key('u'));
+    let n = app
+        .chooser
+        .as_ref()
+        .unwrap()
+        .formats
+        .iter()
+        .position(|f| *f == sesame::snippet::SnippetFormat::Dotenv)
+        .unwrap();
+    for _ in 0..n {
+        app.update(key('j'));
+    }
+    assert!(app.update(code(KeyCode::Enter)).is_empty(), "a snippet with values is not copied at once");
+    assert!(app.chooser.as_ref().unwrap().confirm);
+    let cmds = app.update(key('y'));
+    match &cmds[..] {
+        [Command::Copy(req)] => {
+            assert_eq!(req.content, sesame::clipboard::Content::Secret, "values are cleared later");
+            assert!(req.text.0.contains("PASSWORD="));
+            assert!(!format!("{req:?}").contains("hunter2"), "Debug never shows the text");
+        }
+        other => panic!("expected a copy, got {other:?}"),
+    }
+}
+
+#[test]
+fn copying_a_value_asks_and_a_failed_copy_shows_the_text() {
+    let (mut app, _) = new_app(None);
+    let req = open_secret(&mut app);
+    app.update(Msg::Secret { req, result: Ok(db_secret()) });
+    // The first row is PASSWORD.
+    assert!(app.update(key('y')).is_empty());
+    assert!(app.pending_copy.is_some());
+    assert!(app.update(key('n')).is_empty(), "any other key cancels");
+    app.update(key('y'));
+    let cmds = app.update(key('y'));
+    let text = match &cmds[..] {
+        [Command::Copy(req)] => req.text.clone(),
+        other => panic!("expected a copy, got {other:?}"),
+    };
+    assert_eq!(text.0.as_str(), "hunter2");
+    // Nothing could copy: the text is shown for selection, and the message never claims a copy.
+    app.update(Msg::CopyResult {
+        message: "Could not copy the value of PASSWORD: no clipboard".into(),
+        copied: false,
+        manual: Some(("Copy the value of PASSWORD".into(), text)),
+    });
+    assert!(app.manual_copy.is_some());
+    assert!(!app.message.as_ref().unwrap().1.starts_with("Copied"));
+    app.update(key('x'));
+    assert!(app.manual_copy.is_none(), "any key closes it");
+    // Key names are copied without asking.
+    let cmds = app.update(key('Y'));
+    assert!(matches!(&cmds[..], [Command::Copy(r)] if r.text.0.as_str() == "PASSWORD"));
+}
+
+#[test]
+fn folders_get_path_snippets_only_and_inject_is_toggled_on_the_server() {
+    let (mut app, _) = new_app(None);
+    with_mounts(&mut app);
+    app.update(key('j'));
+    let (req, _) = list_req(&app.update(code(KeyCode::Enter)));
+    app.update(Msg::Listed { req, result: Ok(entries(&["team/", "db"])), done: true });
+    app.update(key('u'));
+    let c = app.chooser.as_ref().expect("chooser for the folder");
+    assert!(c.target.is_folder);
+    assert!(c.formats.iter().all(|f| !f.contains_values()));
+    app.update(code(KeyCode::Esc));
+    app.update(key('j'));
+    let cmds = app.update(key('I'));
+    assert!(matches!(&cmds[..], [Command::ToggleInject { path, .. }] if path == "db"));
 }

@@ -361,3 +361,59 @@ print(json.dumps(r["data"]["data"], sort_keys=True))
     let read: serde_json::Value = serde_json::from_slice(&out.stdout).expect("hvac printed JSON");
     assert_eq!(read, serde_json::json!({"PASSWORD": "p4ss word\nsecond line", "USER": "alice"}));
 }
+
+/// "Use in service" over the terminal: a copied path lands in tmux's buffer (`set-clipboard on`, as over
+/// SSH), a copied value too, and the value is cleared after the configured delay while the path is not.
+#[test]
+fn copied_path_reaches_tmux_and_a_copied_value_is_cleared() {
+    let Some(tmux) = Tmux::new() else {
+        panic!("tmux is required for the end-to-end test (apt-get install tmux)");
+    };
+    let dev = DevProc::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[clipboard]\nclear_after = 2\n").expect("config");
+    // No display: the clipboard must go through the terminal multiplexer, as on a jump host.
+    let cmd = format!(
+        "env -u DISPLAY -u WAYLAND_DISPLAY SESAME_CONFIG='{}' VAULT_ADDR='{}' VAULT_TOKEN='{}' {BIN} secret/apps/web/ \
+         --log-file /dev/null; echo sesame-exit=$?; read -r _",
+        config.display(),
+        dev.addr,
+        dev.token
+    );
+    tmux.start(&cmd);
+    tmux.cmd(&["set-option", "-g", "set-clipboard", "on"]);
+    tmux.wait_for("secret/apps/web/", |s| s.contains("secret/apps/web/") && s.contains("database"));
+    let buffers = |t: &Tmux| t.cmd(&["list-buffers", "-F", "#{buffer_name}"]);
+    let show = |t: &Tmux| t.cmd(&["show-buffer"]);
+
+    // The path of a secret, from the chooser.
+    tmux.keys(&["/"]);
+    tmux.text("database");
+    tmux.keys(&["Enter", "u"]);
+    tmux.wait_for("the chooser", |s| s.contains("in a service") && s.contains("Full path"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the copy message", |s| s.contains("Copied the Full path"));
+    assert_eq!(show(&tmux).trim_end(), "secret/apps/web/database");
+
+    // A value: asks first, lands in the buffer, then disappears after the delay.
+    tmux.wait_for("the secret view", |s| s.contains("DB_PASSWORD"));
+    tmux.keys(&["j", "y"]);
+    tmux.wait_for("the confirmation", |s| s.contains("Copy the value of DB_PASSWORD"));
+    tmux.keys(&["y"]);
+    let screen = tmux.wait_for("the value copy message", |s| s.contains("Copied the value of DB_PASSWORD"));
+    assert!(screen.contains("cleared in 2 s"), "{screen}");
+    assert!(!screen.contains("demo-Pa55word-v3"), "the value is not shown on screen");
+    assert_eq!(show(&tmux).trim_end(), "demo-Pa55word-v3");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while show(&tmux).contains("demo-Pa55word-v3") {
+        assert!(Instant::now() < deadline, "the value was not cleared; buffers: {}", buffers(&tmux));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.keys(&["q"]);
+    tmux.wait_for("the folder", |s| s.contains("filter: database") && s.contains("Preview"));
+    tmux.keys(&["q"]);
+    tmux.wait_for("sesame's exit", |s| s.contains("sesame-exit=0"));
+    let history = tmux.history();
+    assert!(!history.contains("demo-Pa55word-v3"), "no value in the pane history");
+}

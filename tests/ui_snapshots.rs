@@ -284,3 +284,26 @@ fn editor_value_popup() {
     app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
     insta::assert_snapshot!("editor_value_80x24", render(&app, size));
 }
+
+#[test]
+fn use_in_service_chooser() {
+    for size in SIZES {
+        let mut app = with_secret(size);
+        app.update(key('u'));
+        let screen = render(&app, size);
+        assert!(!screen.contains("hunter2"));
+        insta::assert_snapshot!(format!("chooser_path_{}x{}", size.0, size.1), screen);
+        for _ in 0..4 {
+            app.update(key('j'));
+        }
+        insta::assert_snapshot!(format!("chooser_curl_{}x{}", size.0, size.1), render(&app, size));
+    }
+    let size = (80, 24);
+    let mut app = with_secret(size);
+    app.update(key('u'));
+    app.update(key('k'));
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let screen = render(&app, size);
+    assert!(!screen.contains("hunter2"), "a value snippet is never previewed");
+    insta::assert_snapshot!("chooser_confirm_values_80x24", screen);
+}

@@ -110,6 +110,26 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
         Command::Resolve { path } => {
             let _ = tx.send(Msg::Resolved(resolve(vault, &path).await));
         }
+        Command::Copy(_) => {
+            // The terminal side copies: it owns the clipboard and the terminal writer.
+        }
+        Command::LoadAnnotations { req, mount, path } => {
+            let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
+            let _ = tx.send(Msg::Annotations { req, result: store.get(&mount, &path).await });
+        }
+        Command::ToggleInject { req, mount, path } => {
+            let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
+            let result = async {
+                let current = store.get(&mount, &path).await?;
+                let on = !crate::snippet::is_injected(&current);
+                let mut changes = crate::vault::annotations::Changes::new();
+                changes.insert(crate::snippet::INJECT_ANNOTATION.to_string(), on.then(|| "true".to_string()));
+                store.set(&mount, &path, &changes).await?;
+                Ok(on)
+            }
+            .await;
+            let _ = tx.send(Msg::InjectSet { req, path: format!("{}/{path}", mount.path), result });
+        }
         Command::Write { req, mount, path, data, base, force, encodings } => {
             let result = write(vault, &mount, &path, &data, base.as_ref(), force, &encodings).await;
             let _ = tx.send(Msg::Written { req, result });

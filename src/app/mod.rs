@@ -6,6 +6,7 @@ pub mod effects;
 pub mod history;
 pub mod list;
 pub mod prompt;
+pub mod service;
 
 use std::collections::{HashMap, HashSet};
 
@@ -95,6 +96,14 @@ pub enum Action {
     DeleteVersion,
     /// History: destroy the selected version for good (typed confirmation).
     DestroyVersion,
+    /// Choose what to copy so a service can use the secret or folder (path, snippets, manifests).
+    UseInService,
+    /// Copy the selected value (asks first; cleared from the clipboard after a delay).
+    CopyValue,
+    /// Copy the selected key's name.
+    CopyKey,
+    /// Flag the secret for injection as environment variables (`sesame run --folder`), or unflag it.
+    ToggleInject,
 }
 
 /// Messages into `update`: terminal input, ticks, and answers from the network tasks.
@@ -132,6 +141,12 @@ pub enum Msg {
     Diff { req: u64, a: u64, b: u64, result: Result<crate::secret::diff::MaskedDiff, VaultError> },
     /// A version operation finished; the text says what was done.
     VersionDone { req: u64, result: Result<String, VaultError> },
+    /// A copy finished: the message for the status line, and the text to show when nothing could copy.
+    CopyResult { message: String, copied: bool, manual: Option<(String, service::CopyText)> },
+    /// The annotations of the secret in the secret view.
+    Annotations { req: u64, result: Result<crate::vault::annotations::Annotations, VaultError> },
+    /// The injection flag was set (true) or cleared (false).
+    InjectSet { req: u64, path: String, result: Result<bool, VaultError> },
 }
 
 /// Network work for the runtime to do; each answer comes back as a [`Msg`] carrying the same `req`.
@@ -169,6 +184,12 @@ pub enum Command {
     DiffVersions { req: u64, mount: Mount, path: String, a: u64, b: u64 },
     /// Roll back, undelete, delete or destroy a version; `current` is the version the user saw as current.
     VersionOp { req: u64, mount: Mount, path: String, op: history::VersionOp, current: u64 },
+    /// Copy text (handled by the terminal side, which owns the clipboard and the terminal writer).
+    Copy(service::CopyRequest),
+    /// Load a secret's annotations (type, injection flag…).
+    LoadAnnotations { req: u64, mount: Mount, path: String },
+    /// Flip the injection flag of a secret.
+    ToggleInject { req: u64, mount: Mount, path: String },
 }
 
 /// What a preview shows. Secret previews carry key names only, never values.
@@ -255,6 +276,8 @@ pub struct SecretView {
     pub json: Option<usize>,
     /// The version shown when it is not the latest (opened from the history).
     pub version: Option<u64>,
+    /// sesame's annotations of the secret, once loaded.
+    pub annotations: Option<crate::vault::annotations::Annotations>,
 }
 
 impl SecretView {
@@ -330,6 +353,20 @@ pub struct App {
     pub upper_keys: bool,
     /// The history view, when open.
     pub history: Option<history::HistoryView>,
+    /// The "use in service" chooser, when open.
+    pub chooser: Option<service::Chooser>,
+    /// Open the chooser once the secret being read arrives.
+    chooser_when_loaded: bool,
+    /// A value copy waiting for the user's confirmation.
+    pub pending_copy: Option<service::CopyRequest>,
+    /// Text to select by hand (nothing could copy it), with a title.
+    pub manual_copy: Option<(String, service::CopyText)>,
+    /// Settings of the snippets (top folder for relative paths).
+    pub service: crate::snippet::ServiceSettings,
+    /// The namespace requests go to (for snippets).
+    pub namespace: Option<String>,
+    /// Seconds after which copied values are cleared (0: never), for the confirmation text.
+    pub clear_after_secs: u64,
     next_req: u64,
 }
 
@@ -379,6 +416,13 @@ impl App {
             quit_after_discard: false,
             upper_keys: true,
             history: None,
+            chooser: None,
+            chooser_when_loaded: false,
+            pending_copy: None,
+            manual_copy: None,
+            service: crate::snippet::ServiceSettings::default(),
+            namespace: None,
+            clear_after_secs: crate::clipboard::DEFAULT_CLEAR_AFTER_SECS,
             next_req: 1,
         };
         (app, vec![Command::LoadMounts, Command::LoadIdentity])
@@ -549,6 +593,42 @@ impl App {
                     }
                 }
             }
+            Msg::CopyResult { message, copied, manual } => {
+                self.message = Some((if copied || manual.is_some() { Level::Info } else { Level::Error }, message));
+                self.manual_copy = manual;
+            }
+            Msg::Annotations { req, result } => {
+                if let Some(s) = self.secret.as_mut()
+                    && s.req == req
+                {
+                    s.annotations = result.ok();
+                    if let (Some(c), Some(a)) = (self.chooser.as_mut(), s.annotations.as_ref())
+                        && c.target.path == s.path
+                    {
+                        c.target = c.target.clone().with_annotations(a);
+                    }
+                }
+            }
+            Msg::InjectSet { req: _, path, result } => match result {
+                Ok(on) => {
+                    if let Some(s) = self.secret.as_mut()
+                        && format!("{}/{}", s.mount.path, s.path) == path
+                        && let Some(a) = s.annotations.as_mut()
+                    {
+                        if on {
+                            a.insert(crate::snippet::INJECT_ANNOTATION.to_string(), "true".to_string());
+                        } else {
+                            a.remove(crate::snippet::INJECT_ANNOTATION);
+                        }
+                    }
+                    self.info(if on {
+                        format!("{path} is now injected as environment variables (sesame run --folder)")
+                    } else {
+                        format!("{path} is no longer injected as environment variables")
+                    });
+                }
+                Err(e) => self.error(format!("cannot change the injection flag: {e}")),
+            },
             Msg::FolderMade { req, result } => {
                 if req == self.edit_req {
                     match result {
@@ -587,6 +667,28 @@ impl App {
                 KeyCode::PageDown => self.help = Some(scroll + 10),
                 KeyCode::PageUp => self.help = Some(scroll.saturating_sub(10)),
                 _ => self.help = None,
+            }
+            return;
+        }
+        if self.manual_copy.take().is_some() {
+            return;
+        }
+        if let Some(req) = self.pending_copy.take() {
+            if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                out.push(Command::Copy(req));
+            } else {
+                self.info("not copied");
+            }
+            return;
+        }
+        if let Some(c) = self.chooser.as_mut() {
+            match c.on_key(key, &self.service) {
+                service::ChooserOutcome::None => {}
+                service::ChooserOutcome::Close => self.chooser = None,
+                service::ChooserOutcome::Copy(req) => {
+                    self.chooser = None;
+                    out.push(Command::Copy(req));
+                }
             }
             return;
         }
@@ -746,6 +848,32 @@ impl App {
                     self.open_history(m, path, out);
                 }
             }
+            Action::UseInService => match (self.mount.clone(), self.list.selected_entry().cloned()) {
+                (Some(m), Some(e)) if e.is_folder => {
+                    let folder = join(&self.folder, &e.name);
+                    let target = crate::snippet::Target::folder(&self.addr, self.namespace.as_deref(), &m, &folder);
+                    self.chooser = Some(service::Chooser::new(target, None));
+                }
+                (Some(m), Some(e)) => {
+                    self.chooser_when_loaded = true;
+                    self.open_secret(m, join(&self.folder, &e.name), out);
+                }
+                (None, Some(e)) => {
+                    if let Some(m) = self.mounts.iter().flatten().find(|m| m.path == e.name).cloned() {
+                        let target = crate::snippet::Target::folder(&self.addr, self.namespace.as_deref(), &m, "");
+                        self.chooser = Some(service::Chooser::new(target, None));
+                    }
+                }
+                _ => {}
+            },
+            Action::ToggleInject => {
+                if let (Some(m), Some(e)) = (self.mount.clone(), self.list.selected_entry().cloned())
+                    && !e.is_folder
+                {
+                    let req = self.req();
+                    out.push(Command::ToggleInject { req, mount: m, path: join(&self.folder, &e.name) });
+                }
+            }
             Action::NewSecret | Action::NewFolder => match self.mount.clone() {
                 None => self.error("open a mount first"),
                 Some(mount) => {
@@ -832,6 +960,47 @@ impl App {
                 }
             }
             Action::JsonView if s.read.as_ref().is_some_and(|r| r.data.is_some()) => s.json = Some(0),
+            Action::UseInService => {
+                if let Some(data) = s.read.as_ref().and_then(|r| r.data.clone()) {
+                    let mut target = crate::snippet::Target::secret(
+                        &self.addr,
+                        self.namespace.as_deref(),
+                        &s.mount,
+                        &s.path,
+                        data.keys().map(str::to_string).collect::<Vec<_>>(),
+                    );
+                    if let Some(a) = &s.annotations {
+                        target = target.with_annotations(a);
+                    }
+                    self.chooser = Some(service::Chooser::new(target, Some(data)));
+                }
+                return;
+            }
+            Action::CopyValue | Action::CopyKey => {
+                let pair = s.read.as_ref().and_then(|r| r.data.as_ref()).and_then(|d| d.pairs.get(s.selected)).cloned();
+                if let Some((k, v)) = pair {
+                    if action == Action::CopyKey {
+                        out.push(Command::Copy(service::CopyRequest {
+                            text: service::CopyText(zeroize::Zeroizing::new(k.clone())),
+                            content: crate::clipboard::Content::Text,
+                            what: format!("the key name {k}"),
+                        }));
+                    } else {
+                        self.pending_copy = Some(service::CopyRequest {
+                            text: service::CopyText(v.reveal()),
+                            content: crate::clipboard::Content::Secret,
+                            what: format!("the value of {k}"),
+                        });
+                    }
+                }
+                return;
+            }
+            Action::ToggleInject => {
+                let (m, p) = (s.mount.clone(), s.path.clone());
+                let req = self.req();
+                out.push(Command::ToggleInject { req, mount: m, path: p });
+                return;
+            }
             Action::History => {
                 let (m, p) = (s.mount.clone(), s.path.clone());
                 self.secret = None;
@@ -1085,8 +1254,10 @@ impl App {
             reveal_all: false,
             json: None,
             version: None,
+            annotations: None,
         });
-        out.push(Command::Read { req, mount, path, version: None });
+        out.push(Command::Read { req, mount: mount.clone(), path: path.clone(), version: None });
+        out.push(Command::LoadAnnotations { req, mount, path });
     }
 
     fn go_up(&mut self, out: &mut Vec<Command>) {
@@ -1244,6 +1415,19 @@ impl App {
                 }
                 let rows = read.data.as_ref().map_or(0, |d| d.pairs.len());
                 s.selected = s.selected.min(rows.saturating_sub(1));
+                if self.chooser_when_loaded
+                    && let Some(data) = read.data.clone()
+                {
+                    let target = crate::snippet::Target::secret(
+                        &self.addr,
+                        self.namespace.as_deref(),
+                        &s.mount,
+                        &s.path,
+                        data.keys().map(str::to_string).collect::<Vec<_>>(),
+                    );
+                    self.chooser = Some(service::Chooser::new(target, Some(data)));
+                }
+                self.chooser_when_loaded = false;
                 if self.edit_when_loaded && read.data.is_some() {
                     self.editor = Some(Editor::new(
                         s.mount.clone(),
@@ -1421,6 +1605,7 @@ impl App {
                     reveal_all: false,
                     json: None,
                     version: (version != current).then_some(version),
+                    annotations: None,
                 });
                 out.push(Command::Read { req, mount, path, version: Some(version) });
             }

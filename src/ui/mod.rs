@@ -15,6 +15,7 @@ use crate::vault::kv::{Entry, VersionState};
 
 pub mod editor;
 pub mod history;
+pub mod service;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -133,6 +134,25 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_status(frame, app, &theme, a.status);
     if let Some(p) = &app.prompt {
         draw_prompt(frame, p, &theme, main_area(size));
+    }
+    if let Some(c) = &app.chooser {
+        service::draw_chooser(frame, c, &app.service, &theme, main_area(size));
+    }
+    if let Some(req) = &app.pending_copy {
+        let clear = match app.clear_after_secs {
+            0 => "It stays on the clipboard: clear_after is 0 in the config file.".to_string(),
+            n => format!("It is cleared from the clipboard after {n} s if it is still there."),
+        };
+        let lines = vec![
+            Line::from(format!("Copy {} to the clipboard?", req.what)),
+            Line::styled(clear, theme.dim()),
+            Line::from(""),
+            Line::from(vec![Span::styled("y", theme.key()), Span::raw(" copies · any other key cancels")]),
+        ];
+        editor::popup(frame, main_area(size), " Copy a secret value ", lines);
+    }
+    if let Some((title, text)) = &app.manual_copy {
+        service::draw_manual(frame, title, &text.0, &theme, main_area(size));
     }
     if let Some(scroll) = app.help {
         draw_help(frame, app, scroll, &theme);
@@ -366,6 +386,9 @@ pub fn short_time(t: &str) -> String {
 
 fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area: Rect) {
     let mut title = format!(" {}/{} ", s.mount.path, s.path);
+    if s.annotations.as_ref().is_some_and(crate::snippet::is_injected) {
+        title.push_str("[env] ");
+    }
     if let Some(v) = s.read.as_ref().and_then(|r| r.version.as_ref()) {
         let older = if s.version.is_some() { " (an older version)" } else { "" };
         title.push_str(&format!("· version {}{older} · {} ", v.version, short_time(&v.created_time)));
@@ -526,6 +549,7 @@ fn hints(app: &App) -> Line<'static> {
             (Action::Filter, "filter"),
             (Action::NewSecret, "new"),
             (Action::Edit, "edit"),
+            (Action::UseInService, "use"),
             (Action::Refresh, "refresh"),
             (Action::Help, "help"),
             (Action::Quit, "quit"),
@@ -534,6 +558,8 @@ fn hints(app: &App) -> Line<'static> {
             (Action::Reveal, "reveal"),
             (Action::RevealAll, "all"),
             (Action::JsonView, "json"),
+            (Action::CopyValue, "copy"),
+            (Action::UseInService, "use"),
             (Action::Edit, "edit"),
             (Action::Back, "back"),
             (Action::Help, "help"),
