@@ -23,6 +23,11 @@ pub struct Cli {
     #[arg(long)]
     pub dev: bool,
 
+    /// With --dev: browse as the demo's root token (`admin`, the default) or as its non-admin userpass user
+    /// (`user`: alice, whose team policy is restricted by the admin modes policy).
+    #[arg(long = "as", value_enum, value_name = "WHO", requires = "dev")]
+    pub dev_as: Option<DevIdentity>,
+
     /// The server binary for --dev and `sesame dev` [env: SESAME_DEV_SERVER] [default: bao, then vault,
     /// on PATH, then ./.venv/bin/bao].
     #[arg(long, value_name = "PATH", global = true)]
@@ -40,6 +45,15 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Who `sesame --dev` browses as.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DevIdentity {
+    /// The root token: an admin of every secret.
+    Admin,
+    /// The demo's non-admin userpass user.
+    User,
 }
 
 /// Options shared by every mode.
@@ -100,6 +114,15 @@ pub enum Command {
     Undelete(crate::commands::edit::UndeleteArgs),
     /// Destroy versions of a KV v2 secret for good (asks for confirmation unless --yes).
     Destroy(crate::commands::edit::DestroyArgs),
+    /// Set (or print) the admin mode of a secret: readonly, key-only or none. Only an admin of the secret (a
+    /// token that may update its metadata) may set it; `sesame policy apply` makes the server enforce it.
+    Mode(crate::commands::admin::ModeArgs),
+    /// Print, diff or apply the ACL policy that enforces the modes (`sesame-modes` by default; apply asks for
+    /// confirmation unless --yes). Attach it to the non-admin users' group, role or auth method.
+    Policy(crate::commands::admin::PolicyArgs),
+    /// List every secret with a mode, who set it and when, and drift from the policy or the data; exit status
+    /// 1 when drift is found.
+    Audit(crate::commands::admin::AuditArgs),
 }
 
 /// `sesame ls`.

@@ -7,7 +7,7 @@ use clap::Parser;
 
 use sesame::app::App;
 use sesame::cli::{Cli, Command};
-use sesame::commands::edit;
+use sesame::commands::{admin, edit};
 use sesame::keymap::Keymap;
 use sesame::vault::Vault;
 use sesame::vault::connect::{ConnectArgs, ConnectSettings};
@@ -75,6 +75,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Rollback(args)) => return edit::rollback(&connect(&args.connect)?, args).await,
         Some(Command::Undelete(args)) => return edit::undelete(&connect(&args.connect)?, args).await,
         Some(Command::Destroy(args)) => return edit::destroy(&connect(&args.connect)?, args).await,
+        Some(Command::Mode(args)) => return admin::mode(&connect(&args.connect)?, args).await,
+        Some(Command::Policy(args)) => return admin::policy(&connect(&args.connect)?, args).await,
+        Some(Command::Audit(args)) => return admin::audit(&connect(&args.connect)?, args).await,
         None => {}
     }
 
@@ -86,7 +89,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         devserver::seed_demo(server.addr(), server.root_token())
             .await
             .context("cannot seed the demo data")?;
-        (Vault::connect(server.addr(), server.root_token())?, Some(server))
+        let user = sesame::vault::demo_modes::seed_demo_modes(server.addr(), server.root_token())
+            .await
+            .context("cannot set up the admin modes demo")?;
+        let token = match cli.dev_as {
+            Some(sesame::cli::DevIdentity::User) => user.token,
+            _ => server.root_token().to_string(),
+        };
+        (Vault::connect(server.addr(), &token)?, Some(server))
     } else {
         (connect(&cli.connect)?, None)
     };

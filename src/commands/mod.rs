@@ -1,5 +1,6 @@
 //! Non-interactive subcommands for scripts: `ls` and `get`. They print no value unless asked to.
 
+pub mod admin;
 pub mod edit;
 pub mod service;
 pub mod typed;

@@ -781,13 +781,15 @@ pub async fn run_foreground(opts: DevOptions, seed: bool) -> anyhow::Result<()> 
     let mut hup = signal(SignalKind::hangup()).context("installing the SIGHUP handler")?;
 
     // A signal while starting or seeding drops the future, which kills the server.
-    let server = tokio::select! {
+    let (server, user) = tokio::select! {
         r = async {
             let server = DevServer::start(opts).await?;
+            let mut user = None;
             if seed {
                 seed_demo(server.addr(), server.root_token()).await?;
+                user = Some(super::demo_modes::seed_demo_modes(server.addr(), server.root_token()).await?);
             }
-            anyhow::Ok(server)
+            anyhow::Ok((server, user))
         } => r?,
         _ = int.recv() => return Ok(()),
         _ = term.recv() => return Ok(()),
@@ -808,6 +810,10 @@ pub async fn run_foreground(opts: DevOptions, seed: bool) -> anyhow::Result<()> 
                     )
                 })
                 .and_then(|()| out.flush());
+        let printed = printed.and_then(|()| match &user {
+            Some(u) => writeln!(out, "{}", super::demo_modes::user_line(u)).and_then(|()| out.flush()),
+            None => Ok(()),
+        });
         if let Err(e) = printed {
             tracing::warn!("could not print the export line: {e}");
         }

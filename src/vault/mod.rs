@@ -1,11 +1,15 @@
 //! Everything that speaks HTTP to Vault or OpenBao. Nothing in here knows about ratatui.
 
 pub mod annotations;
+pub mod audit;
 pub mod capabilities;
 pub mod connect;
+pub mod demo_modes;
 pub mod devserver;
 pub mod error;
 pub mod kv;
+pub mod modes;
+pub mod policy;
 pub mod transfer;
 pub mod walk;
 pub mod write;
