@@ -84,6 +84,16 @@ async fn userpass_token(policies: &[&str]) -> String {
     body["auth"]["client_token"].as_str().unwrap().to_string()
 }
 
+/// What sesame records as the root token's name (a dev root token displays as "token").
+async fn expected_who() -> String {
+    let id = root().identity().await.unwrap();
+    if id.display_name == "token" && id.policies.iter().any(|p| p == "root") {
+        "root".into()
+    } else {
+        id.display_name
+    }
+}
+
 fn name(prefix: &str) -> String {
     format!("{prefix}-{}", common::random_suffix(8))
 }
@@ -119,7 +129,7 @@ async fn set_and_clear_on_both_engines() {
         let md = modes(&root());
         let r = md.set_mode(&m, "a/ro", Mode::ReadOnly).await.unwrap();
         assert_eq!(r.mode, Mode::ReadOnly);
-        let who = root().identity().await.unwrap().display_name;
+        let who = expected_who().await;
         assert!(!who.is_empty());
         assert_eq!(r.set_by.as_deref(), Some(who.as_str()));
         assert!(r.set_at.as_deref().is_some_and(|t| t.ends_with('Z')), "{r:?}");
@@ -447,7 +457,7 @@ async fn cli_mode_and_policy() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("keys recorded: K"));
     let out = sesame(&["mode", &target], &s.token);
-    let who = root().identity().await.unwrap().display_name;
+    let who = expected_who().await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.starts_with(&format!("{target}: key-only (set by {who} at ")), "{stdout}");
     let out = sesame(&["mode", &format!("{}/team/star*", m.path), "readonly"], &s.token);
@@ -522,4 +532,34 @@ async fn demo_sets_up_both_sides() {
     assert_eq!(r.rows.len(), DEMO_MODES.len());
     assert!(!r.has_drift(), "{}", audit::to_table(&r));
     dev.stop().await;
+}
+
+/// Key-only secrets: the value commands refuse them (admins included), `get` prints the recorded key names,
+/// `run` still injects the values.
+#[tokio::test]
+async fn cli_value_commands_respect_key_only() {
+    let s = common::server();
+    let m = mount(2).await;
+    s.write_kv(&m.path, 2, "ko", json!({"TOKEN": "sekret-value-1"})).await;
+    modes(&root()).set_mode(&m, "ko", Mode::KeyOnly).await.unwrap();
+    let full = format!("{}/ko", m.path);
+    let out = sesame(&["get", &full], &s.token);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("key-only") && stdout.contains("TOKEN"), "{stdout}");
+    for args in [
+        vec!["get", &full, "--reveal"],
+        vec!["get", &full, "--field", "TOKEN"],
+        vec!["copy", &full, "--key", "TOKEN", "--via", "osc52"],
+        vec!["snippet", &full, "--format", "dotenv", "--reveal"],
+        vec!["export", &full, "--format", "json"],
+    ] {
+        let out = sesame(&args, &s.token);
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {all}");
+        assert!(all.contains("is key-only") && !all.contains("sekret-value-1"), "{args:?}: {all}");
+    }
+    let out = sesame(&["snippet", &full, "--format", "path"], &s.token);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = sesame(&["run", &full, "--", "sh", "-c", "test \"$TOKEN\" = sekret-value-1"], &s.token);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -65,6 +65,21 @@ pub async fn get(vault: &Vault, args: &GetArgs) -> anyhow::Result<()> {
     if args.version.is_some() && mount.version == KvVersion::V1 {
         bail!("{} is a KV v1 mount: it has no versions", mount.path);
     }
+    // A key-only secret: its recorded key names, never a read of its values.
+    let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
+    if let Some(record) = crate::vault::modes::key_only(&store, &mount, &path).await {
+        let full = format!("{}/{path}", mount.path);
+        if args.reveal || args.field.is_some() || args.version.is_some() {
+            bail!("{}", crate::vault::modes::values_refused(&full));
+        }
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "# {full} is key-only: key names only")?;
+        for k in &record.keys {
+            writeln!(out, "{k}")?;
+        }
+        out.flush()?;
+        return Ok(());
+    }
     let read = vault.read(&mount, &path, args.version).await?;
     let Some(data) = read.data else {
         let v = read.version.map(|v| v.version).unwrap_or(0);

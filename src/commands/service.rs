@@ -126,6 +126,8 @@ pub struct ExportArgs {
 struct Resolved {
     target: Target,
     data: Option<SecretData>,
+    /// A key-only secret (see [`crate::vault::modes`]): its values were not read and are never shown.
+    key_only: bool,
 }
 
 /// Finds what `path` names: a folder when it ends with `/`, is a mount, or only lists; else a secret.
@@ -134,9 +136,20 @@ async fn resolve(vault: &Vault, path: &str) -> anyhow::Result<Resolved> {
     let folder = |m: &Mount, f: &str| Resolved {
         target: Target::folder(vault.addr(), vault.namespace(), m, f),
         data: None,
+        key_only: false,
     };
     if rest.is_empty() || path.ends_with('/') {
         return Ok(folder(&mount, &rest));
+    }
+    if let Some(record) =
+        crate::vault::modes::key_only(&AnnotationStore::new(vault.clone()), &mount, &rest).await
+    {
+        // Key-only: its recorded key names; its values are never read (value formats are refused).
+        return Ok(Resolved {
+            target: Target::secret(vault.addr(), vault.namespace(), &mount, &rest, record.keys),
+            data: None,
+            key_only: true,
+        });
     }
     match vault.read(&mount, &rest, None).await {
         Ok(read) => {
@@ -149,7 +162,7 @@ async fn resolve(vault: &Vault, path: &str) -> anyhow::Result<Resolved> {
                 AnnotationStore::new(vault.clone()).get(&mount, &rest).await.unwrap_or_default();
             let target = Target::secret(vault.addr(), vault.namespace(), &mount, &rest, data.keys())
                 .with_annotations(&annotations);
-            Ok(Resolved { target, data: Some(data) })
+            Ok(Resolved { target, data: Some(data), key_only: false })
         }
         Err(VaultError::NotFound { .. }) => {
             if vault.list(&mount, &rest).await.is_ok_and(|e| !e.is_empty()) {
@@ -164,6 +177,7 @@ async fn resolve(vault: &Vault, path: &str) -> anyhow::Result<Resolved> {
             Ok(Resolved {
                 target: Target::secret(vault.addr(), vault.namespace(), &mount, &rest, Vec::<String>::new()),
                 data: None,
+                key_only: false,
             })
         }
         Err(e) => Err(e.into()),
@@ -172,6 +186,9 @@ async fn resolve(vault: &Vault, path: &str) -> anyhow::Result<Resolved> {
 
 fn render(format: SnippetFormat, r: &Resolved, config: &Config) -> anyhow::Result<snippet::Snippet> {
     if format.contains_values() && r.data.is_none() && !r.target.is_folder {
+        if r.key_only {
+            bail!("{}", crate::vault::modes::values_refused(&r.target.full_path()));
+        }
         bail!("cannot read {}: the {format} snippet needs its values", r.target.full_path());
     }
     Ok(snippet::render(format, &r.target, &config.service, r.data.as_ref())?)
@@ -205,6 +222,9 @@ pub async fn copy(vault: &Vault, args: &CopyArgs) -> anyhow::Result<ExitCode> {
     let (text, content, what): (Zeroizing<String>, Content, String) = match &args.key {
         Some(key) => {
             let Some(data) = &r.data else {
+                if r.key_only {
+                    bail!("{}", crate::vault::modes::values_refused(&full));
+                }
                 bail!("{full} is not a readable secret");
             };
             let Some(value) = data.get(key) else { bail!("{full} has no key {key:?}") };
@@ -321,6 +341,8 @@ struct Merged {
     sources: Vec<String>,
     /// The type of the only secret (annotation first), else the type the merged keys imply.
     secret_type: SecretType,
+    /// `mount/path` of the key-only sources (`run` injects them; `export` refuses them).
+    key_only: Vec<String>,
 }
 
 /// Reads the flagged secrets below `folders`, then `paths`, and merges their keys (with `prefix`) in that
@@ -355,8 +377,12 @@ async fn merge(
     let mut sources = Vec::new();
     let mut only_type = None;
     let mut clashes = Vec::new();
+    let mut key_only = Vec::new();
     for (mount, rest) in &wanted {
         let src = read_source(vault, &store, mount, rest).await?;
+        if crate::vault::modes::mode_of(&src.annotations) == crate::vault::modes::Mode::KeyOnly {
+            key_only.push(src.full.clone());
+        }
         let binary = snippet::binary_keys(&src.annotations);
         let ty = Target::secret("", None, mount, rest, src.data.keys())
             .with_annotations(&src.annotations)
@@ -387,7 +413,7 @@ async fn merge(
     let binary = merged.iter().filter(|m| m.3).map(|m| m.0.clone()).collect();
     let data = SecretData { pairs: merged.into_iter().map(|(n, v, ..)| (n, v)).collect() };
     let secret_type = only_type.unwrap_or_else(|| SecretType::from_keys(data.keys()));
-    Ok(Merged { data, binary, sources, secret_type })
+    Ok(Merged { data, binary, sources, secret_type, key_only })
 }
 
 /// The data with binary values decoded where they are text (an environment variable or a JSON string holds
@@ -453,6 +479,9 @@ pub async fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCode
         );
     }
     let merged = merge(vault, &args.folders, &args.paths, &args.prefix, args.override_).await?;
+    if let Some(full) = merged.key_only.first() {
+        bail!("{}", crate::vault::modes::values_refused(full));
+    }
     let text = match args.format {
         ExportFormat::Env => snippet::export_lines(&env_of(&decoded_text(&merged))),
         ExportFormat::Dotenv => snippet::dotenv_body(&env_of(&decoded_text(&merged))),

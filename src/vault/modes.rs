@@ -558,6 +558,21 @@ impl Modes {
     }
 }
 
+/// The record of a secret when it is key-only (`None` otherwise, or when its annotations are unreadable):
+/// the commands that show, copy or export values call it before reading anything.
+pub async fn key_only(store: &AnnotationStore, mount: &Mount, path: &str) -> Option<ModeRecord> {
+    let a = store.get(mount, path).await.ok()?;
+    ModeRecord::from_annotations(&a).ok().filter(|r| r.mode == Mode::KeyOnly)
+}
+
+/// Why a command refuses the values of the key-only secret `full` (`mount/path`).
+pub fn values_refused(full: &str) -> String {
+    format!(
+        "{full} is key-only: sesame shows its key names, never its values (`sesame run` can still inject them; \
+         an admin can clear the mode with `sesame mode {full} none`)"
+    )
+}
+
 fn forbidden_as_not_admin(e: VaultError, full: &str) -> ModeError {
     match e {
         VaultError::Forbidden { detail, .. } => ModeError::NotAdmin {
