@@ -563,3 +563,36 @@ async fn cli_value_commands_respect_key_only() {
     let out = sesame(&["run", &full, "--", "sh", "-c", "test \"$TOKEN\" = sekret-value-1"], &s.token);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `policy apply` refuses to drop the rules of modes it could not see, unless --partial.
+#[tokio::test]
+async fn cli_apply_refuses_an_incomplete_crawl() {
+    let s = common::server();
+    let m = mount(2).await;
+    for p in ["open/a", "hidden/b"] {
+        s.write_kv(&m.path, 2, p, json!({"K": "v"})).await;
+        modes(&root()).set_mode(&m, p, Mode::ReadOnly).await.unwrap();
+    }
+    let pname = name("modes");
+    let limited = name("limited");
+    s.put_policy(
+        &limited,
+        &format!(
+            "path \"{m}/metadata/*\" {{ capabilities = [\"list\", \"read\"] }}\n\
+             path \"{m}/metadata/hidden/*\" {{ capabilities = [\"deny\"] }}\n\
+             path \"sys/policies/acl/{pname}\" {{ capabilities = [\"read\", \"create\", \"update\"] }}\n",
+            m = m.path
+        ),
+    )
+    .await;
+    let t = s.token_with_policies(&[&limited]).await;
+    let scope = format!("{}/", m.path);
+    let out = sesame(&["policy", "apply", &scope, "--name", &pname, "--yes"], &t);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("--partial") && err.contains("hidden"), "{err}");
+    let out = sesame(&["policy", "apply", &scope, "--name", &pname, "--yes", "--partial"], &t);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let hcl = policy::read_policy(&root(), &pname).await.unwrap().unwrap_or_default();
+    assert!(hcl.contains("open/a") && !hcl.contains("hidden/b"), "{hcl}");
+}

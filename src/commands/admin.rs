@@ -82,6 +82,9 @@ pub struct PolicyArgs {
     /// Apply without asking.
     #[arg(short, long)]
     pub yes: bool,
+    /// Apply even when some folders or metadata could not be read (their modes would lose their rules).
+    #[arg(long)]
+    pub partial: bool,
     /// Requests in flight at most while collecting the modes.
     #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
@@ -187,6 +190,7 @@ pub async fn policy(vault: &Vault, args: &PolicyArgs) -> anyhow::Result<ExitCode
     let store = AnnotationStore::new(vault.clone());
     let opts = AuditOptions { concurrency: args.concurrency.max(1), ..AuditOptions::default() };
     let (entries, scans) = audit::collect_entries(&store, &scopes, &opts, None).await?;
+    let incomplete: usize = scans.iter().map(|s| s.denied.len() + s.unreadable.len()).sum();
     for (scope, s) in scopes.iter().zip(&scans) {
         for d in &s.denied {
             eprintln!(
@@ -224,6 +228,12 @@ pub async fn policy(vault: &Vault, args: &PolicyArgs) -> anyhow::Result<ExitCode
             std::io::stdout().flush()?;
             if args.action == PolicyAction::Diff {
                 return Ok(ExitCode::FAILURE);
+            }
+            if incomplete > 0 && !args.partial {
+                bail!(
+                    "not applied: {incomplete} folders or secrets could not be read, so the rules of their modes \
+                     would be dropped; use a token that may list and read every metadata, or add --partial"
+                );
             }
             if !args.yes
                 && !confirm(&format!(
