@@ -440,6 +440,9 @@ fn new_secret_prompt_checks_names_then_opens_an_empty_editor() {
     }
     typed(&mut app, "team x/db");
     app.update(code(KeyCode::Enter));
+    // Then the type: key/value (Opaque) is the default.
+    assert!(matches!(app.form, Some(sesame::app::forms::Form::Picker(_))), "the type picker comes next");
+    app.update(code(KeyCode::Enter));
     let e = app.editor.as_ref().expect("editor for the new secret");
     assert!(e.is_new);
     assert_eq!(e.path, "team x/db");

@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 
 use super::Action;
 use crate::secret::rules::{self, KeyIssue};
+use crate::secret::templates::{Template, TemplateKey};
 use crate::secret::{SecretData, SecretValue};
 use crate::vault::kv::{Mount, SecretRead};
 
@@ -121,6 +122,8 @@ pub struct Editor {
     pub upper_keys: bool,
     /// Reveal values in the table.
     pub reveal: bool,
+    /// The quick-add template the secret is being created from: its keys' hints and value-shape warnings.
+    pub template: Option<Template>,
 }
 
 fn line_input(text: &str) -> TextArea<'static> {
@@ -168,6 +171,7 @@ impl Editor {
             error: None,
             upper_keys,
             reveal: false,
+            template: None,
         };
         if e.is_new {
             e.start_new_row();
@@ -175,14 +179,65 @@ impl Editor {
         e
     }
 
+    /// An editor for a new secret with a quick-add template's keys pre-filled (empty values); a template without
+    /// keys (custom) starts like [`Editor::new`].
+    pub fn from_template(mount: Mount, path: String, template: &Template, upper_keys: bool) -> Self {
+        let mut e = Self::new(mount, path, None, upper_keys);
+        e.template = Some(template.clone());
+        if !template.keys.is_empty() {
+            e.rows = template
+                .keys
+                .iter()
+                .map(|k| EditRow {
+                    key: k.name.clone(),
+                    value: SecretValue::from_string(""),
+                    original: None,
+                    encoding: None,
+                })
+                .collect();
+            e.selected = 0;
+            e.mode = EditMode::Browse;
+        }
+        e
+    }
+
+    /// The template's description of a key, if the secret comes from a template that has it.
+    pub fn template_key(&self, key: &str) -> Option<&TemplateKey> {
+        self.template.as_ref().and_then(|t| t.key(key))
+    }
+
+    /// Value-shape warnings of each row (empty where the template has no check for the key), never quoting the
+    /// value. They warn; they never block saving.
+    pub fn value_warnings(&self) -> Vec<Vec<String>> {
+        self.rows
+            .iter()
+            .map(|r| match self.template_key(&r.key) {
+                Some(k) if r.value.is_string() => k.check(&r.value.reveal()),
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+
     /// True when the draft differs from what was loaded.
     pub fn dirty(&self) -> bool {
         !self.removed.is_empty() || self.rows.iter().any(EditRow::changed)
     }
 
-    /// The draft as secret data, in row order.
+    /// The draft as secret data, in row order. Optional template keys left empty are not written.
     pub fn draft(&self) -> SecretData {
-        SecretData { pairs: self.rows.iter().map(|r| (r.key.clone(), r.value.clone())).collect() }
+        let skipped = |r: &EditRow| {
+            r.original.is_none()
+                && self.template_key(&r.key).is_some_and(|k| !k.required)
+                && r.value.reveal().is_empty()
+        };
+        SecretData {
+            pairs: self
+                .rows
+                .iter()
+                .filter(|r| !skipped(r))
+                .map(|r| (r.key.clone(), r.value.clone()))
+                .collect(),
+        }
     }
 
     /// What is wrong with each row's key (the reason shown next to it). Keys loaded from another tool that

@@ -13,7 +13,9 @@ use crate::secret::MASK;
 
 /// Draws the editor in `area`.
 pub(super) fn draw(frame: &mut Frame, e: &Editor, theme: &Theme, area: Rect, spinner: &str) {
-    let title = if e.is_new {
+    let title = if let (true, Some(t)) = (e.is_new, &e.template) {
+        format!(" New secret {}/{} · {} ", e.mount.path, e.path, t.name)
+    } else if e.is_new {
         format!(" New secret {}/{} ", e.mount.path, e.path)
     } else {
         let v = e
@@ -36,6 +38,7 @@ pub(super) fn draw(frame: &mut Frame, e: &Editor, theme: &Theme, area: Rect, spi
     frame.render_widget(block, area);
 
     let issues = e.key_issues();
+    let warnings = e.value_warnings();
     let key_w = e
         .rows
         .iter()
@@ -51,7 +54,10 @@ pub(super) fn draw(frame: &mut Frame, e: &Editor, theme: &Theme, area: Rect, spi
     let rows_h = inner.height.saturating_sub(3) as usize;
     let offset = e.selected.saturating_sub(rows_h.saturating_sub(1));
     let val_w = 24.min((inner.width as usize).saturating_sub(key_w + 6));
-    for (i, (r, issue)) in e.rows.iter().zip(&issues).enumerate().skip(offset).take(rows_h) {
+    for (i, ((r, issue), shape)) in
+        e.rows.iter().zip(&issues).zip(&warnings).enumerate().skip(offset).take(rows_h)
+    {
+        let tpl = e.template_key(&r.key);
         let y = inner.y + 1 + (i - offset) as u16;
         let selected = i == e.selected;
         let typing_key = matches!(&e.mode, EditMode::Key { row, .. } if *row == i);
@@ -76,7 +82,7 @@ pub(super) fn draw(frame: &mut Frame, e: &Editor, theme: &Theme, area: Rect, spi
             }
         } else {
             spans.push(Span::styled(format!("{:<key_w$} ", truncate(&r.key, key_w)), theme.key()));
-            let value = if e.reveal {
+            let value = if e.reveal || tpl.is_some_and(|k| !k.secret) {
                 let v = r.value.reveal();
                 let first = v.lines().next().unwrap_or("").to_string();
                 truncate(&first, val_w)
@@ -87,6 +93,11 @@ pub(super) fn draw(frame: &mut Frame, e: &Editor, theme: &Theme, area: Rect, spi
             if let Some(err) = &issue.error {
                 spans.push(Span::styled(format!("✗ {err}"), theme.error()));
             } else if let Some(w) = &issue.warning {
+                spans.push(Span::styled(format!("! {w}"), theme.key()));
+            } else if let Some(k) = tpl.filter(|_| r.value.reveal().is_empty()) {
+                let optional = if k.required { "" } else { "optional: " };
+                spans.push(Span::styled(format!("{optional}{}", k.hint), theme.dim()));
+            } else if let Some(w) = shape.first() {
                 spans.push(Span::styled(format!("! {w}"), theme.key()));
             } else if r.original.is_none() {
                 spans.push(Span::styled("new", theme.dim()));
@@ -132,12 +143,29 @@ pub(super) fn draw(frame: &mut Frame, e: &Editor, theme: &Theme, area: Rect, spi
                 .title_bottom(Line::from(" Esc done · Ctrl-x drop the edit ").right_aligned());
             let inner = block.inner(popup);
             frame.render_widget(block, popup);
-            let text_h = inner.height.saturating_sub(u16::from(error.is_some()));
-            frame.render_widget(input, Rect::new(inner.x, inner.y, inner.width, text_h));
+            // A template's key: what to paste, and the value's shape checked as it is typed (warnings only).
+            let mut notes: Vec<Line> = Vec::new();
+            if let Some(k) = e.template_key(key) {
+                if !k.hint.is_empty() {
+                    notes.push(Line::styled(k.hint.clone(), theme.dim()));
+                }
+                let typed = zeroize::Zeroizing::new(input.lines().join("\n"));
+                if !typed.is_empty() {
+                    notes.extend(
+                        k.check(&typed).into_iter().map(|w| Line::styled(format!("! {w}"), theme.key())),
+                    );
+                }
+            }
             if let Some(err) = error {
+                notes.push(Line::styled(err.clone(), theme.error()));
+            }
+            let notes_h = (notes.len() as u16).min(inner.height.saturating_sub(1));
+            let text_h = inner.height.saturating_sub(notes_h);
+            frame.render_widget(input, Rect::new(inner.x, inner.y, inner.width, text_h));
+            if notes_h > 0 {
                 frame.render_widget(
-                    Paragraph::new(Line::styled(err.clone(), theme.error())),
-                    Rect::new(inner.x, inner.y + text_h, inner.width, 1),
+                    Paragraph::new(notes).wrap(Wrap { trim: false }),
+                    Rect::new(inner.x, inner.y + text_h, inner.width, notes_h),
                 );
             }
         }

@@ -1,0 +1,240 @@
+//! End-to-end: typed secrets created through the real binary in tmux, against `sesame dev`, then checked
+//! with tools no one here wrote: `skopeo login --get-login` must read the username from the docker config the
+//! form saved, and `ssh-keygen -y` must derive from the stored private key the public key the form showed.
+//! The secrets are read back with plain HTTP requests, not with sesame.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sesame");
+const ED25519: &str = include_str!("fixtures/ssh/ed25519");
+const ED25519_PUB: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEyKq4dYpByDPGjWFUkKDkzqDdHprZy6xYltE45Gl8AE";
+
+/// A tmux server of our own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Self {
+        assert!(
+            Command::new("tmux").arg("-V").output().is_ok(),
+            "tmux is required for the end-to-end test (apt-get install tmux)"
+        );
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        Self { socket: format!("sesame-e2e-typed-{}-{nanos}", std::process::id()) }
+    }
+
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("running tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn start(&self, shell_cmd: &str) {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "110",
+                "-y",
+                "32",
+                "-s",
+                "e2e",
+            ])
+            .arg(shell_cmd)
+            .output()
+            .expect("starting tmux");
+        assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+        self.cmd(&["set-option", "-g", "remain-on-exit", "on"]);
+    }
+
+    fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.cmd(&["send-keys", "-t", "e2e", k]);
+        }
+    }
+
+    fn text(&self, text: &str) {
+        // `--`: a line such as `-----BEGIN …` is text, not an option.
+        self.cmd(&["send-keys", "-t", "e2e", "-l", "--", text]);
+    }
+
+    /// Polls the screen until `pred` holds, up to 20 s; panics with the screen otherwise.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
+    }
+}
+
+/// `sesame dev` in the background; killed on drop.
+struct DevProc {
+    child: Child,
+    addr: String,
+    token: String,
+}
+
+impl DevProc {
+    fn start() -> Self {
+        let mut child = Command::new(BIN)
+            .arg("dev")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("starting sesame dev");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("reading sesame dev's first line");
+        let field = |name: &str| {
+            let start = line.find(&format!("{name}='")).map(|i| i + name.len() + 2).expect("a field");
+            let end = line[start..].find('\'').expect("closing quote") + start;
+            line[start..end].to_string()
+        };
+        assert!(line.starts_with("export VAULT_ADDR="), "{line}");
+        let (addr, token) = (field("VAULT_ADDR"), field("VAULT_TOKEN"));
+        Self { child, addr, token }
+    }
+
+    /// A plain HTTP/1.0 GET of `/v1/<api>` with the token, as JSON.
+    fn get(&self, api: &str) -> serde_json::Value {
+        let host = self.addr.trim_start_matches("http://").trim_end_matches('/');
+        let mut s = std::net::TcpStream::connect(host).expect("connecting to the dev server");
+        write!(s, "GET /v1/{api} HTTP/1.0\r\nHost: {host}\r\nX-Vault-Token: {}\r\n\r\n", self.token)
+            .expect("request");
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).expect("answer");
+        let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP answer");
+        assert!(head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"), "GET {api}: {head}");
+        serde_json::from_str(body).expect("JSON")
+    }
+}
+
+impl Drop for DevProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn write_private(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("writing a test file");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+    p
+}
+
+#[test]
+fn docker_and_ssh_secrets_from_the_forms_are_read_by_skopeo_and_ssh_keygen() {
+    let tmux = Tmux::new();
+    let dev = DevProc::start();
+    let cmd = format!(
+        "env VAULT_ADDR='{}' VAULT_TOKEN='{}' {BIN} secret/apps/ --log-file /dev/null; echo sesame-exit=$?; read -r _",
+        dev.addr, dev.token
+    );
+    tmux.start(&cmd);
+    tmux.wait_for("secret/apps/", |s| s.contains("secret/apps/") && s.contains("payments/"));
+
+    // Docker registry credentials through the form.
+    tmux.keys(&["n"]);
+    tmux.wait_for("the name prompt", |s| s.contains("New secret in secret/apps/"));
+    tmux.text("e2e-registry");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the type picker", |s| s.contains("choose its type"));
+    tmux.keys(&["j", "Enter"]);
+    tmux.wait_for("the docker form", |s| s.contains("New docker registry secret secret/apps/e2e-registry"));
+    tmux.text("ghcr.io");
+    tmux.keys(&["Tab"]);
+    tmux.text("e2e-bot");
+    tmux.keys(&["Tab"]);
+    tmux.text("e2e-Pa55word");
+    let form = tmux.wait_for("the password", |s| s.contains("› Password"));
+    assert!(!form.contains("e2e-Pa55word"), "the password is masked:\n{form}");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("the saved secret", |s| s.contains("saved secret/apps/e2e-registry (version 1"));
+    tmux.keys(&["q"]);
+    tmux.wait_for("the docker tag in the explorer", |s| {
+        s.lines().any(|l| l.contains("e2e-registry") && l.contains("[docker]"))
+    });
+
+    // An SSH key through the form, pasted as a terminal sends it: line by line.
+    tmux.keys(&["n"]);
+    tmux.wait_for("the name prompt", |s| s.contains("New secret in secret/apps/"));
+    tmux.text("e2e-deploy");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the type picker", |s| s.contains("choose its type"));
+    tmux.keys(&["j", "j", "Enter"]);
+    tmux.wait_for("the SSH form", |s| s.contains("New SSH key secret secret/apps/e2e-deploy"));
+    for line in ED25519.lines() {
+        tmux.text(line);
+        tmux.keys(&["Enter"]);
+    }
+    let form = tmux.wait_for("the checked key", |s| s.contains("a valid ED25519 key"));
+    assert!(form.contains("SHA256:W+aYK6cm0hFZjPmP8m4zm/X6JM+KIjE8zguU92a4KQU"), "{form}");
+    assert!(!form.contains("b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9u"), "the key text is hidden:\n{form}");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("the saved key", |s| s.contains("saved secret/apps/e2e-deploy (version 1"));
+    let view = tmux.wait_for("the public half in the secret view", |s| s.contains("Public key"));
+    assert!(view.contains("[ssh]"), "{view}");
+    tmux.keys(&["Space"]);
+    let refused = tmux.wait_for("the refusal", |s| s.contains("delete and recreate to change it"));
+    assert!(!refused.contains("b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9u"), "{refused}");
+    tmux.keys(&["q", "q"]);
+    tmux.wait_for("sesame's exit", |s| s.contains("sesame-exit=0"));
+
+    // Read back over HTTP and hand the values to skopeo and ssh-keygen.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let registry = dev.get("secret/data/apps/e2e-registry");
+    let config = registry["data"]["data"][".dockerconfigjson"].as_str().expect("a JSON string").to_string();
+    let authfile = write_private(dir.path(), "auth.json", &config);
+    let out = Command::new("skopeo")
+        .args(["login", "--get-login", "--authfile"])
+        .arg(&authfile)
+        .arg("ghcr.io")
+        .output()
+        .expect("skopeo is required (apt-get install skopeo)");
+    assert!(out.status.success(), "skopeo: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "e2e-bot");
+    let meta = dev.get("secret/metadata/apps/e2e-registry");
+    assert_eq!(meta["data"]["custom_metadata"]["sesame.type"], "kubernetes.io/dockerconfigjson");
+
+    let deploy = dev.get("secret/data/apps/e2e-deploy");
+    let key = deploy["data"]["data"]["ssh-privatekey"].as_str().expect("the key").to_string();
+    let keyfile = write_private(dir.path(), "id", &key);
+    let out = Command::new("ssh-keygen")
+        .arg("-y")
+        .arg("-f")
+        .arg(&keyfile)
+        .output()
+        .expect("ssh-keygen is required (apt-get install openssh-client)");
+    assert!(out.status.success(), "ssh-keygen: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(ED25519_PUB));
+    let meta = dev.get("secret/metadata/apps/e2e-deploy");
+    assert_eq!(meta["data"]["custom_metadata"]["sesame.type"], "kubernetes.io/ssh-auth");
+}
