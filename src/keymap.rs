@@ -29,6 +29,12 @@ pub enum Context {
     Editor,
     /// The version history of a secret.
     History,
+    /// "New secret": choosing the type or template.
+    TypePicker,
+    /// The docker registry and SSH key forms (characters always type; only these bindings apply).
+    Form,
+    /// The audit of the modes (admins).
+    Audit,
 }
 
 impl Context {
@@ -41,6 +47,9 @@ impl Context {
             Self::Json => "JSON view",
             Self::Editor => "Editor",
             Self::History => "History",
+            Self::TypePicker => "New secret: type",
+            Self::Form => "Docker registry and SSH key forms",
+            Self::Audit => "Audit of the modes (admins)",
         }
     }
 }
@@ -232,12 +241,17 @@ impl Keymap {
         find(context).or_else(|| find(Context::Global))
     }
 
+    /// The action bound to a key in exactly this context (no global fallback): for forms, where every other
+    /// key types.
+    pub fn lookup_in(&self, context: Context, key: Key) -> Option<Action> {
+        self.bindings.iter().find(|b| b.context == context && b.keys.contains(&key)).map(|b| b.action)
+    }
+
     /// The first key bound to an action in a context, for hints.
     pub fn key_for(&self, context: Context, action: Action) -> Option<Key> {
-        self.bindings
-            .iter()
-            .find(|b| (b.context == context || b.context == Context::Global) && b.action == action)
-            .and_then(|b| b.keys.first().copied())
+        // The context's own binding wins over a global one, as in `lookup` (a form's F1 help, not `?`).
+        let find = |ctx: Context| self.bindings.iter().find(|b| b.context == ctx && b.action == action);
+        find(context).or_else(|| find(Context::Global)).and_then(|b| b.keys.first().copied())
     }
 }
 

@@ -318,6 +318,8 @@ fn create_a_secret_in_the_ui_and_read_it_with_hvac() {
     tmux.wait_for("the name prompt", |s| s.contains("New secret in secret/apps/"));
     tmux.text("e2e created");
     tmux.keys(&["Enter"]);
+    tmux.wait_for("the type picker", |s| s.contains("choose its type") && s.contains("Key/value (Opaque)"));
+    tmux.keys(&["Enter"]);
     tmux.wait_for("the editor", |s| s.contains("New secret secret/apps/e2e created"));
     tmux.text("user");
     tmux.keys(&["Enter"]);
@@ -416,4 +418,70 @@ fn copied_path_reaches_tmux_and_a_copied_value_is_cleared() {
     tmux.wait_for("sesame's exit", |s| s.contains("sesame-exit=0"));
     let history = tmux.history();
     assert!(!history.contains("demo-Pa55word-v3"), "no value in the pane history");
+}
+
+/// A plain HTTP/1.0 GET of `/v1/<api>` with the token: (status, body).
+fn http_get(addr: &str, token: &str, api: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let host = addr.trim_start_matches("http://").trim_end_matches('/');
+    let mut s = std::net::TcpStream::connect(host).expect("connecting to the dev server");
+    write!(s, "GET /v1/{api} HTTP/1.0\r\nHost: {host}\r\nX-Vault-Token: {token}\r\n\r\n").expect("request");
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("answer");
+    let status = raw.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+/// Moves a folder from a KV v2 mount to a KV v1 mount in the UI, then reads the destination and the source
+/// with plain HTTP requests.
+#[test]
+fn move_a_folder_across_mounts_in_the_ui() {
+    let Some(tmux) = Tmux::new() else {
+        panic!("tmux is required for the end-to-end test (apt-get install tmux)");
+    };
+    let dev = DevProc::start();
+    let cmd = format!(
+        "env VAULT_ADDR='{}' VAULT_TOKEN='{}' {BIN} secret/teams/ --log-file /dev/null; echo sesame-exit=$?; read -r _",
+        dev.addr, dev.token
+    );
+    tmux.start(&cmd);
+    tmux.wait_for("secret/teams/", |s| s.contains("secret/teams/") && s.contains("ml/"));
+    tmux.keys(&["/"]);
+    tmux.text("ml");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["m"]);
+    tmux.wait_for("the move prompt", |s| {
+        s.contains("Move secret/teams/ml/") && s.contains("to: secret/teams/ml")
+    });
+    tmux.keys(&["C-u"]);
+    tmux.text("legacy/moved-ml");
+    tmux.keys(&["Enter"]);
+    let report = tmux.wait_for("the report", |s| s.contains("4 moved"));
+    assert!(report.contains("Move secret/teams/ml/ → legacy/moved-ml/"), "{report}");
+    assert!(!report.contains("failed") && !report.contains("Not attempted"), "{report}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the reloaded folder", |s| !s.contains("4 moved") && s.contains("no entry matches"));
+    tmux.keys(&["q"]);
+    tmux.wait_for("sesame's exit", |s| s.contains("sesame-exit=0"));
+
+    // The destination holds every secret with its data; KV v1 has no data/ prefix.
+    let (status, body) = http_get(&dev.addr, &dev.token, "legacy/moved-ml?list=true");
+    assert_eq!(status, 200, "{body}");
+    let listed: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let mut keys: Vec<&str> =
+        listed["data"]["keys"].as_array().expect("keys").iter().filter_map(|k| k.as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["git-deploy-key", "huggingface", "mlflow", "model registry ünïcødé"]);
+    let (status, body) = http_get(&dev.addr, &dev.token, "legacy/moved-ml/mlflow");
+    assert_eq!(status, 200, "{body}");
+    let read: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let mut fields: Vec<&str> = read["data"].as_object().expect("data").keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME"]);
+    // The source is gone: no folder, no metadata left behind.
+    let (status, body) = http_get(&dev.addr, &dev.token, "secret/metadata/teams/ml?list=true");
+    assert_eq!(status, 404, "the source folder is gone: {body}");
+    let (status, _) = http_get(&dev.addr, &dev.token, "secret/metadata/teams/ml/mlflow");
+    assert_eq!(status, 404, "every version of the source is gone");
 }

@@ -6,7 +6,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::{Command, Msg, PreviewData, StartTarget};
 use crate::secret::SecretData;
-use crate::vault::kv::{KvVersion, Mount, SecretRead};
+use crate::vault::kv::{Mount, SecretRead};
 use crate::vault::write::Expected;
 use crate::vault::{Vault, VaultError};
 
@@ -56,7 +56,20 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             }
         },
         Command::Read { req, mount, path, version } => {
+            // A key-only secret's values are never read: its recorded key names stand in for them.
+            let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
+            if let Some(record) = crate::vault::modes::key_only(&store, &mount, &path).await {
+                let _ = tx.send(Msg::KeyOnly { req, record });
+                return;
+            }
             let _ = tx.send(Msg::Secret { req, result: vault.read(&mount, &path, version).await });
+        }
+        Command::SetMode { req, mount, path, mode } => {
+            let modes = crate::vault::modes::Modes::new(crate::vault::annotations::AnnotationStore::new(
+                vault.clone(),
+            ));
+            let result = modes.set_mode(&mount, &path, mode).await.map_err(|e| e.to_string());
+            let _ = tx.send(Msg::ModeSet { req, path: format!("{}/{path}", mount.path), result });
         }
         Command::LoadHistory { req, mount, path } => {
             let result = vault.metadata(&mount, &path).await.map(|m| {
@@ -99,23 +112,32 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             let result = if is_folder {
                 vault.list(&mount, &path).await.map(PreviewData::Folder)
             } else {
-                // Only the key names leave this task; the values are dropped (and zeroized) here.
-                vault.read(&mount, &path, None).await.map(|r: SecretRead| PreviewData::Keys {
-                    keys: r.data.map(|d| d.keys().map(str::to_string).collect()).unwrap_or_default(),
-                    version: r.version,
-                })
+                let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
+                match crate::vault::modes::key_only(&store, &mount, &path).await {
+                    // Key-only: the recorded key names, no read of the data.
+                    Some(record) => Ok(PreviewData::Keys { keys: record.keys, version: None }),
+                    // Only the key names leave this task; the values are dropped (and zeroized) here.
+                    None => vault.read(&mount, &path, None).await.map(|r: SecretRead| PreviewData::Keys {
+                        keys: r.data.map(|d| d.keys().map(str::to_string).collect()).unwrap_or_default(),
+                        version: r.version,
+                    }),
+                }
             };
             let _ = tx.send(Msg::Preview { req, result });
         }
         Command::Resolve { path } => {
             let _ = tx.send(Msg::Resolved(resolve(vault, &path).await));
         }
+        Command::Ops(c) => super::ops_effects::run(vault, c, tx).await,
+        Command::Audit(c) => super::audit_effects::run(vault, c, tx).await,
         Command::Copy(_) => {
             // The terminal side copies: it owns the clipboard and the terminal writer.
         }
         Command::LoadAnnotations { req, mount, path } => {
             let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
             let _ = tx.send(Msg::Annotations { req, result: store.get(&mount, &path).await });
+            let modes = crate::vault::modes::Modes::new(store);
+            let _ = tx.send(Msg::Admin { req, admin: modes.is_admin_for(&mount, &path).await });
         }
         Command::ToggleInject { req, mount, path } => {
             let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
@@ -133,6 +155,14 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
         Command::Write { req, mount, path, data, base, force, encodings } => {
             let result = write(vault, &mount, &path, &data, base.as_ref(), force, &encodings).await;
             let _ = tx.send(Msg::Written { req, result });
+        }
+        Command::LoadTypes { req, mount, folder, names } => {
+            let types = super::forms::effects::load_types(vault, &mount, &folder, names).await;
+            let _ = tx.send(Msg::Types { req, mount: mount.path, folder, types });
+        }
+        Command::SetType { req, mount, path, ty } => {
+            let result = super::forms::effects::set_type(vault, &mount, &path, ty).await;
+            let _ = tx.send(Msg::TypeSet { req, path: format!("{}/{path}", mount.path), ty, result });
         }
         Command::ReadTheirs { req, mount, path } => {
             let _ = tx.send(Msg::Theirs { req, result: vault.read(&mount, &path, None).await });
@@ -179,7 +209,7 @@ pub async fn resolve(vault: &Vault, path: &str) -> Result<StartTarget, VaultErro
 }
 
 /// Writes a secret with check-and-set against `base` (`None`: create only) unless `force`, then records the
-/// encodings of values loaded from binary files (KV v2 custom_metadata `sesame.encoding.KEY`).
+/// encodings of values loaded from binary files as annotations (`encoding.KEY`, on KV v1 and KV v2).
 pub async fn write(
     vault: &Vault,
     mount: &Mount,
@@ -195,14 +225,76 @@ pub async fn write(
         (false, Some(read)) => Expected::from_read(read),
     };
     let written = vault.write(mount, path, data, &expected).await?;
-    if mount.version == KvVersion::V2 && !encodings.is_empty() {
-        let changes: Vec<(String, Option<String>)> = encodings
-            .iter()
-            .filter_map(|(k, e)| {
-                crate::secret::file::encoding_metadata_key(k).map(|mk| (mk, Some(e.clone())))
-            })
-            .collect();
-        vault.patch_custom_metadata(mount, path, &changes).await?;
+    record_encodings(vault, mount, path, data, base, encodings).await?;
+    // An admin saving a key-only secret refreshes the key names recorded for non-admins (a no-op otherwise).
+    let modes =
+        crate::vault::modes::Modes::new(crate::vault::annotations::AnnotationStore::new(vault.clone()));
+    if let Err(e) = modes.refresh_keys(mount, path).await {
+        tracing::debug!(error = %e, "refreshing the key names of a key-only secret");
     }
     Ok(written.version)
+}
+
+/// Records the encodings of values loaded from binary files as annotations (`encoding.KEY`: KV v2
+/// custom_metadata, KV v1 the mount's registry), and forgets the records of values replaced or removed since
+/// `base` was loaded. Failing to record an encoding is an error (the data itself is saved); failing to tidy
+/// old records is only logged.
+async fn record_encodings(
+    vault: &Vault,
+    mount: &Mount,
+    path: &str,
+    data: &SecretData,
+    base: Option<&SecretRead>,
+    encodings: &[(String, String)],
+) -> Result<(), VaultError> {
+    use crate::vault::annotations::{AnnotationStore, Changes, check_name};
+    let name_of = |k: &str| crate::secret::file::encoding_annotation(k);
+    let mut changes = Changes::new();
+    for (k, e) in encodings {
+        let name = name_of(k);
+        if check_name(&name).is_ok() {
+            changes.insert(name, Some(e.clone()));
+        } else {
+            tracing::debug!("a key name does not fit an annotation name: its encoding is not recorded");
+        }
+    }
+    let setting = !changes.is_empty();
+    let stale: Vec<String> = base
+        .and_then(|b| b.data.as_ref())
+        .map(|old| {
+            old.pairs
+                .iter()
+                .filter(|(k, v)| {
+                    !encodings.iter().any(|(ek, _)| ek == k)
+                        && data.get(k).is_none_or(|now| now.json_text() != v.json_text())
+                })
+                .map(|(k, _)| name_of(k))
+                .collect()
+        })
+        .unwrap_or_default();
+    let store = AnnotationStore::new(vault.clone());
+    if !stale.is_empty() {
+        match store.get(mount, path).await {
+            Ok(recorded) => {
+                for name in stale.into_iter().filter(|n| recorded.contains_key(n)) {
+                    changes.insert(name, None);
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "cannot read the annotations to tidy encoding records"),
+        }
+    }
+    if changes.is_empty() {
+        return Ok(());
+    }
+    match store.set(mount, path, &changes).await {
+        Ok(_) => Ok(()),
+        Err(e) if setting => Err(VaultError::Invalid(format!(
+            "{}/{path} was saved, but recording which values are base64-encoded failed: {e}",
+            mount.path
+        ))),
+        Err(e) => {
+            tracing::debug!(error = %e, "cannot tidy encoding records");
+            Ok(())
+        }
+    }
 }

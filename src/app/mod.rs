@@ -1,10 +1,16 @@
 //! Application state and `update`: one owner of all state, driven by messages, returning the commands
 //! (network work) to run. `update` never does I/O, so app flows are tested by feeding it messages.
 
+pub mod audit;
+pub mod audit_effects;
 pub mod editor;
 pub mod effects;
+pub mod forms;
 pub mod history;
 pub mod list;
+pub mod ops;
+pub mod ops_effects;
+pub mod perms;
 pub mod prompt;
 pub mod service;
 
@@ -82,6 +88,14 @@ pub enum Action {
     ToggleUppercase,
     /// Editor: review and save the changes.
     Save,
+    /// Form: next field.
+    NextField,
+    /// Form: previous field.
+    PrevField,
+    /// Docker form: add a registry.
+    AddRegistry,
+    /// Docker form: remove the focused registry.
+    RemoveRegistry,
     /// Open the version history of a secret (KV v2).
     History,
     /// History: mark a version as one side of a diff.
@@ -96,6 +110,14 @@ pub enum Action {
     DeleteVersion,
     /// History: destroy the selected version for good (typed confirmation).
     DestroyVersion,
+    /// Delete the selected secret (a choice of versions on KV v2) or folder (typed confirmation).
+    Delete,
+    /// Move the selected secret or folder (also to another mount or KV version).
+    Move,
+    /// Rename the selected secret or folder in its folder.
+    Rename,
+    /// Copy the selected secret or folder to another path (also another mount or KV version).
+    Copy,
     /// Choose what to copy so a service can use the secret or folder (path, snippets, manifests).
     UseInService,
     /// Copy the selected value (asks first; cleared from the clipboard after a delay).
@@ -104,6 +126,14 @@ pub enum Action {
     CopyKey,
     /// Flag the secret for injection as environment variables (`sesame run --folder`), or unflag it.
     ToggleInject,
+    /// Set the admin mode of the secret: readonly, key-only or none (admins only).
+    SetMode,
+    /// Open the audit of the modes (admins): this mount, or every KV mount from the list of mounts.
+    Audit,
+    /// Audit: export the report as JSON.
+    ExportJson,
+    /// Audit: export the report as CSV.
+    ExportCsv,
 }
 
 /// Messages into `update`: terminal input, ticks, and answers from the network tasks.
@@ -131,6 +161,15 @@ pub enum Msg {
     Resolved(Result<StartTarget, VaultError>),
     /// A write finished (new KV v2 version on success).
     Written { req: u64, result: Result<Option<u64>, VaultError> },
+    /// The types of some secrets of a folder (`None`: could not be read).
+    Types {
+        req: u64,
+        mount: String,
+        folder: String,
+        types: Vec<(String, Option<crate::secret::types::SecretType>)>,
+    },
+    /// The type annotation of a secret sesame wrote was recorded (`path` is `mount/path`).
+    TypeSet { req: u64, path: String, ty: crate::secret::types::SecretType, result: Result<(), VaultError> },
     /// The current version of a secret, fetched to show someone else's change.
     Theirs { req: u64, result: Result<SecretRead, VaultError> },
     /// A folder was created.
@@ -141,12 +180,22 @@ pub enum Msg {
     Diff { req: u64, a: u64, b: u64, result: Result<crate::secret::diff::MaskedDiff, VaultError> },
     /// A version operation finished; the text says what was done.
     VersionDone { req: u64, result: Result<String, VaultError> },
+    /// An answer of the delete/move/copy flows or of a permissions question.
+    Ops(ops::OpsMsg),
+    /// An answer of the audit view's crawl or export.
+    Audit(audit::AuditMsg),
     /// A copy finished: the message for the status line, and the text to show when nothing could copy.
     CopyResult { message: String, copied: bool, manual: Option<(String, service::CopyText)> },
     /// The annotations of the secret in the secret view.
     Annotations { req: u64, result: Result<crate::vault::annotations::Annotations, VaultError> },
     /// The injection flag was set (true) or cleared (false).
     InjectSet { req: u64, path: String, result: Result<bool, VaultError> },
+    /// The secret being opened is key-only: its recorded key names (its values are not read).
+    KeyOnly { req: u64, record: crate::vault::modes::ModeRecord },
+    /// Whether the token administers the secret's mode.
+    Admin { req: u64, admin: bool },
+    /// A mode was set (or cleared).
+    ModeSet { req: u64, path: String, result: Result<crate::vault::modes::ModeRecord, String> },
 }
 
 /// Network work for the runtime to do; each answer comes back as a [`Msg`] carrying the same `req`.
@@ -174,6 +223,10 @@ pub enum Command {
         force: bool,
         encodings: Vec<(String, String)>,
     },
+    /// Load the types of some secrets of a folder (annotation, else keys), for the explorer's tags.
+    LoadTypes { req: u64, mount: Mount, folder: String, names: Vec<String> },
+    /// Record the type annotation of a secret sesame just wrote.
+    SetType { req: u64, mount: Mount, path: String, ty: crate::secret::types::SecretType },
     /// Read the current version of a secret (conflict view).
     ReadTheirs { req: u64, mount: Mount, path: String },
     /// Create a folder.
@@ -184,12 +237,18 @@ pub enum Command {
     DiffVersions { req: u64, mount: Mount, path: String, a: u64, b: u64 },
     /// Roll back, undelete, delete or destroy a version; `current` is the version the user saw as current.
     VersionOp { req: u64, mount: Mount, path: String, op: history::VersionOp, current: u64 },
+    /// Delete/move/copy work, or a permissions question.
+    Ops(ops::OpsCommand),
+    /// The audit view's crawl or export.
+    Audit(audit::AuditCommand),
     /// Copy text (handled by the terminal side, which owns the clipboard and the terminal writer).
     Copy(service::CopyRequest),
     /// Load a secret's annotations (type, injection flag…).
     LoadAnnotations { req: u64, mount: Mount, path: String },
     /// Flip the injection flag of a secret.
     ToggleInject { req: u64, mount: Mount, path: String },
+    /// Set the admin mode of a secret.
+    SetMode { req: u64, mount: Mount, path: String, mode: crate::vault::modes::Mode },
 }
 
 /// What a preview shows. Secret previews carry key names only, never values.
@@ -278,10 +337,17 @@ pub struct SecretView {
     pub version: Option<u64>,
     /// sesame's annotations of the secret, once loaded.
     pub annotations: Option<crate::vault::annotations::Annotations>,
+    /// Set for a key-only secret: its recorded key names; the values are never read.
+    pub key_only: Option<crate::vault::modes::ModeRecord>,
+    /// Whether this token administers the secret's mode (may update its metadata), once known.
+    pub admin: Option<bool>,
 }
 
 impl SecretView {
     fn rows(&self) -> usize {
+        if let Some(r) = &self.key_only {
+            return r.keys.len();
+        }
         self.read.as_ref().and_then(|r| r.data.as_ref()).map_or(0, |d| d.pairs.len())
     }
 
@@ -343,6 +409,10 @@ pub struct App {
     pub editor: Option<Editor>,
     /// A one-line prompt, when open.
     pub prompt: Option<prompt::Prompt>,
+    /// The type picker or a typed-secret form (docker, SSH), when open.
+    pub form: Option<forms::Form>,
+    /// Types of the secrets on screen, loaded lazily.
+    pub types: forms::TypeCache,
     /// Request id of the pending write or conflict read.
     edit_req: u64,
     /// Open the editor once the secret being read arrives.
@@ -353,6 +423,8 @@ pub struct App {
     pub upper_keys: bool,
     /// The history view, when open.
     pub history: Option<history::HistoryView>,
+    /// Delete/move/copy flows and what the token may do here.
+    pub ops: ops::OpsState,
     /// The "use in service" chooser, when open.
     pub chooser: Option<service::Chooser>,
     /// Open the chooser once the secret being read arrives.
@@ -367,6 +439,10 @@ pub struct App {
     pub namespace: Option<String>,
     /// Seconds after which copied values are cleared (0: never), for the confirmation text.
     pub clear_after_secs: u64,
+    /// The mode chooser of the secret in the secret view, when open (selected index).
+    pub mode_prompt: Option<usize>,
+    /// The audit view, when open.
+    pub audit: Option<audit::AuditView>,
     next_req: u64,
 }
 
@@ -411,11 +487,14 @@ impl App {
             no_color: false,
             editor: None,
             prompt: None,
+            form: None,
+            types: forms::TypeCache::default(),
             edit_req: 0,
             edit_when_loaded: false,
             quit_after_discard: false,
             upper_keys: true,
             history: None,
+            ops: ops::OpsState::default(),
             chooser: None,
             chooser_when_loaded: false,
             pending_copy: None,
@@ -423,6 +502,8 @@ impl App {
             service: crate::snippet::ServiceSettings::default(),
             namespace: None,
             clear_after_secs: crate::clipboard::DEFAULT_CLEAR_AFTER_SECS,
+            mode_prompt: None,
+            audit: None,
             next_req: 1,
         };
         (app, vec![Command::LoadMounts, Command::LoadIdentity])
@@ -435,6 +516,15 @@ impl App {
 
     /// True while anything is loading (the spinner turns).
     pub fn busy(&self) -> bool {
+        if self.audit.as_ref().is_some_and(audit::AuditView::busy) {
+            return true;
+        }
+        if self.ops.busy() {
+            return true;
+        }
+        if self.form.as_ref().is_some_and(forms::Form::busy) {
+            return true;
+        }
         if let Some(e) = &self.editor {
             return matches!(
                 e.mode,
@@ -454,6 +544,12 @@ impl App {
 
     /// The context whose bindings apply now.
     pub fn context(&self) -> Context {
+        if let Some(f) = &self.form {
+            return f.context();
+        }
+        if self.audit.is_some() {
+            return Context::Audit;
+        }
         if self.editor.is_some() {
             return Context::Editor;
         }
@@ -505,6 +601,8 @@ impl App {
             }
             Msg::Tick => {
                 self.spinner = self.spinner.wrapping_add(1);
+                self.ops_tick();
+                self.audit_tick();
                 if let Some(d) = self.preview.due {
                     if d == 0 {
                         self.preview.due = None;
@@ -531,6 +629,8 @@ impl App {
             }
             Msg::Resolved(result) => self.on_resolved(result, &mut out),
             Msg::Written { req, result } => self.on_written(req, result, &mut out),
+            Msg::Types { req, mount, folder, types } => self.on_types(req, &mount, &folder, types),
+            Msg::TypeSet { req: _, path, ty, result } => self.on_type_set(&path, ty, result),
             Msg::Theirs { req, result } => {
                 if req == self.edit_req
                     && let Some(e) = self.editor.as_mut()
@@ -574,6 +674,8 @@ impl App {
                     }
                 }
             }
+            Msg::Ops(m) => self.on_ops_msg(m, &mut out),
+            Msg::Audit(m) => self.on_audit_msg(m),
             Msg::VersionDone { req, result } => {
                 if let Some(h) = self.history.as_ref()
                     && h.req == req
@@ -594,7 +696,8 @@ impl App {
                 }
             }
             Msg::CopyResult { message, copied, manual } => {
-                self.message = Some((if copied || manual.is_some() { Level::Info } else { Level::Error }, message));
+                self.message =
+                    Some((if copied || manual.is_some() { Level::Info } else { Level::Error }, message));
                 self.manual_copy = manual;
             }
             Msg::Annotations { req, result } => {
@@ -609,6 +712,46 @@ impl App {
                     }
                 }
             }
+            Msg::KeyOnly { req, record } => {
+                if let Some(s) = self.secret.as_mut()
+                    && s.req == req
+                {
+                    s.loading = false;
+                    s.error = None;
+                    s.key_only = Some(record);
+                    self.chooser_when_loaded = false;
+                    self.edit_when_loaded = false;
+                }
+            }
+            Msg::Admin { req, admin } => {
+                if let Some(s) = self.secret.as_mut()
+                    && s.req == req
+                {
+                    s.admin = Some(admin);
+                }
+            }
+            Msg::ModeSet { req: _, path, result } => match result {
+                Ok(record) => {
+                    let what = match record.mode {
+                        crate::vault::modes::Mode::None => format!("{path} has no mode any more"),
+                        m => format!(
+                            "{path} is now {} — run `sesame policy apply` so the server enforces it",
+                            m.as_str()
+                        ),
+                    };
+                    self.info(what);
+                    self.mode_prompt = None;
+                    if let Some(s) = self.secret.clone() {
+                        let mut sink = Vec::new();
+                        self.open_secret(s.mount, s.path, &mut sink);
+                        out.extend(sink);
+                    }
+                }
+                Err(e) => {
+                    self.mode_prompt = None;
+                    self.error(format!("cannot set the mode: {e}"));
+                }
+            },
             Msg::InjectSet { req: _, path, result } => match result {
                 Ok(on) => {
                     if let Some(s) = self.secret.as_mut()
@@ -642,6 +785,8 @@ impl App {
                 }
             }
         }
+        self.forms_after_update(&mut out);
+        self.ops_after_update(&mut out);
         out
     }
 
@@ -652,6 +797,12 @@ impl App {
         if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
             if let Some(e) = self.editor.as_mut()
                 && e.confirm_leave()
+            {
+                self.quit_after_discard = true;
+                return;
+            }
+            if let Some(f) = self.form.as_mut()
+                && f.confirm_leave()
             {
                 self.quit_after_discard = true;
                 return;
@@ -681,6 +832,30 @@ impl App {
             }
             return;
         }
+        if let Some(sel) = self.mode_prompt {
+            use crate::vault::modes::Mode;
+            const MODES: [Mode; 3] = [Mode::ReadOnly, Mode::KeyOnly, Mode::None];
+            match key.code {
+                KeyCode::Down | KeyCode::Char('j') => self.mode_prompt = Some((sel + 1) % MODES.len()),
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.mode_prompt = Some((sel + MODES.len() - 1) % MODES.len())
+                }
+                KeyCode::Enter => {
+                    if let Some(s) = &self.secret {
+                        let req = self.next_req + 1;
+                        self.next_req = req;
+                        out.push(Command::SetMode {
+                            req,
+                            mount: s.mount.clone(),
+                            path: s.path.clone(),
+                            mode: MODES[sel],
+                        });
+                    }
+                }
+                _ => self.mode_prompt = None,
+            }
+            return;
+        }
         if let Some(c) = self.chooser.as_mut() {
             match c.on_key(key, &self.service) {
                 service::ChooserOutcome::None => {}
@@ -702,6 +877,16 @@ impl App {
                     }
                 }
             }
+            return;
+        }
+        if self.audit_key(key, out) {
+            return;
+        }
+        if self.ops_key(key, out) {
+            return;
+        }
+        if self.form.is_some() {
+            self.on_form_key(key, out);
             return;
         }
         if let Some(e) = self.editor.as_mut() {
@@ -851,7 +1036,8 @@ impl App {
             Action::UseInService => match (self.mount.clone(), self.list.selected_entry().cloned()) {
                 (Some(m), Some(e)) if e.is_folder => {
                     let folder = join(&self.folder, &e.name);
-                    let target = crate::snippet::Target::folder(&self.addr, self.namespace.as_deref(), &m, &folder);
+                    let target =
+                        crate::snippet::Target::folder(&self.addr, self.namespace.as_deref(), &m, &folder);
                     self.chooser = Some(service::Chooser::new(target, None));
                 }
                 (Some(m), Some(e)) => {
@@ -860,7 +1046,8 @@ impl App {
                 }
                 (None, Some(e)) => {
                     if let Some(m) = self.mounts.iter().flatten().find(|m| m.path == e.name).cloned() {
-                        let target = crate::snippet::Target::folder(&self.addr, self.namespace.as_deref(), &m, "");
+                        let target =
+                            crate::snippet::Target::folder(&self.addr, self.namespace.as_deref(), &m, "");
                         self.chooser = Some(service::Chooser::new(target, None));
                     }
                 }
@@ -918,7 +1105,27 @@ impl App {
             self.after_move();
             return;
         }
-        if self.dispatch_common(action, out) {
+        if self.dispatch_common(action, out) || self.refuse_on_ssh_key(action) || self.refuse_by_mode(action)
+        {
+            return;
+        }
+        if action == Action::SetMode {
+            self.mode_prompt = Some(0);
+            return;
+        }
+        if action == Action::UseInService
+            && let Some(s) = &self.secret
+            && let Some(record) = &s.key_only
+        {
+            // Key-only: path snippets from the recorded key names; nothing that would hold a value.
+            let target = crate::snippet::Target::secret(
+                &self.addr,
+                self.namespace.as_deref(),
+                &s.mount,
+                &s.path,
+                record.keys.clone(),
+            );
+            self.chooser = Some(service::Chooser::new(target, None));
             return;
         }
         let page = self.page() as isize;
@@ -977,7 +1184,12 @@ impl App {
                 return;
             }
             Action::CopyValue | Action::CopyKey => {
-                let pair = s.read.as_ref().and_then(|r| r.data.as_ref()).and_then(|d| d.pairs.get(s.selected)).cloned();
+                let pair = s
+                    .read
+                    .as_ref()
+                    .and_then(|r| r.data.as_ref())
+                    .and_then(|d| d.pairs.get(s.selected))
+                    .cloned();
                 if let Some((k, v)) = pair {
                     if action == Action::CopyKey {
                         out.push(Command::Copy(service::CopyRequest {
@@ -1018,9 +1230,11 @@ impl App {
             Action::Edit => {
                 match s.read.as_ref() {
                     Some(r) if r.data.is_some() => {
-                        let ed =
-                            Editor::new(s.mount.clone(), s.path.clone(), Some(r.clone()), self.upper_keys);
-                        self.editor = Some(ed);
+                        forms::open_editing(&self.types, s, r, self.upper_keys).apply(
+                            &mut self.editor,
+                            &mut self.form,
+                            &mut self.message,
+                        );
                     }
                     Some(_) => {
                         self.message = Some((Level::Error, "this version is deleted: nothing to edit".into()))
@@ -1050,6 +1264,9 @@ impl App {
             self.help = Some(0);
             return;
         }
+        if self.refuse_on_ssh_key(action) {
+            return;
+        }
         let Some(s) = self.secret.as_mut() else { return };
         let Some(scroll) = s.json else { return };
         match action {
@@ -1062,6 +1279,15 @@ impl App {
     }
 
     fn on_mouse(&mut self, m: MouseEvent, out: &mut Vec<Command>) {
+        if self.ops.stage.is_some() {
+            return; // A delete/move/copy popup is open: the rows beneath must not move.
+        }
+        if self.form.is_some() && self.help.is_none() {
+            return; // Forms are driven by the keyboard; the explorer beneath must not move.
+        }
+        if self.audit_mouse(&m) {
+            return;
+        }
         if self.help.is_some() {
             if matches!(m.kind, MouseEventKind::Down(_)) {
                 self.help = None;
@@ -1255,6 +1481,8 @@ impl App {
             json: None,
             version: None,
             annotations: None,
+            key_only: None,
+            admin: None,
         });
         out.push(Command::Read { req, mount: mount.clone(), path: path.clone(), version: None });
         out.push(Command::LoadAnnotations { req, mount, path });
@@ -1300,6 +1528,7 @@ impl App {
                 self.list_req = req;
                 self.list_loading = true;
                 self.incoming = Some(Vec::new());
+                self.types.forget(&Self::cache_key(Some(&m), &self.folder));
                 out.push(Command::List { req, mount: m, folder: self.folder.clone() });
             }
         }
@@ -1429,12 +1658,11 @@ impl App {
                 }
                 self.chooser_when_loaded = false;
                 if self.edit_when_loaded && read.data.is_some() {
-                    self.editor = Some(Editor::new(
-                        s.mount.clone(),
-                        s.path.clone(),
-                        Some(read.clone()),
-                        self.upper_keys,
-                    ));
+                    forms::open_editing(&self.types, s, &read, self.upper_keys).apply(
+                        &mut self.editor,
+                        &mut self.form,
+                        &mut self.message,
+                    );
                 }
                 self.edit_when_loaded = false;
                 s.read = Some(read);
@@ -1477,8 +1705,7 @@ impl App {
         match purpose {
             prompt::PromptPurpose::NewSecret { mount, folder } => {
                 let path = join(&folder, text.trim_end_matches('/'));
-                self.secret = None;
-                self.editor = Some(Editor::new(mount, path, None, self.upper_keys));
+                self.open_type_picker(mount, path);
             }
             prompt::PromptPurpose::NewFolder { mount, folder } => {
                 let req = self.req();
@@ -1525,6 +1752,10 @@ impl App {
 
     fn on_written(&mut self, req: u64, result: Result<Option<u64>, VaultError>, out: &mut Vec<Command>) {
         if req != self.edit_req {
+            return;
+        }
+        if self.form.is_some() {
+            self.on_form_written(result, out);
             return;
         }
         let Some(e) = self.editor.as_mut() else { return };
@@ -1606,6 +1837,8 @@ impl App {
                     json: None,
                     version: (version != current).then_some(version),
                     annotations: None,
+                    key_only: None,
+                    admin: None,
                 });
                 out.push(Command::Read { req, mount, path, version: Some(version) });
             }
@@ -1629,6 +1862,47 @@ impl App {
                     current: h.current,
                 });
             }
+        }
+    }
+
+    /// The mode of the secret in the secret view (none until known).
+    pub fn secret_mode(&self) -> crate::vault::modes::Mode {
+        let Some(s) = &self.secret else { return crate::vault::modes::Mode::None };
+        s.key_only
+            .as_ref()
+            .map(|r| r.mode)
+            .or_else(|| s.annotations.as_ref().map(crate::vault::modes::mode_of))
+            .unwrap_or(crate::vault::modes::Mode::None)
+    }
+
+    /// Refuses an action the secret's admin mode does not allow this token, saying why.
+    fn refuse_by_mode(&mut self, action: Action) -> bool {
+        use crate::vault::modes::ModeAction as M;
+        let Some(s) = &self.secret else { return false };
+        let what = match action {
+            Action::Edit => M::Edit,
+            Action::Reveal | Action::RevealAll | Action::JsonView => M::Reveal,
+            Action::CopyValue => M::CopyValue,
+            Action::Delete => M::Delete,
+            Action::Move => M::Move,
+            Action::Rename => M::Rename,
+            Action::Copy => M::Duplicate,
+            Action::SetMode => M::SetMode,
+            _ => return false,
+        };
+        let admin = s.admin.unwrap_or(false);
+        if s.key_only.is_some() && what == M::Edit && admin {
+            self.error(
+                "key-only: sesame never reads its values, so it cannot edit them; clear the mode first (M)",
+            );
+            return true;
+        }
+        match crate::vault::modes::permission(self.secret_mode(), what, admin) {
+            crate::vault::capabilities::Permission::Denied(reason) => {
+                self.error(format!("not allowed: {reason}"));
+                true
+            }
+            _ => false,
         }
     }
 }

@@ -13,8 +13,11 @@ use crate::keymap::Context;
 use crate::secret::MASK;
 use crate::vault::kv::{Entry, VersionState};
 
+pub mod audit;
 pub mod editor;
+pub mod forms;
 pub mod history;
+pub mod ops;
 pub mod service;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -130,11 +133,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
     } else {
         draw_body(frame, app, &theme, &a, size);
     }
+    if let Some(v) = &app.audit {
+        audit::draw(frame, v, &theme, main_area(size), spinner(app));
+    }
     draw_message(frame, app, &theme, a.message);
     draw_status(frame, app, &theme, a.status);
     if let Some(p) = &app.prompt {
         draw_prompt(frame, p, &theme, main_area(size));
     }
+    forms::draw(frame, app, &theme, main_area(size), spinner(app));
+    ops::draw(frame, app, &theme, main_area(size));
     if let Some(c) = &app.chooser {
         service::draw_chooser(frame, c, &app.service, &theme, main_area(size));
     }
@@ -150,6 +158,28 @@ pub fn draw(frame: &mut Frame, app: &App) {
             Line::from(vec![Span::styled("y", theme.key()), Span::raw(" copies · any other key cancels")]),
         ];
         editor::popup(frame, main_area(size), " Copy a secret value ", lines);
+    }
+    if let (Some(sel), Some(s)) = (app.mode_prompt, &app.secret) {
+        use crate::vault::modes::Mode;
+        let choices = [
+            (Mode::ReadOnly, "readonly — view and copy only: no edit, rename, move or delete"),
+            (Mode::KeyOnly, "key-only — key names visible, values never (sesame run still injects)"),
+            (Mode::None, "none — clear the mode"),
+        ];
+        let mut lines = vec![Line::from(format!("Mode of {}/{}:", s.mount.path, s.path)), Line::from("")];
+        for (i, (_, text)) in choices.iter().enumerate() {
+            let mut l = Line::from(format!("{} {text}", if i == sel { "›" } else { " " }));
+            if i == sel {
+                l = l.style(theme.selected());
+            }
+            lines.push(l);
+        }
+        lines.push(Line::from(""));
+        lines.push(Line::styled(
+            "Enter sets it (recorded with your name and the time) · Esc cancels · then `sesame policy apply`",
+            theme.dim(),
+        ));
+        editor::popup(frame, main_area(size), " Set the admin mode ", lines);
     }
     if let Some((title, text)) = &app.manual_copy {
         service::draw_manual(frame, title, &text.0, &theme, main_area(size));
@@ -201,6 +231,7 @@ fn spinner(app: &App) -> &'static str {
 fn draw_title(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut spans = vec![Span::styled(" sesame ", theme.title()), Span::raw(" ")];
     let crumb = match (&app.editor, &app.secret) {
+        (None, None) if app.audit.is_some() => app.audit.as_ref().map(audit::crumb).unwrap_or_default(),
         (None, None) if app.history.is_some() => {
             app.history.as_ref().map(|h| format!("{}/{} · history", h.mount.path, h.path)).unwrap_or_default()
         }
@@ -275,6 +306,7 @@ fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     for (i, (pos, e)) in l.visible(height).enumerate() {
         let row = Rect::new(inner.x, inner.y + i as u16, inner.width, 1);
         let mut line = entry_line(app, e, theme, width.saturating_sub(2));
+        forms::tag_entry(app, e, &mut line, width.saturating_sub(2), theme);
         line.spans.insert(0, Span::raw(if pos == l.selected { "› " } else { "  " }));
         let mut p = Paragraph::new(line);
         if pos == l.selected {
@@ -351,6 +383,7 @@ fn draw_preview(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 }
                 None => v.push(Line::styled("secret", theme.dim())),
             }
+            v.extend(forms::preview_type(app, keys, theme));
             if let Some(ver) = version
                 && ver.state != VersionState::Live
             {
@@ -389,6 +422,11 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
     if s.annotations.as_ref().is_some_and(crate::snippet::is_injected) {
         title.push_str("[env] ");
     }
+    if let Some(tag) = app.secret_mode().tag() {
+        title.push_str(tag);
+        title.push(' ');
+    }
+    title.push_str(&forms::title_tag(app, s));
     if let Some(v) = s.read.as_ref().and_then(|r| r.version.as_ref()) {
         let older = if s.version.is_some() { " (an older version)" } else { "" };
         title.push_str(&format!("· version {}{older} · {} ", v.version, short_time(&v.created_time)));
@@ -398,6 +436,36 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
     let block = Block::default().borders(Borders::ALL).title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    if let Some(record) = &s.key_only {
+        let mut lines = vec![
+            Line::styled(
+                "key-only: its keys are listed; its values are never read, shown, copied or exported.",
+                theme.key(),
+            ),
+            Line::styled(
+                format!(
+                    "mode set by {} at {}",
+                    record.set_by.as_deref().unwrap_or("?"),
+                    short_time(record.set_at.as_deref().unwrap_or("?"))
+                ),
+                theme.dim(),
+            ),
+            Line::from(""),
+            Line::styled("  KEY", theme.dim()),
+        ];
+        for (i, k) in record.keys.iter().enumerate().skip(s.offset) {
+            let mut line = Line::from(vec![
+                Span::raw(if i == s.selected { "› " } else { "  " }),
+                Span::styled(k.clone(), theme.key()),
+            ]);
+            if i == s.selected {
+                line = line.style(theme.selected());
+            }
+            lines.push(line);
+        }
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        return;
+    }
     if s.loading && s.read.is_none() {
         frame.render_widget(Paragraph::new(format!("{} loading…", spinner(app))), inner);
         return;
@@ -469,6 +537,7 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
             frame.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }).block(block), area);
         }
     }
+    forms::draw_ssh_key(frame, app, s, theme, inner);
     if let Some(e) = &s.error {
         let y = inner.y + inner.height.saturating_sub(1);
         frame.render_widget(
@@ -582,13 +651,29 @@ fn hints(app: &App) -> Line<'static> {
             (Action::DestroyVersion, "destroy"),
             (Action::Back, "close"),
         ],
+        Context::Form | Context::TypePicker => forms::hint_actions(app),
+        Context::Audit => audit::HINTS,
         _ => &[(Action::RevealAll, "reveal"), (Action::Back, "close"), (Action::Help, "help")],
     };
     let mut spans = Vec::new();
-    for (action, label) in wanted {
+    let (mut used, room) = (0, app.size.0 as usize);
+    let extra = ops::hints(app, ctx);
+    for (action, label) in wanted.iter().chain(extra) {
         if let Some(k) = app.keymap.key_for(ctx, *action) {
-            spans.push(Span::styled(format!(" {k}"), Style::default().add_modifier(Modifier::BOLD)));
-            spans.push(Span::raw(format!(" {label} ")));
+            let (key, label) = (format!(" {k}"), format!(" {label} "));
+            used += key.chars().count() + label.chars().count();
+            if used > room && extra.iter().any(|(a, _)| a == action) {
+                break;
+            }
+            // Actions the token may not perform are shown struck through (pressing one says why).
+            if app.action_denied(*action).is_some() {
+                let off = ops::disabled(&Theme { no_color: app.no_color });
+                spans.push(Span::styled(key, off));
+                spans.push(Span::styled(label, off));
+            } else {
+                spans.push(Span::styled(key, Style::default().add_modifier(Modifier::BOLD)));
+                spans.push(Span::raw(label));
+            }
         }
     }
     Line::from(spans)
@@ -683,6 +768,9 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: usize, theme: &Theme) {
         Context::Json,
         Context::Editor,
         Context::History,
+        Context::TypePicker,
+        Context::Form,
+        Context::Audit,
     ] {
         let bindings: Vec<_> = app.keymap.bindings.iter().filter(|b| b.context == ctx).collect();
         if bindings.is_empty() {

@@ -1,0 +1,148 @@
+//! Admin modes in the TUI: a readonly and a key-only secret as a non-admin sees them, the refusals with
+//! their reasons, and the mode chooser for admins. Drives `App::update`; screens are insta snapshots.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sesame::app::{App, Command, Msg};
+use sesame::keymap::Keymap;
+use sesame::secret::SecretData;
+use sesame::vault::annotations::Annotations;
+use sesame::vault::kv::{Entry, KvVersion, Mount, SecretRead, VersionInfo, VersionState};
+use sesame::vault::modes::{Mode, ModeRecord};
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn enter() -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
+}
+
+fn render(app: &App, (w, h): (u16, u16)) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| sesame::ui::draw(f, app)).unwrap();
+    format!("{}", terminal.backend())
+}
+
+/// An app in `secret/teams/ml/` with `name` selected and opened; returns the read request id.
+fn open(name: &str, size: (u16, u16)) -> (App, u64) {
+    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
+    app.update(Msg::Resize(size.0, size.1));
+    let mount = Mount { path: "secret".into(), version: KvVersion::V2, description: String::new() };
+    app.update(Msg::Mounts(Ok(vec![mount.clone()])));
+    let cmds = app.update(Msg::Resolved(Ok(sesame::app::StartTarget {
+        mount,
+        path: "teams/ml".into(),
+        is_secret: false,
+    })));
+    let req =
+        cmds.iter().find_map(|c| if let Command::List { req, .. } = c { Some(*req) } else { None }).unwrap();
+    app.update(Msg::Listed {
+        req,
+        result: Ok(vec![
+            Entry { name: "huggingface".into(), is_folder: false },
+            Entry { name: "mlflow".into(), is_folder: false },
+        ]),
+        done: true,
+    });
+    if name == "mlflow" {
+        app.update(key('j'));
+    }
+    let cmds = app.update(enter());
+    let req =
+        cmds.iter().find_map(|c| if let Command::Read { req, .. } = c { Some(*req) } else { None }).unwrap();
+    (app, req)
+}
+
+fn mode_annotations(mode: &str) -> Annotations {
+    let mut a = Annotations::new();
+    a.insert("mode".into(), mode.into());
+    a.insert("mode.by".into(), "root".into());
+    a.insert("mode.at".into(), "2026-11-25T10:00:00Z".into());
+    a
+}
+
+fn key_only_record() -> ModeRecord {
+    ModeRecord {
+        mode: Mode::KeyOnly,
+        set_by: Some("root".into()),
+        set_at: Some("2026-11-25T10:00:00Z".into()),
+        keys: vec!["HF_TOKEN".into(), "HF_USER".into()],
+    }
+}
+
+#[test]
+fn key_only_secret_as_a_non_admin() {
+    for size in [(80, 24), (120, 40)] {
+        let (mut app, req) = open("huggingface", size);
+        app.update(Msg::KeyOnly { req, record: key_only_record() });
+        app.update(Msg::Annotations { req, result: Ok(mode_annotations("key-only")) });
+        app.update(Msg::Admin { req, admin: false });
+        let screen = render(&app, size);
+        assert!(screen.contains("HF_TOKEN") && screen.contains("[key-only]"), "{screen}");
+        insta::assert_snapshot!(format!("key_only_non_admin_{}x{}", size.0, size.1), screen);
+        // Reveal, copy and the value snippets are refused with the reason; nothing is asked of the server.
+        for c in [' ', 'a', 'y', 'e', 'M'] {
+            let cmds = app.update(key(c));
+            assert!(cmds.is_empty(), "{c:?} sends nothing: {cmds:?}");
+            assert!(app.message.as_ref().unwrap().1.starts_with("not allowed"), "{c:?}: {:?}", app.message);
+        }
+        app.update(key('u'));
+        let chooser = app.chooser.as_ref().expect("path snippets stay available");
+        assert!(chooser.formats.iter().all(|f| !f.contains_values()));
+    }
+}
+
+#[test]
+fn readonly_secret_as_a_non_admin() {
+    for size in [(80, 24), (120, 40)] {
+        let (mut app, req) = open("mlflow", size);
+        let data =
+            SecretData::from_json_object(r#"{"MLFLOW_PASSWORD":"pw-123","MLFLOW_URI":"https://mlflow"}"#)
+                .unwrap();
+        app.update(Msg::Secret {
+            req,
+            result: Ok(SecretRead {
+                data: Some(data),
+                version: Some(VersionInfo {
+                    version: 2,
+                    created_time: "2026-11-25T10:00:00Z".into(),
+                    state: VersionState::Live,
+                }),
+            }),
+        });
+        app.update(Msg::Annotations { req, result: Ok(mode_annotations("readonly")) });
+        app.update(Msg::Admin { req, admin: false });
+        let screen = render(&app, size);
+        assert!(screen.contains("[readonly]") && !screen.contains("pw-123"), "{screen}");
+        insta::assert_snapshot!(format!("readonly_non_admin_{}x{}", size.0, size.1), screen);
+        // Viewing and revealing are allowed; editing is not.
+        app.update(key(' '));
+        assert!(render(&app, size).contains("pw-123"));
+        assert!(app.update(key('e')).is_empty());
+        assert!(app.editor.is_none());
+        assert!(app.message.as_ref().unwrap().1.contains("readonly"), "{:?}", app.message);
+    }
+}
+
+#[test]
+fn an_admin_sets_a_mode_through_the_chooser() {
+    let size = (80, 24);
+    let (mut app, req) = open("mlflow", size);
+    app.update(Msg::Secret {
+        req,
+        result: Ok(SecretRead { data: Some(SecretData::default()), version: None }),
+    });
+    app.update(Msg::Annotations { req, result: Ok(Annotations::new()) });
+    app.update(Msg::Admin { req, admin: true });
+    assert!(app.update(key('M')).is_empty());
+    assert_eq!(app.mode_prompt, Some(0));
+    insta::assert_snapshot!("set_mode_80x24", render(&app, size));
+    app.update(key('j'));
+    let cmds = app.update(enter());
+    assert!(
+        matches!(&cmds[..], [Command::SetMode { mode: Mode::KeyOnly, path, .. }] if path == "teams/ml/mlflow"),
+        "{cmds:?}"
+    );
+}
