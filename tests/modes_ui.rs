@@ -146,3 +146,21 @@ fn an_admin_sets_a_mode_through_the_chooser() {
         "{cmds:?}"
     );
 }
+
+#[test]
+fn explorer_tags_modes_and_injection_without_colour() {
+    let size = (80, 24);
+    let (mut app, _) = open("huggingface", size);
+    app.update(key('q'));
+    app.update(Msg::Marks {
+        folder_key: "secret/teams/ml".into(),
+        marks: vec![
+            ("huggingface".into(), (Mode::KeyOnly, false)),
+            ("mlflow".into(), (Mode::ReadOnly, true)),
+        ],
+    });
+    app.no_color = true;
+    let screen = render(&app, size);
+    assert!(screen.contains("[key-only]") && screen.contains("[env] [readonly]"), "{screen}");
+    insta::assert_snapshot!("explorer_mode_tags_80x24", screen);
+}

@@ -157,8 +157,18 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             let _ = tx.send(Msg::Written { req, result });
         }
         Command::LoadTypes { req, mount, folder, names } => {
-            let types = super::forms::effects::load_types(vault, &mount, &folder, names).await;
+            let loaded = super::forms::effects::load_types_and_marks(vault, &mount, &folder, names).await;
+            let mut types = Vec::with_capacity(loaded.len());
+            let mut marks = Vec::new();
+            for (name, ty, m) in loaded {
+                if let Some(m) = m {
+                    marks.push((name.clone(), m));
+                }
+                types.push((name, ty));
+            }
+            let key = format!("{}/{folder}", mount.path);
             let _ = tx.send(Msg::Types { req, mount: mount.path, folder, types });
+            let _ = tx.send(Msg::Marks { folder_key: key, marks });
         }
         Command::SetType { req, mount, path, ty } => {
             let result = super::forms::effects::set_type(vault, &mount, &path, ty).await;

@@ -194,6 +194,8 @@ pub enum Msg {
     KeyOnly { req: u64, record: crate::vault::modes::ModeRecord },
     /// Whether the token administers the secret's mode.
     Admin { req: u64, admin: bool },
+    /// The admin modes and injection flags of listed secrets (folder key `mount/folder`).
+    Marks { folder_key: String, marks: Vec<(String, forms::effects::Marks)> },
     /// A mode was set (or cleared).
     ModeSet { req: u64, path: String, result: Result<crate::vault::modes::ModeRecord, String> },
 }
@@ -441,6 +443,8 @@ pub struct App {
     pub clear_after_secs: u64,
     /// The mode chooser of the secret in the secret view, when open (selected index).
     pub mode_prompt: Option<usize>,
+    /// Admin modes and injection flags of listed secrets, by folder key (`mount/folder`) and name.
+    pub marks: HashMap<String, HashMap<String, forms::effects::Marks>>,
     /// The audit view, when open.
     pub audit: Option<audit::AuditView>,
     next_req: u64,
@@ -503,6 +507,7 @@ impl App {
             namespace: None,
             clear_after_secs: crate::clipboard::DEFAULT_CLEAR_AFTER_SECS,
             mode_prompt: None,
+            marks: HashMap::new(),
             audit: None,
             next_req: 1,
         };
@@ -722,6 +727,10 @@ impl App {
                     self.chooser_when_loaded = false;
                     self.edit_when_loaded = false;
                 }
+            }
+            Msg::Marks { folder_key, marks } => {
+                let folder = self.marks.entry(folder_key).or_default();
+                folder.extend(marks);
             }
             Msg::Admin { req, admin } => {
                 if let Some(s) = self.secret.as_mut()

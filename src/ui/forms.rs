@@ -68,7 +68,25 @@ pub(super) fn tag_entry(app: &App, e: &Entry, line: &mut Line<'_>, width: usize,
     if e.is_folder || app.mount.is_none() {
         return;
     }
-    let Some(tag) = app.listed_type(&e.name).and_then(SecretType::tag) else { return };
+    let mut tags: Vec<&str> = Vec::new();
+    if let Some(m) = &app.mount
+        && let Some((mode, inject)) =
+            app.marks.get(&format!("{}/{}", m.path, app.folder)).and_then(|f| f.get(&e.name))
+    {
+        if *inject {
+            tags.push("[env]");
+        }
+        if let Some(t) = mode.tag() {
+            tags.push(t);
+        }
+    }
+    if let Some(t) = app.listed_type(&e.name).and_then(SecretType::tag) {
+        tags.push(t);
+    }
+    if tags.is_empty() {
+        return;
+    }
+    let tag = tags.join(" ");
     let used: usize = line.spans.iter().map(|s| s.content.chars().count()).sum();
     let pad = width.saturating_sub(used + tag.len()).max(1);
     line.spans.push(Span::raw(" ".repeat(pad)));

@@ -21,6 +21,19 @@ pub async fn load_types(
     folder: &str,
     names: Vec<String>,
 ) -> Vec<(String, Option<SecretType>)> {
+    load_types_and_marks(vault, mount, folder, names).await.into_iter().map(|(n, t, _)| (n, t)).collect()
+}
+
+/// The admin mode and the injection flag of a listed secret, from its annotations.
+pub type Marks = (crate::vault::modes::Mode, bool);
+
+/// Like [`load_types`], with each secret's [`Marks`] (`None` when its annotations could not be read).
+pub async fn load_types_and_marks(
+    vault: &Vault,
+    mount: &Mount,
+    folder: &str,
+    names: Vec<String>,
+) -> Vec<(String, Option<SecretType>, Option<Marks>)> {
     let store = AnnotationStore::new(vault.clone());
     if mount.version == KvVersion::V1
         && let Some(first) = names.first()
@@ -42,10 +55,17 @@ async fn type_of_one(
     mount: Mount,
     path: String,
     name: String,
-) -> (String, Option<SecretType>) {
-    let annotation = store.get(&mount, &path).await.ok().and_then(|mut a| a.remove(TYPE_ANNOTATION));
+) -> (String, Option<SecretType>, Option<Marks>) {
+    let annotations = store.get(&mount, &path).await.ok();
+    let marks =
+        annotations.as_ref().map(|a| (crate::vault::modes::mode_of(a), crate::snippet::is_injected(a)));
+    let annotation = annotations.and_then(|mut a| a.remove(TYPE_ANNOTATION));
     if let Some(ty) = annotation.as_deref().and_then(SecretType::from_name) {
-        return (name, Some(ty));
+        return (name, Some(ty), marks);
+    }
+    // A key-only secret's values are never read: its type comes from its annotation or stays unknown.
+    if marks.is_some_and(|(m, _)| m == crate::vault::modes::Mode::KeyOnly) {
+        return (name, None, marks);
     }
     let ty = match vault.read(&mount, &path, None).await {
         Ok(read) => {
@@ -57,7 +77,7 @@ async fn type_of_one(
             None
         }
     };
-    (name, ty)
+    (name, ty, marks)
 }
 
 /// Records a secret's type in its `type` annotation (other annotations are kept).
