@@ -416,3 +416,41 @@ fn types_load_lazily_for_the_rows_on_screen_and_stale_answers_are_dropped() {
     app.update(code(KeyCode::Backspace));
     assert_eq!(app.listed_type("s002"), None, "an answer for a folder we had left is dropped");
 }
+
+/// The private key of an ssh-auth secret never reaches a snippet (a Kubernetes Secret, a .env body…).
+#[test]
+fn use_in_service_leaves_the_ssh_private_key_out() {
+    let (mut app, _) =
+        sesame::app::App::new("http://127.0.0.1:8200", sesame::keymap::Keymap::default_keymap(), None);
+    let mount = sesame::vault::kv::Mount {
+        path: "secret".into(),
+        version: sesame::vault::KvVersion::V2,
+        description: String::new(),
+    };
+    app.update(sesame::app::Msg::Mounts(Ok(vec![mount.clone()])));
+    let cmds = app.update(sesame::app::Msg::Resolved(Ok(sesame::app::StartTarget {
+        mount,
+        path: "k".into(),
+        is_secret: true,
+    })));
+    let req = cmds
+        .iter()
+        .find_map(|c| if let sesame::app::Command::Read { req, .. } = c { Some(*req) } else { None })
+        .unwrap();
+    let data = sesame::secret::SecretData::from_json_object(
+        r#"{"ssh-privatekey":"-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----","ssh-publickey":"ssh-ed25519 AAAA"}"#,
+    )
+    .unwrap();
+    app.update(sesame::app::Msg::Secret {
+        req,
+        result: Ok(sesame::vault::kv::SecretRead { data: Some(data), version: None }),
+    });
+    app.update(sesame::app::Msg::Key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('u'),
+        crossterm::event::KeyModifiers::NONE,
+    )));
+    let c = app.chooser.as_ref().expect("the chooser opens");
+    let data = c.data.as_ref().expect("data for the value snippets");
+    assert!(data.get("ssh-privatekey").is_none(), "the private key is left out");
+    assert!(data.get("ssh-publickey").is_some());
+}

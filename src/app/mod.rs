@@ -1124,6 +1124,26 @@ impl App {
         }
         if action == Action::UseInService
             && let Some(s) = &self.secret
+            && s.key_only.is_none()
+            && let Some(mut data) = s.read.as_ref().and_then(|r| r.data.clone())
+        {
+            // An ssh-auth secret's private key never leaves sesame, snippets included.
+            data.pairs.retain(|(k, _)| !self.is_immutable_key(k));
+            let mut target = crate::snippet::Target::secret(
+                &self.addr,
+                self.namespace.as_deref(),
+                &s.mount,
+                &s.path,
+                data.keys().map(str::to_string).collect::<Vec<_>>(),
+            );
+            if let Some(a) = &s.annotations {
+                target = target.with_annotations(a);
+            }
+            self.chooser = Some(service::Chooser::new(target, Some(data)));
+            return;
+        }
+        if action == Action::UseInService
+            && let Some(s) = &self.secret
             && let Some(record) = &s.key_only
         {
             // Key-only: path snippets from the recorded key names; nothing that would hold a value.
@@ -1654,8 +1674,14 @@ impl App {
                 let rows = read.data.as_ref().map_or(0, |d| d.pairs.len());
                 s.selected = s.selected.min(rows.saturating_sub(1));
                 if self.chooser_when_loaded
-                    && let Some(data) = read.data.clone()
+                    && let Some(mut data) = read.data.clone()
                 {
+                    if crate::secret::types::SecretType::from_keys(data.keys())
+                        == crate::secret::types::SecretType::SshAuth
+                    {
+                        // An ssh-auth secret's private key never leaves sesame, snippets included.
+                        data.pairs.retain(|(k, _)| k != "ssh-privatekey");
+                    }
                     let target = crate::snippet::Target::secret(
                         &self.addr,
                         self.namespace.as_deref(),
