@@ -701,11 +701,16 @@ impl App {
                     self.audit.as_mut().and_then(|v| v.export.as_mut()).filter(|p| p.writing == Some(req));
                 match (result, prompt) {
                     (ExportResult::Written(path), prompt) => {
-                        let format = prompt.as_ref().map_or("the report", |p| p.format.label());
-                        let text = format!(
-                            "exported {rows} {} as {format} to {path} (no secret values)",
-                            if rows == 1 { "row" } else { "rows" }
-                        );
+                        let what = format!("{rows} {}", if rows == 1 { "row" } else { "rows" });
+                        let text = match prompt.as_ref() {
+                            Some(p) => {
+                                format!(
+                                    "exported {what} as {} to {path} (no secret values)",
+                                    p.format.label()
+                                )
+                            }
+                            None => format!("exported the audit to {path} (no secret values)"),
+                        };
                         if prompt.is_some()
                             && let Some(v) = self.audit.as_mut()
                         {

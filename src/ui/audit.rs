@@ -66,7 +66,8 @@ pub(super) fn crumb(v: &AuditView) -> String {
 /// Column widths: (path, who, when, drift).
 fn widths(width: usize) -> (usize, usize, usize, usize) {
     let (who, when, drift) = if width >= 100 { (14, 23, 22) } else { (10, 10, 16) };
-    let path = width.saturating_sub(2 + 9 + who + 1 + when + 1 + drift).max(8);
+    // The marker, then each column and the space after it.
+    let path = width.saturating_sub(2 + 1 + 9 + who + 1 + when + 1 + drift).max(8);
     (path, who, when, drift)
 }
 
