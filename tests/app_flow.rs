@@ -636,3 +636,276 @@ fn folders_get_path_snippets_only_and_inject_is_toggled_on_the_server() {
     let cmds = app.update(key('I'));
     assert!(matches!(&cmds[..], [Command::ToggleInject { path, .. }] if path == "db"));
 }
+
+// ---- The audit view (admins) ----
+
+use sesame::app::audit::{AuditCommand, AuditHandle, AuditMsg, ExportFormat, ExportResult, SortKey};
+use sesame::vault::audit::{AuditReport, AuditRow, Drift, Scope};
+use sesame::vault::modes::Mode;
+
+fn audit_row(path: &str, mode: Mode, by: &str, at: &str, drift: Vec<Drift>) -> AuditRow {
+    AuditRow {
+        mount: "secret".into(),
+        path: path.into(),
+        mode,
+        set_by: (!by.is_empty()).then(|| by.to_string()),
+        set_at: (!at.is_empty()).then(|| at.to_string()),
+        keys: if mode == Mode::KeyOnly { vec!["API_KEY".into(), "API_SECRET".into()] } else { vec![] },
+        drift,
+    }
+}
+
+/// A report with a few rows, one of each kind of drift that matters.
+fn audit_report() -> AuditReport {
+    AuditReport {
+        policy: "sesame-modes".into(),
+        policy_found: true,
+        rows: vec![
+            audit_row(
+                "apps/api-keys",
+                Mode::KeyOnly,
+                "alice",
+                "2026-01-03T09:00:00Z",
+                vec![Drift::KeysDiffer {
+                    missing: vec!["API_SECRET".into()],
+                    extra: vec!["API_TOKEN".into()],
+                }],
+            ),
+            audit_row("apps/db", Mode::ReadOnly, "alice", "2026-01-02T10:00:00Z", vec![]),
+            audit_row(
+                "old/gone",
+                Mode::None,
+                "",
+                "",
+                vec![Drift::OrphanRules { rules: vec!["secret/data/old/gone".into()], secret_exists: false }],
+            ),
+            audit_row(
+                "teams/ml/registry",
+                Mode::ReadOnly,
+                "bob",
+                "2026-02-01T08:30:00Z",
+                vec![Drift::MissingRules {
+                    policy: "sesame-modes".into(),
+                    rules: vec!["secret/data/teams/ml/registry".into()],
+                }],
+            ),
+        ],
+        denied: vec!["secret/private".into()],
+        unreadable: vec!["secret/teams/hr/payroll".into()],
+    }
+}
+
+/// The app in `secret/` with its listing, and the audit's crawl command after `A`.
+fn open_audit(app: &mut App) -> (u64, Vec<Scope>, AuditHandle) {
+    with_mounts(app);
+    app.update(key('j'));
+    let (req, _) = list_req(&app.update(code(KeyCode::Enter)));
+    app.update(Msg::Listed { req, result: Ok(entries(&["apps/", "teams/"])), done: true });
+    let cmds = app.update(key('A'));
+    match &cmds[..] {
+        [Command::Audit(AuditCommand::Run { req, scopes, policy, handle })] => {
+            assert_eq!(policy, "sesame-modes");
+            (*req, scopes.clone(), handle.clone())
+        }
+        other => panic!("expected the crawl, got {other:?}"),
+    }
+}
+
+fn audit_paths(app: &App) -> Vec<String> {
+    app.audit.as_ref().unwrap().rows().map(|r| r.path.clone()).collect()
+}
+
+#[test]
+fn audit_opens_with_a_crawl_whose_progress_ticks_then_lists_the_report() {
+    use std::sync::atomic::Ordering;
+    let (mut app, _) = new_app(None);
+    let (req, scopes, handle) = open_audit(&mut app);
+    assert_eq!(scopes, vec![Scope::mount(mount("secret", KvVersion::V2))], "the current mount");
+    assert_eq!(app.context(), sesame::keymap::Context::Audit);
+    assert!(app.busy(), "ticks run while the crawl runs");
+    let p = &handle.progress;
+    p.scopes_total.store(1, Ordering::Relaxed);
+    p.walk.listed.store(3, Ordering::Relaxed);
+    p.to_check.store(10, Ordering::Relaxed);
+    p.checked.store(4, Ordering::Relaxed);
+    app.update(Msg::Tick);
+    let v = app.audit.as_ref().unwrap();
+    assert!(v.fraction > 0.0 && v.fraction < 1.0, "{}", v.fraction);
+    assert!(v.label.contains("4/10 checked"), "{}", v.label);
+    // An answer for another crawl is dropped.
+    let other = AuditReport { rows: vec![], ..audit_report() };
+    app.update(Msg::Audit(AuditMsg::Done { req: req + 100, result: Ok(other) }));
+    assert!(app.audit.as_ref().unwrap().report.is_none());
+    app.update(Msg::Audit(AuditMsg::Done { req, result: Ok(audit_report()) }));
+    let v = app.audit.as_ref().unwrap();
+    assert!(v.running.is_none() && !v.busy());
+    assert_eq!(audit_paths(&app), ["apps/api-keys", "apps/db", "old/gone", "teams/ml/registry"]);
+    // Keys move the selection; other keys do not reach the explorer beneath.
+    app.update(key('j'));
+    assert_eq!(app.audit.as_ref().unwrap().selected_row().unwrap().path, "apps/db");
+    app.update(key('d'));
+    assert!(app.ops.stage.is_none(), "d does not delete from the audit");
+}
+
+#[test]
+fn audit_from_the_mount_list_covers_every_kv_mount() {
+    let (mut app, _) = new_app(None);
+    with_mounts(&mut app);
+    let cmds = app.update(key('A'));
+    let Some(Command::Audit(AuditCommand::Run { scopes, .. })) = cmds.first() else { panic!("{cmds:?}") };
+    let names: Vec<&str> = scopes.iter().map(|s| s.mount.path.as_str()).collect();
+    assert_eq!(names, ["legacy", "secret"]);
+    assert_eq!(app.audit.as_ref().unwrap().scope_label(), "legacy/, secret/");
+}
+
+#[test]
+fn audit_filters_sorts_and_jumps_to_the_secret() {
+    let (mut app, _) = new_app(None);
+    let (req, _, _) = open_audit(&mut app);
+    app.update(Msg::Audit(AuditMsg::Done { req, result: Ok(audit_report()) }));
+    // Filter by path, mode, who or drift kind.
+    app.update(key('/'));
+    typed(&mut app, "bob");
+    assert_eq!(audit_paths(&app), ["teams/ml/registry"]);
+    app.update(code(KeyCode::Esc));
+    assert_eq!(audit_paths(&app).len(), 4, "Esc while typing clears the filter");
+    app.update(key('/'));
+    typed(&mut app, "key-only");
+    app.update(code(KeyCode::Enter));
+    assert_eq!(audit_paths(&app), ["apps/api-keys"]);
+    app.update(key('q'));
+    assert!(app.audit.is_some(), "the first q clears the filter");
+    assert_eq!(audit_paths(&app).len(), 4);
+    // Sorts: mode, who, when (newest first), drift first, back to path.
+    app.update(key('s'));
+    assert_eq!(app.audit.as_ref().unwrap().sort, SortKey::Mode);
+    assert_eq!(audit_paths(&app), ["apps/db", "teams/ml/registry", "apps/api-keys", "old/gone"]);
+    app.update(key('s'));
+    assert_eq!(audit_paths(&app), ["apps/api-keys", "apps/db", "teams/ml/registry", "old/gone"]);
+    app.update(key('s'));
+    assert_eq!(audit_paths(&app), ["teams/ml/registry", "apps/api-keys", "apps/db", "old/gone"]);
+    app.update(key('s'));
+    assert_eq!(app.audit.as_ref().unwrap().sort, SortKey::Drift);
+    assert_eq!(audit_paths(&app), ["apps/api-keys", "old/gone", "teams/ml/registry", "apps/db"]);
+    assert_eq!(app.message.as_ref().unwrap().1, "sorted by drift first");
+    // Jump: the view closes, the folder opens, the secret is selected once the listing arrives.
+    app.update(key('G'));
+    let cmds = app.update(code(KeyCode::Enter));
+    assert!(app.audit.is_none());
+    let (lreq, folder) = list_req(&cmds);
+    assert_eq!(folder, "apps");
+    assert_eq!(app.breadcrumb(), "secret/apps/");
+    app.update(Msg::Listed { req: lreq, result: Ok(entries(&["api-keys", "db", "web"])), done: true });
+    assert_eq!(app.list.selected_entry().unwrap().name, "db");
+    assert_eq!(app.context(), sesame::keymap::Context::Explorer);
+}
+
+fn export_req(cmds: &[Command]) -> (u64, String, ExportFormat, bool) {
+    match cmds {
+        [Command::Audit(AuditCommand::Export { req, path, format, overwrite, .. })] => {
+            (*req, path.clone(), *format, *overwrite)
+        }
+        other => panic!("expected an export, got {other:?}"),
+    }
+}
+
+#[test]
+fn audit_exports_json_or_csv_after_a_prompt_and_asks_before_replacing() {
+    let (mut app, _) = new_app(None);
+    let (req, _, _) = open_audit(&mut app);
+    app.update(key('e'));
+    assert!(app.audit.as_ref().unwrap().export.is_none(), "nothing to export before the report");
+    assert!(app.message.as_ref().unwrap().1.contains("nothing to export"));
+    app.update(Msg::Audit(AuditMsg::Done { req, result: Ok(audit_report()) }));
+    app.update(key('/'));
+    typed(&mut app, "bob");
+    app.update(code(KeyCode::Enter));
+    app.update(key('e'));
+    let p = app.audit.as_ref().unwrap().export.clone().expect("the export prompt");
+    assert_eq!((p.format, p.text.as_str()), (ExportFormat::Json, "sesame-audit.json"));
+    let cmds = app.update(code(KeyCode::Enter));
+    let (ereq, path, format, overwrite) = export_req(&cmds);
+    assert_eq!((path.as_str(), format, overwrite), ("sesame-audit.json", ExportFormat::Json, false));
+    let Command::Audit(AuditCommand::Export { report, .. }) = &cmds[0] else { unreachable!() };
+    assert_eq!(report, &audit_report(), "the whole report, not only the filtered rows");
+    assert!(app.busy());
+    let at = "/tmp/x/sesame-audit.json".to_string();
+    app.update(Msg::Audit(AuditMsg::Exported { req: ereq, result: ExportResult::Exists(at.clone()) }));
+    let p = app.audit.as_ref().unwrap().export.clone().unwrap();
+    assert!(p.overwrite && p.error.as_deref().unwrap().contains("exists"), "{p:?}");
+    let (ereq, _, _, overwrite) = export_req(&app.update(code(KeyCode::Enter)));
+    assert!(overwrite, "the second Enter replaces the file");
+    app.update(Msg::Audit(AuditMsg::Exported { req: ereq, result: ExportResult::Written(at) }));
+    assert!(app.audit.as_ref().unwrap().export.is_none());
+    let msg = &app.message.as_ref().unwrap().1;
+    assert!(msg.contains("exported 4 rows as JSON to /tmp/x/sesame-audit.json"), "{msg}");
+    // CSV: its own default name; another name typed, and a failure keeps the prompt open.
+    app.update(key('E'));
+    let p = app.audit.as_ref().unwrap().export.clone().unwrap();
+    assert_eq!((p.format, p.text.as_str()), (ExportFormat::Csv, "sesame-audit.csv"));
+    for _ in 0..3 {
+        app.update(code(KeyCode::Backspace));
+    }
+    typed(&mut app, "txt");
+    let (ereq, path, format, _) = export_req(&app.update(code(KeyCode::Enter)));
+    assert_eq!((path.as_str(), format), ("sesame-audit.txt", ExportFormat::Csv));
+    let failed = ExportResult::Failed("cannot write: denied".into());
+    app.update(Msg::Audit(AuditMsg::Exported { req: ereq, result: failed }));
+    let p = app.audit.as_ref().unwrap().export.clone().unwrap();
+    assert_eq!(p.error.as_deref(), Some("cannot write: denied"));
+    app.update(code(KeyCode::Esc));
+    assert!(app.audit.as_ref().unwrap().export.is_none());
+    assert!(app.audit.is_some(), "Esc closes the prompt only");
+}
+
+#[test]
+fn a_failed_audit_says_who_may_run_it_and_closing_stops_the_crawl() {
+    let (mut app, _) = new_app(None);
+    let (req, _, first) = open_audit(&mut app);
+    app.update(Msg::Audit(AuditMsg::Done {
+        req,
+        result: Err(VaultError::Forbidden {
+            path: "sys/policies/acl/sesame-modes".into(),
+            detail: "permission denied".into(),
+        }),
+    }));
+    let v = app.audit.as_ref().unwrap();
+    let e = v.error.as_deref().unwrap();
+    assert!(e.contains("sys/policies/acl/sesame-modes") && e.contains("for admins"), "{e}");
+    assert!(!v.busy());
+    // r audits again with a fresh handle; Esc closes and stops it.
+    let cmds = app.update(key('r'));
+    let Some(Command::Audit(AuditCommand::Run { handle, req: req2, .. })) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    assert!(*req2 != req && *handle != first);
+    assert!(app.audit.as_ref().unwrap().error.is_none());
+    app.update(code(KeyCode::Esc));
+    assert!(app.audit.is_none());
+    assert!(handle.stopped(), "closing the view stops the crawl");
+    // A late answer of the closed view changes nothing.
+    app.update(Msg::Audit(AuditMsg::Done { req: *req2, result: Ok(audit_report()) }));
+    assert!(app.audit.is_none());
+}
+
+#[tokio::test]
+async fn the_export_file_is_the_reports_json_or_csv() {
+    use sesame::app::audit_effects::export;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.json");
+    let path_s = path.to_str().unwrap();
+    let report = audit_report();
+    let r = export(path_s, ExportFormat::Json, &report, false).await;
+    assert_eq!(r, ExportResult::Written(path_s.to_string()));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.trim_end(), sesame::vault::audit::to_json(&report));
+    // An existing file is kept unless the user confirmed.
+    let r = export(path_s, ExportFormat::Csv, &report, false).await;
+    assert_eq!(r, ExportResult::Exists(path_s.to_string()));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    let r = export(path_s, ExportFormat::Csv, &report, true).await;
+    assert_eq!(r, ExportResult::Written(path_s.to_string()));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), sesame::vault::audit::to_csv(&report));
+    let r = export(dir.path().to_str().unwrap(), ExportFormat::Json, &report, true).await;
+    assert!(matches!(r, ExportResult::Failed(ref e) if e.contains("is a folder")), "{r:?}");
+}

@@ -307,3 +307,130 @@ fn use_in_service_chooser() {
     assert!(!screen.contains("hunter2"), "a value snippet is never previewed");
     insta::assert_snapshot!("chooser_confirm_values_80x24", screen);
 }
+
+// ---- The audit view (admins) ----
+
+fn audit_row(
+    path: &str,
+    mode: sesame::vault::modes::Mode,
+    by: &str,
+    at: &str,
+    drift: Vec<sesame::vault::audit::Drift>,
+) -> sesame::vault::audit::AuditRow {
+    sesame::vault::audit::AuditRow {
+        mount: "secret".into(),
+        path: path.into(),
+        mode,
+        set_by: (!by.is_empty()).then(|| by.to_string()),
+        set_at: (!at.is_empty()).then(|| at.to_string()),
+        keys: if mode == sesame::vault::modes::Mode::KeyOnly {
+            vec!["API_KEY".into(), "API_SECRET".into()]
+        } else {
+            vec![]
+        },
+        drift,
+    }
+}
+
+fn audit_report() -> sesame::vault::audit::AuditReport {
+    use sesame::vault::audit::Drift;
+    use sesame::vault::modes::Mode;
+    sesame::vault::audit::AuditReport {
+        policy: "sesame-modes".into(),
+        policy_found: true,
+        rows: vec![
+            audit_row(
+                "apps/api-keys",
+                Mode::KeyOnly,
+                "alice",
+                "2026-01-03T09:00:00Z",
+                vec![Drift::KeysDiffer {
+                    missing: vec!["API_SECRET".into()],
+                    extra: vec!["API_TOKEN".into()],
+                }],
+            ),
+            audit_row("apps/db", Mode::ReadOnly, "alice", "2026-01-02T10:00:00Z", vec![]),
+            audit_row(
+                "apps/web/tls",
+                Mode::KeyOnly,
+                "alice",
+                "2026-01-04T11:00:00Z",
+                vec![Drift::KeysUnchecked { reason: "cannot check the key names: no read access".into() }],
+            ),
+            audit_row(
+                "old/gone",
+                Mode::None,
+                "",
+                "",
+                vec![Drift::OrphanRules { rules: vec!["secret/data/old/gone".into()], secret_exists: false }],
+            ),
+            audit_row(
+                "teams/ml/registry",
+                Mode::ReadOnly,
+                "bob",
+                "2026-02-01T08:30:00Z",
+                vec![Drift::MissingRules {
+                    policy: "sesame-modes".into(),
+                    rules: vec!["secret/data/teams/ml/registry".into()],
+                }],
+            ),
+        ],
+        denied: vec!["secret/private".into()],
+        unreadable: vec!["secret/teams/hr/payroll".into()],
+    }
+}
+
+/// The explorer in `secret/` with the audit open and its crawl's progress at some point.
+fn auditing(size: (u16, u16)) -> (App, u64) {
+    use std::sync::atomic::Ordering;
+    let mut app = in_folder(size);
+    let cmds = app.update(key('A'));
+    let Some(Command::Audit(sesame::app::audit::AuditCommand::Run { req, handle, .. })) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    let p = &handle.progress;
+    p.scopes_total.store(1, Ordering::Relaxed);
+    p.walk.listed.store(12, Ordering::Relaxed);
+    p.walk.secrets.store(40, Ordering::Relaxed);
+    p.to_check.store(40, Ordering::Relaxed);
+    p.checked.store(18, Ordering::Relaxed);
+    app.update(Msg::Tick);
+    (app, *req)
+}
+
+#[test]
+fn audit_progress_bar() {
+    for size in SIZES {
+        let (app, _) = auditing(size);
+        insta::assert_snapshot!(format!("audit_progress_{}x{}", size.0, size.1), render(&app, size));
+    }
+}
+
+#[test]
+fn audit_report_with_drift() {
+    use sesame::app::audit::AuditMsg;
+    for size in SIZES {
+        let (mut app, req) = auditing(size);
+        app.update(Msg::Audit(AuditMsg::Done { req, result: Ok(audit_report()) }));
+        let screen = render(&app, size);
+        insta::assert_snapshot!(format!("audit_{}x{}", size.0, size.1), screen);
+    }
+    let size = (80, 24);
+    let (mut app, req) = auditing(size);
+    app.update(Msg::Audit(AuditMsg::Done { req, result: Ok(audit_report()) }));
+    app.update(key('e'));
+    insta::assert_snapshot!("audit_export_80x24", render(&app, size));
+}
+
+#[test]
+fn audit_refused_to_a_non_admin() {
+    use sesame::app::audit::AuditMsg;
+    let size = (80, 24);
+    let (mut app, req) = auditing(size);
+    let denied = sesame::vault::VaultError::Forbidden {
+        path: "sys/policies/acl/sesame-modes".into(),
+        detail: "permission denied".into(),
+    };
+    app.update(Msg::Audit(AuditMsg::Done { req, result: Err(denied) }));
+    insta::assert_snapshot!("audit_denied_80x24", render(&app, size));
+}
