@@ -29,6 +29,8 @@ pub enum Context {
     Editor,
     /// The version history of a secret.
     History,
+    /// The generated ACL policy of the admin modes.
+    Policy,
     /// "New secret": choosing the type or template.
     TypePicker,
     /// The docker registry and SSH key forms (characters always type; only these bindings apply).
@@ -47,6 +49,7 @@ impl Context {
             Self::Json => "JSON view",
             Self::Editor => "Editor",
             Self::History => "History",
+            Self::Policy => "Policy view",
             Self::TypePicker => "New secret: type",
             Self::Form => "Docker registry and SSH key forms",
             Self::Audit => "Audit of the modes (admins)",

@@ -164,3 +164,80 @@ fn explorer_tags_modes_and_injection_without_colour() {
     assert!(screen.contains("[key-only]") && screen.contains("[env] [readonly]"), "{screen}");
     insta::assert_snapshot!("explorer_mode_tags_80x24", screen);
 }
+
+fn policy_preview(diff: &str) -> sesame::app::policy::PolicyPreview {
+    sesame::app::policy::PolicyPreview {
+        hcl: "path \"secret/data/teams/ml/mlflow\" {\n  capabilities = [\"read\"]\n}\n".into(),
+        diff: diff.into(),
+        secrets: 1,
+        skipped: vec![("secret/teams/a*".into(), "a trailing * would make the rule a glob".into())],
+        incomplete: 0,
+        missing_on_server: false,
+    }
+}
+
+#[test]
+fn policy_view_shows_the_diff_applies_after_a_confirm_and_copies_the_hcl() {
+    let size = (80, 24);
+    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
+    app.update(Msg::Resize(size.0, size.1));
+    app.update(Msg::Mounts(Ok(vec![
+        Mount { path: "legacy".into(), version: KvVersion::V1, description: String::new() },
+        Mount { path: "secret".into(), version: KvVersion::V2, description: String::new() },
+    ])));
+    let cmds = app.update(key('P'));
+    let req = match &cmds[..] {
+        [Command::Policy(sesame::app::policy::PolicyCommand::Preview { req, scopes, .. })] => {
+            assert_eq!(scopes.len(), 2, "the policy covers every mount");
+            *req
+        }
+        other => panic!("expected a policy preview, got {other:?}"),
+    };
+    let diff = "--- sesame-modes (on the server)\n+++ sesame-modes (generated)\n@@ -1 +1,3 @@\n+path \"secret/data/teams/ml/mlflow\" {\n+  capabilities = [\"read\"]\n+}\n";
+    app.update(Msg::Policy(sesame::app::policy::PolicyMsg::Preview {
+        req,
+        result: Ok(policy_preview(diff)),
+    }));
+    let screen = render(&app, size);
+    assert!(screen.contains("left out: secret/teams/a*"), "{screen}");
+    insta::assert_snapshot!("policy_view_80x24", screen);
+    // Copy the HCL: a plain text copy.
+    let cmds = app.update(key('y'));
+    assert!(
+        matches!(&cmds[..], [Command::Copy(r)] if r.content == sesame::clipboard::Content::Text && r.text.0.contains("mlflow"))
+    );
+    // Apply asks first; anything but y cancels.
+    assert!(app.update(key('a')).is_empty());
+    assert!(app.update(key('n')).is_empty());
+    app.update(key('a'));
+    let cmds = app.update(key('y'));
+    assert!(
+        matches!(&cmds[..], [Command::Policy(sesame::app::policy::PolicyCommand::Apply { name, .. })] if name == "sesame-modes")
+    );
+}
+
+#[test]
+fn policy_view_refuses_to_apply_an_incomplete_crawl() {
+    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
+    app.update(Msg::Mounts(Ok(vec![Mount {
+        path: "secret".into(),
+        version: KvVersion::V2,
+        description: String::new(),
+    }])));
+    let cmds = app.update(Msg::Resolved(Ok(sesame::app::StartTarget {
+        mount: Mount { path: "secret".into(), version: KvVersion::V2, description: String::new() },
+        path: String::new(),
+        is_secret: false,
+    })));
+    drop(cmds);
+    let cmds = app.update(key('P'));
+    let Some(Command::Policy(sesame::app::policy::PolicyCommand::Preview { req, .. })) = cmds.first() else {
+        panic!("expected a preview: {cmds:?}")
+    };
+    let mut p = policy_preview("-old\n+new\n");
+    p.incomplete = 2;
+    app.update(Msg::Policy(sesame::app::policy::PolicyMsg::Preview { req: *req, result: Ok(p) }));
+    assert!(app.update(key('a')).is_empty());
+    assert!(app.update(key('y')).iter().all(|c| !matches!(c, Command::Policy(_))), "nothing is applied");
+    assert!(app.policy.as_ref().unwrap().error.as_ref().unwrap().contains("could not be read"));
+}

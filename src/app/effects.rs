@@ -64,6 +64,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             }
             let _ = tx.send(Msg::Secret { req, result: vault.read(&mount, &path, version).await });
         }
+        Command::Policy(c) => super::policy::run(vault, c, tx).await,
         Command::SetMode { req, mount, path, mode } => {
             let modes = crate::vault::modes::Modes::new(crate::vault::annotations::AnnotationStore::new(
                 vault.clone(),

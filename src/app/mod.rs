@@ -11,6 +11,7 @@ pub mod list;
 pub mod ops;
 pub mod ops_effects;
 pub mod perms;
+pub mod policy;
 pub mod prompt;
 pub mod service;
 
@@ -128,6 +129,10 @@ pub enum Action {
     ToggleInject,
     /// Set the admin mode of the secret: readonly, key-only or none (admins only).
     SetMode,
+    /// Open the policy view: the generated `sesame-modes` ACL policy and its diff with the server's.
+    Policy,
+    /// Policy view: write the generated policy to the server (after a confirm).
+    ApplyPolicy,
     /// Open the audit of the modes (admins): this mount, or every KV mount from the list of mounts.
     Audit,
     /// Audit: export the report as JSON.
@@ -196,6 +201,8 @@ pub enum Msg {
     Admin { req: u64, admin: bool },
     /// The admin modes and injection flags of listed secrets (folder key `mount/folder`).
     Marks { folder_key: String, marks: Vec<(String, forms::effects::Marks)> },
+    /// An answer of the policy view's work.
+    Policy(policy::PolicyMsg),
     /// A mode was set (or cleared).
     ModeSet { req: u64, path: String, result: Result<crate::vault::modes::ModeRecord, String> },
 }
@@ -249,6 +256,8 @@ pub enum Command {
     LoadAnnotations { req: u64, mount: Mount, path: String },
     /// Flip the injection flag of a secret.
     ToggleInject { req: u64, mount: Mount, path: String },
+    /// The policy view's work.
+    Policy(policy::PolicyCommand),
     /// Set the admin mode of a secret.
     SetMode { req: u64, mount: Mount, path: String, mode: crate::vault::modes::Mode },
 }
@@ -443,6 +452,8 @@ pub struct App {
     pub clear_after_secs: u64,
     /// The mode chooser of the secret in the secret view, when open (selected index).
     pub mode_prompt: Option<usize>,
+    /// The policy view, when open.
+    pub policy: Option<policy::PolicyView>,
     /// Admin modes and injection flags of listed secrets, by folder key (`mount/folder`) and name.
     pub marks: HashMap<String, HashMap<String, forms::effects::Marks>>,
     /// The audit view, when open.
@@ -507,6 +518,7 @@ impl App {
             namespace: None,
             clear_after_secs: crate::clipboard::DEFAULT_CLEAR_AFTER_SECS,
             mode_prompt: None,
+            policy: None,
             marks: HashMap::new(),
             audit: None,
             next_req: 1,
@@ -539,6 +551,9 @@ impl App {
         if let Some(s) = &self.secret {
             return s.loading;
         }
+        if let Some(p) = &self.policy {
+            return p.busy;
+        }
         if let Some(h) = &self.history {
             return h.busy;
         }
@@ -561,6 +576,7 @@ impl App {
         match &self.secret {
             Some(s) if s.json.is_some() => Context::Json,
             Some(_) => Context::Secret,
+            None if self.policy.is_some() => Context::Policy,
             None if self.history.is_some() => Context::History,
             None => Context::Explorer,
         }
@@ -732,6 +748,7 @@ impl App {
                 let folder = self.marks.entry(folder_key).or_default();
                 folder.extend(marks);
             }
+            Msg::Policy(m) => self.on_policy_msg(m, &mut out),
             Msg::Admin { req, admin } => {
                 if let Some(s) = self.secret.as_mut()
                     && s.req == req
@@ -914,6 +931,11 @@ impl App {
             self.on_editor_outcome(outcome, out);
             return;
         }
+        if self.secret.is_none() && self.policy.is_some() {
+            let action = self.keymap.lookup(Context::Policy, Key::from_event(&key));
+            self.policy_key(action, key, out);
+            return;
+        }
         if self.secret.is_none()
             && let Some(h) = self.history.as_mut()
         {
@@ -1062,6 +1084,7 @@ impl App {
                 }
                 _ => {}
             },
+            Action::Policy => self.open_policy(out),
             Action::ToggleInject => {
                 if let (Some(m), Some(e)) = (self.mount.clone(), self.list.selected_entry().cloned())
                     && !e.is_folder

@@ -18,6 +18,7 @@ pub mod editor;
 pub mod forms;
 pub mod history;
 pub mod ops;
+pub mod policy;
 pub mod service;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -208,6 +209,11 @@ fn draw_body(frame: &mut Frame, app: &App, theme: &Theme, a: &Areas, size: (u16,
             draw_secret(frame, app, s, theme, area);
             if let Some(scroll) = s.json {
                 draw_json(frame, s, scroll, theme, area);
+            }
+        }
+        None if app.policy.is_some() => {
+            if let Some(v) = &app.policy {
+                policy::draw(frame, v, theme, main_area(size), spinner(app));
             }
         }
         None if app.history.is_some() => {
@@ -642,6 +648,13 @@ fn hints(app: &App) -> Line<'static> {
             (Action::Back, "leave"),
             (Action::Help, "help"),
         ],
+        Context::Policy => &[
+            (Action::ApplyPolicy, "apply"),
+            (Action::CopyValue, "copy HCL"),
+            (Action::JsonView, "HCL/diff"),
+            (Action::Back, "close"),
+            (Action::Help, "help"),
+        ],
         Context::History => &[
             (Action::Open, "open"),
             (Action::MarkVersion, "mark"),
@@ -771,6 +784,7 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: usize, theme: &Theme) {
         Context::TypePicker,
         Context::Form,
         Context::Audit,
+        Context::Policy,
     ] {
         let bindings: Vec<_> = app.keymap.bindings.iter().filter(|b| b.context == ctx).collect();
         if bindings.is_empty() {
