@@ -37,6 +37,9 @@ pub fn config_path() -> Option<PathBuf> {
 ///
 /// [service]
 /// top_folder = "onyxia-kv/user-alice"   # "relative" paths are relative to this folder
+///
+/// [editor]
+/// uppercase_keys = true   # upper-case keys as they are typed (the convention); `u` toggles it in the editor
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(default)]
@@ -45,6 +48,22 @@ pub struct Config {
     pub clipboard: crate::clipboard::ClipboardSettings,
     /// `[service]`.
     pub service: crate::snippet::ServiceSettings,
+    /// `[editor]`.
+    pub editor: EditorSettings,
+}
+
+/// `[editor]` settings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EditorSettings {
+    /// Upper-case keys as they are typed (UPPERCASE is the convention; existing keys are never changed).
+    pub uppercase_keys: bool,
+}
+
+impl Default for EditorSettings {
+    fn default() -> Self {
+        Self { uppercase_keys: true }
+    }
 }
 
 impl Config {
@@ -66,5 +85,18 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(e) => Err(e).with_context(|| format!("cannot read the config file {}", path.display())),
         }
+    }
+}
+
+#[cfg(test)]
+mod editor_tests {
+    use super::*;
+
+    #[test]
+    fn uppercase_keys_is_on_unless_the_file_says_otherwise() {
+        assert!(Config::default().editor.uppercase_keys);
+        let c: Config = toml::from_str("[editor]\nuppercase_keys = false\n").unwrap();
+        assert!(!c.editor.uppercase_keys);
+        assert!(toml::from_str::<Config>("[editor]\nupper = 1\n").is_err(), "unknown keys are reported");
     }
 }

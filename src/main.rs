@@ -105,6 +105,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let (mut app, initial) = App::new(vault.addr(), keymap, cli.path.clone());
     app.no_color = sesame::config::no_color(cli.global.no_color);
     app.service = config.service.clone();
+    app.upper_keys = config.editor.uppercase_keys;
     app.clear_after_secs = config.clipboard.clear_delay().map_or(0, |d| d.as_secs());
     app.namespace = vault.namespace().map(str::to_string);
     let clipboard = sesame::clipboard::Clipboard::new(config.clipboard.clone());

@@ -454,3 +454,32 @@ fn use_in_service_leaves_the_ssh_private_key_out() {
     assert!(data.get("ssh-privatekey").is_none(), "the private key is left out");
     assert!(data.get("ssh-publickey").is_some());
 }
+
+/// The public key and the fingerprint of a stored SSH key may be copied; they are not secret values.
+#[test]
+fn ssh_public_key_and_fingerprint_are_copied_without_asking() {
+    let (mut app, _) = in_folder(&["deploy"]);
+    let data = serde_json::json!({ "ssh-privatekey": ED25519 }).to_string();
+    open_secret_with(&mut app, "deploy", &data);
+    let info = match app.ssh_key_info() {
+        Some(Ok(info)) => info.clone(),
+        other => panic!("the key is parsed: {other:?}"),
+    };
+    let cmds = app.update(key('F'));
+    match &cmds[..] {
+        [Command::Copy(r)] => {
+            assert_eq!(r.text.0.as_str(), info.fingerprint);
+            assert!(r.text.0.starts_with("SHA256:"));
+            assert_eq!(r.content, sesame::clipboard::Content::Text);
+        }
+        other => panic!("expected a copy, got {other:?}"),
+    }
+    let cmds = app.update(key('K'));
+    match &cmds[..] {
+        [Command::Copy(r)] => {
+            assert_eq!(r.text.0.as_str(), info.public_key);
+            assert!(!r.text.0.contains("PRIVATE"));
+        }
+        other => panic!("expected a copy, got {other:?}"),
+    }
+}

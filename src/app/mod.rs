@@ -133,6 +133,10 @@ pub enum Action {
     Policy,
     /// Policy view: write the generated policy to the server (after a confirm).
     ApplyPolicy,
+    /// Copy the SSH public key of an ssh-auth secret (never its private key).
+    CopyPublicKey,
+    /// Copy the SHA256 fingerprint of an ssh-auth secret's key.
+    CopyFingerprint,
     /// Open the audit of the modes (admins): this mount, or every KV mount from the list of mounts.
     Audit,
     /// Audit: export the report as JSON.
@@ -1143,6 +1147,25 @@ impl App {
         }
         if action == Action::SetMode {
             self.mode_prompt = Some(0);
+            return;
+        }
+        if matches!(action, Action::CopyPublicKey | Action::CopyFingerprint) {
+            match self.ssh_key_info() {
+                Some(Ok(info)) => {
+                    let (text, what) = if action == Action::CopyPublicKey {
+                        (info.public_key.clone(), "the SSH public key".to_string())
+                    } else {
+                        (info.fingerprint.clone(), "the SSH key fingerprint".to_string())
+                    };
+                    out.push(Command::Copy(service::CopyRequest {
+                        text: service::CopyText(zeroize::Zeroizing::new(text)),
+                        content: crate::clipboard::Content::Text,
+                        what,
+                    }));
+                }
+                Some(Err(why)) => self.error(format!("no public key to copy: {why}")),
+                None => self.error("this is not an SSH key secret"),
+            }
             return;
         }
         if action == Action::UseInService
