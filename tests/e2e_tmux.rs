@@ -4,146 +4,12 @@
 //! values are masked until revealed, that quitting restores the terminal and leaves no secret in the pane's
 //! history, and that no server process is left behind.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sesame");
+mod common;
 
-/// A tmux server of our own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new() -> Option<Self> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            return None;
-        }
-        let socket = format!("sesame-e2e-{}-{}", std::process::id(), rand_suffix());
-        Some(Self { socket })
-    }
-
-    fn cmd(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("running tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn start(&self, shell_cmd: &str) {
-        let out = Command::new("tmux")
-            .args([
-                "-L",
-                &self.socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "100",
-                "-y",
-                "30",
-                "-s",
-                "e2e",
-            ])
-            .arg(shell_cmd)
-            .output()
-            .expect("starting tmux");
-        assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
-        self.cmd(&["set-option", "-g", "remain-on-exit", "on"]);
-        self.cmd(&["set-option", "-g", "history-limit", "5000"]);
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
-    }
-
-    fn history(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-S", "-", "-E", "-", "-t", "e2e"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.cmd(&["send-keys", "-t", "e2e", k]);
-        }
-    }
-
-    fn text(&self, text: &str) {
-        self.cmd(&["send-keys", "-t", "e2e", "-l", text]);
-    }
-
-    fn pane(&self, format: &str) -> String {
-        self.cmd(&["display-message", "-p", "-t", "e2e", format]).trim().to_string()
-    }
-
-    /// Polls the screen until `pred` holds, up to 20 s; panics with the screen otherwise.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_dead(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while self.pane("#{pane_dead}") != "1" {
-            assert!(Instant::now() < deadline, "sesame did not exit; screen:\n{}", self.screen());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
-    }
-}
-
-fn rand_suffix() -> u32 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
-}
-
-/// `sesame dev` in the background; killed on drop.
-struct DevProc {
-    child: Child,
-    addr: String,
-    token: String,
-}
-
-impl DevProc {
-    fn start() -> Self {
-        let mut child = Command::new(BIN)
-            .arg("dev")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("starting sesame dev");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("reading sesame dev's first line");
-        // export VAULT_ADDR='http://127.0.0.1:P' VAULT_TOKEN='…'
-        let field = |name: &str| {
-            let start = line.find(&format!("{name}='")).map(|i| i + name.len() + 2).expect("a field");
-            let end = line[start..].find('\'').expect("closing quote") + start;
-            line[start..end].to_string()
-        };
-        assert!(line.starts_with("export VAULT_ADDR="), "{line}");
-        let (addr, token) = (field("VAULT_ADDR"), field("VAULT_TOKEN"));
-        Self { child, addr, token }
-    }
-}
-
-impl Drop for DevProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::e2e::{BIN, DevProc, Tmux};
 
 /// Pids of server processes whose command line mentions `needle` (e.g. the listen address).
 fn servers_matching(needle: &str) -> Vec<u32> {
@@ -174,9 +40,7 @@ fn wait_no_servers(needle: &str) {
 
 #[test]
 fn browse_reveal_quit_against_sesame_dev() {
-    let Some(tmux) = Tmux::new() else {
-        panic!("tmux is required for the end-to-end test (apt-get install tmux)");
-    };
+    let tmux = Tmux::new();
     let mut dev = DevProc::start();
     let secret = "demo-Pa55word-v3";
     let cmd = format!(
@@ -240,9 +104,7 @@ fn browse_reveal_quit_against_sesame_dev() {
 
 #[test]
 fn sesame_dash_dash_dev_leaves_no_server_behind() {
-    let Some(tmux) = Tmux::new() else {
-        panic!("tmux is required for the end-to-end test (apt-get install tmux)");
-    };
+    let tmux = Tmux::new();
     tmux.start(&format!("{BIN} --dev --log-file /dev/null"));
     tmux.wait_for("the demo mounts", |s| s.contains("secret/") && s.contains("legacy/"));
     let sesame_pid = tmux.pane("#{pane_pid}");
@@ -271,9 +133,7 @@ fn sesame_dash_dash_dev_leaves_no_server_behind() {
 
 #[test]
 fn sigterm_while_in_the_tui_restores_and_stops_the_server() {
-    let Some(tmux) = Tmux::new() else {
-        panic!("tmux is required for the end-to-end test (apt-get install tmux)");
-    };
+    let tmux = Tmux::new();
     tmux.start(&format!("{BIN} --dev --log-file /dev/null"));
     tmux.wait_for("the demo mounts", |s| s.contains("secret/") && s.contains("legacy/"));
     let pid = tmux.pane("#{pane_pid}");
@@ -304,9 +164,7 @@ fn create_a_secret_in_the_ui_and_read_it_with_hvac() {
     let hvac_ok =
         Command::new(&python).args(["-c", "import hvac"]).status().map(|s| s.success()).unwrap_or(false);
     assert!(hvac_ok, "Python hvac is required in .venv (run .ci/setup-openbao --test-tools)");
-    let Some(tmux) = Tmux::new() else {
-        panic!("tmux is required for the end-to-end test (apt-get install tmux)");
-    };
+    let tmux = Tmux::new();
     let dev = DevProc::start();
     let cmd = format!(
         "env VAULT_ADDR='{}' VAULT_TOKEN='{}' {BIN} secret/apps/ --log-file /dev/null; echo sesame-exit=$?; read -r _",
@@ -368,9 +226,7 @@ print(json.dumps(r["data"]["data"], sort_keys=True))
 /// SSH), a copied value too, and the value is cleared after the configured delay while the path is not.
 #[test]
 fn copied_path_reaches_tmux_and_a_copied_value_is_cleared() {
-    let Some(tmux) = Tmux::new() else {
-        panic!("tmux is required for the end-to-end test (apt-get install tmux)");
-    };
+    let tmux = Tmux::new();
     let dev = DevProc::start();
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("config.toml");
@@ -437,9 +293,7 @@ fn http_get(addr: &str, token: &str, api: &str) -> (u16, String) {
 /// with plain HTTP requests.
 #[test]
 fn move_a_folder_across_mounts_in_the_ui() {
-    let Some(tmux) = Tmux::new() else {
-        panic!("tmux is required for the end-to-end test (apt-get install tmux)");
-    };
+    let tmux = Tmux::new();
     let dev = DevProc::start();
     let cmd = format!(
         "env VAULT_ADDR='{}' VAULT_TOKEN='{}' {BIN} secret/teams/ --log-file /dev/null; echo sesame-exit=$?; read -r _",

@@ -3,145 +3,14 @@
 //! form saved, and `ssh-keygen -y` must derive from the stored private key the public key the form showed.
 //! The secrets are read back with plain HTTP requests, not with sesame.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sesame");
+mod common;
+
+use common::e2e::{BIN, DevProc, Tmux};
 const ED25519: &str = include_str!("fixtures/ssh/ed25519");
 const ED25519_PUB: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEyKq4dYpByDPGjWFUkKDkzqDdHprZy6xYltE45Gl8AE";
-
-/// A tmux server of our own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new() -> Self {
-        assert!(
-            Command::new("tmux").arg("-V").output().is_ok(),
-            "tmux is required for the end-to-end test (apt-get install tmux)"
-        );
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        Self { socket: format!("sesame-e2e-typed-{}-{nanos}", std::process::id()) }
-    }
-
-    fn cmd(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("running tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn start(&self, shell_cmd: &str) {
-        let out = Command::new("tmux")
-            .args([
-                "-L",
-                &self.socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "110",
-                "-y",
-                "32",
-                "-s",
-                "e2e",
-            ])
-            .arg(shell_cmd)
-            .output()
-            .expect("starting tmux");
-        assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
-        self.cmd(&["set-option", "-g", "remain-on-exit", "on"]);
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.cmd(&["send-keys", "-t", "e2e", k]);
-        }
-    }
-
-    fn text(&self, text: &str) {
-        // `--`: a line such as `-----BEGIN …` is text, not an option.
-        self.cmd(&["send-keys", "-t", "e2e", "-l", "--", text]);
-    }
-
-    /// Polls the screen until `pred` holds, up to 20 s; panics with the screen otherwise.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
-    }
-}
-
-/// `sesame dev` in the background; killed on drop.
-struct DevProc {
-    child: Child,
-    addr: String,
-    token: String,
-}
-
-impl DevProc {
-    fn start() -> Self {
-        let mut child = Command::new(BIN)
-            .arg("dev")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("starting sesame dev");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("reading sesame dev's first line");
-        let field = |name: &str| {
-            let start = line.find(&format!("{name}='")).map(|i| i + name.len() + 2).expect("a field");
-            let end = line[start..].find('\'').expect("closing quote") + start;
-            line[start..end].to_string()
-        };
-        assert!(line.starts_with("export VAULT_ADDR="), "{line}");
-        let (addr, token) = (field("VAULT_ADDR"), field("VAULT_TOKEN"));
-        Self { child, addr, token }
-    }
-
-    /// A plain HTTP/1.0 GET of `/v1/<api>` with the token, as JSON.
-    fn get(&self, api: &str) -> serde_json::Value {
-        let host = self.addr.trim_start_matches("http://").trim_end_matches('/');
-        let mut s = std::net::TcpStream::connect(host).expect("connecting to the dev server");
-        write!(s, "GET /v1/{api} HTTP/1.0\r\nHost: {host}\r\nX-Vault-Token: {}\r\n\r\n", self.token)
-            .expect("request");
-        let mut raw = String::new();
-        s.read_to_string(&mut raw).expect("answer");
-        let (head, body) = raw.split_once("\r\n\r\n").expect("an HTTP answer");
-        assert!(head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"), "GET {api}: {head}");
-        serde_json::from_str(body).expect("JSON")
-    }
-}
-
-impl Drop for DevProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn write_private(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
     let p = dir.join(name);
@@ -158,7 +27,7 @@ fn docker_and_ssh_secrets_from_the_forms_are_read_by_skopeo_and_ssh_keygen() {
         "env VAULT_ADDR='{}' VAULT_TOKEN='{}' {BIN} secret/apps/ --log-file /dev/null; echo sesame-exit=$?; read -r _",
         dev.addr, dev.token
     );
-    tmux.start(&cmd);
+    tmux.start_sized(&cmd, 110, 32);
     tmux.wait_for("secret/apps/", |s| s.contains("secret/apps/") && s.contains("payments/"));
 
     // Docker registry credentials through the form.

@@ -359,6 +359,27 @@ pub struct SecretView {
 }
 
 impl SecretView {
+    /// A view of `mount/path` waiting for request `req`; `version` is set for an older version.
+    pub fn loading(mount: Mount, path: String, req: u64, version: Option<u64>) -> Self {
+        Self {
+            mount,
+            path,
+            req,
+            loading: true,
+            read: None,
+            error: None,
+            selected: 0,
+            offset: 0,
+            revealed: HashSet::new(),
+            reveal_all: false,
+            json: None,
+            version,
+            annotations: None,
+            key_only: None,
+            admin: None,
+        }
+    }
+
     fn rows(&self) -> usize {
         if let Some(r) = &self.key_only {
             return r.keys.len();
@@ -1542,23 +1563,7 @@ impl App {
 
     fn open_secret(&mut self, mount: Mount, path: String, out: &mut Vec<Command>) {
         let req = self.req();
-        self.secret = Some(SecretView {
-            mount: mount.clone(),
-            path: path.clone(),
-            req,
-            loading: true,
-            read: None,
-            error: None,
-            selected: 0,
-            offset: 0,
-            revealed: HashSet::new(),
-            reveal_all: false,
-            json: None,
-            version: None,
-            annotations: None,
-            key_only: None,
-            admin: None,
-        });
+        self.secret = Some(SecretView::loading(mount.clone(), path.clone(), req, None));
         out.push(Command::Read { req, mount: mount.clone(), path: path.clone(), version: None });
         out.push(Command::LoadAnnotations { req, mount, path });
     }
@@ -1904,23 +1909,12 @@ impl App {
             history::HistoryOutcome::Open(version) => {
                 let (mount, path, current) = (h.mount.clone(), h.path.clone(), h.current);
                 let req = self.req();
-                self.secret = Some(SecretView {
-                    mount: mount.clone(),
-                    path: path.clone(),
+                self.secret = Some(SecretView::loading(
+                    mount.clone(),
+                    path.clone(),
                     req,
-                    loading: true,
-                    read: None,
-                    error: None,
-                    selected: 0,
-                    offset: 0,
-                    revealed: HashSet::new(),
-                    reveal_all: false,
-                    json: None,
-                    version: (version != current).then_some(version),
-                    annotations: None,
-                    key_only: None,
-                    admin: None,
-                });
+                    (version != current).then_some(version),
+                ));
                 out.push(Command::Read { req, mount, path, version: Some(version) });
             }
             history::HistoryOutcome::Diff(a, b) => {

@@ -8,6 +8,8 @@
 //! `PATH`, then `./.venv/bin/bao` from the package root, which is the test's working directory).
 #![allow(dead_code)]
 
+pub mod e2e;
+
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
