@@ -1,30 +1,17 @@
 //! App-flow tests: drive `App::update` with messages and check the state and the commands it asks for.
 //! No terminal and no server: answers are fed in as the network tasks would send them.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+mod common;
+
+#[allow(unused_imports)]
+use common::ui::*;
+
+use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use sesame::app::{App, Command, Msg, PreviewData, PreviewState};
 use sesame::keymap::Keymap;
 use sesame::secret::SecretData;
 use sesame::vault::VaultError;
-use sesame::vault::kv::{Entry, Identity, KvVersion, Mount, SecretRead, VersionInfo, VersionState};
-
-fn mount(path: &str, version: KvVersion) -> Mount {
-    Mount { path: path.into(), version, description: String::new() }
-}
-
-fn entries(keys: &[&str]) -> Vec<Entry> {
-    let mut v: Vec<Entry> = keys.iter().map(|k| Entry::from_key(k)).collect();
-    sesame::vault::kv::sort_entries(&mut v);
-    v
-}
-
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn code(c: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
-}
+use sesame::vault::kv::{Entry, Identity, KvVersion, SecretRead, VersionInfo, VersionState};
 
 fn new_app(start: Option<&str>) -> (App, Vec<Command>) {
     App::new("http://127.0.0.1:8200", Keymap::default_keymap(), start.map(str::to_string))
@@ -293,16 +280,6 @@ fn identity_is_kept_for_the_status_bar() {
         ttl: 0,
     })));
     assert_eq!(app.identity.as_ref().unwrap().display_name, "root");
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        app.update(key(c));
-    }
 }
 
 /// Opens `db` in the secret view and then the editor.

@@ -1,46 +1,23 @@
 //! App-flow tests of delete, rename, move and copy, and of the permission gating: `App::update` is fed
 //! keys and the answers the network tasks would send, and the commands and state are checked.
 
+mod common;
+
+#[allow(unused_imports)]
+use common::ui::*;
+
 use std::sync::atomic::Ordering;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use sesame::app::ops::{Count, DestCheck, OpsCommand, OpsMsg, Stage};
 use sesame::app::{Action, App, Command, Msg};
 use sesame::keymap::Keymap;
 use sesame::vault::VaultError;
 use sesame::vault::capabilities::{Action as Cap, Permission};
-use sesame::vault::kv::{Entry, KvVersion, Mount};
+use sesame::vault::kv::KvVersion;
 use sesame::vault::transfer::{BatchReport, ItemReport, ItemStatus, Location, TransferMode};
 use sesame::vault::walk::WalkResult;
 use sesame::vault::write::DeleteMode;
-
-fn mount(path: &str, version: KvVersion) -> Mount {
-    Mount { path: path.into(), version, description: String::new() }
-}
-
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn code(c: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        app.update(key(c));
-    }
-}
-
-fn entries(keys: &[&str]) -> Vec<Entry> {
-    let mut v: Vec<Entry> = keys.iter().map(|k| Entry::from_key(k)).collect();
-    sesame::vault::kv::sort_entries(&mut v);
-    v
-}
 
 /// An app in `mount/` (legacy is KV v1, secret KV v2) listing `apps/`, `teams/`, `db`, `web`; returns the
 /// commands of the listing's answer.

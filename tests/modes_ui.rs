@@ -1,29 +1,17 @@
 //! Admin modes in the TUI: a readonly and a key-only secret as a non-admin sees them, the refusals with
 //! their reasons, and the mode chooser for admins. Drives `App::update`; screens are insta snapshots.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+mod common;
+
+#[allow(unused_imports)]
+use common::ui::*;
+
 use sesame::app::{App, Command, Msg};
 use sesame::keymap::Keymap;
 use sesame::secret::SecretData;
 use sesame::vault::annotations::Annotations;
 use sesame::vault::kv::{Entry, KvVersion, Mount, SecretRead, VersionInfo, VersionState};
 use sesame::vault::modes::{Mode, ModeRecord};
-
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn enter() -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
-}
-
-fn render(app: &App, (w, h): (u16, u16)) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| sesame::ui::draw(f, app)).unwrap();
-    format!("{}", terminal.backend())
-}
 
 /// An app in `secret/teams/ml/` with `name` selected and opened; returns the read request id.
 fn open(name: &str, size: (u16, u16)) -> (App, u64) {

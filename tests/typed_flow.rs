@@ -2,50 +2,22 @@
 //! forms write what the codecs build, templates pre-fill the editor, the stored SSH private key stays masked
 //! and immutable, and the explorer loads types lazily for the rows on screen.
 
+mod common;
+
+#[allow(unused_imports)]
+use common::ui::*;
+
 use base64::Engine as _;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use sesame::app::forms::{Form, docker::DockerMode};
 use sesame::app::{App, Command, Msg};
 use sesame::keymap::Keymap;
 use sesame::secret::SecretData;
 use sesame::secret::types::SecretType;
 use sesame::vault::VaultError;
-use sesame::vault::kv::{Entry, KvVersion, Mount, SecretRead, VersionInfo, VersionState};
+use sesame::vault::kv::{KvVersion, SecretRead, VersionInfo, VersionState};
 
 const ED25519: &str = include_str!("fixtures/ssh/ed25519");
-
-fn mount(path: &str, version: KvVersion) -> Mount {
-    Mount { path: path.into(), version, description: String::new() }
-}
-
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn code(c: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        let msg = match c {
-            '\n' => code(KeyCode::Enter),
-            '\t' => code(KeyCode::Tab),
-            c => key(c),
-        };
-        app.update(msg);
-    }
-}
-
-fn entries(keys: &[&str]) -> Vec<Entry> {
-    let mut v: Vec<Entry> = keys.iter().map(|k| Entry::from_key(k)).collect();
-    sesame::vault::kv::sort_entries(&mut v);
-    v
-}
 
 /// An app in `secret/` (KV v2) listing `names`; returns it with the commands of the listing answer.
 fn in_folder(names: &[&str]) -> (App, Vec<Command>) {

@@ -2,10 +2,13 @@
 //! (new, and editing a stored config with its read-only JSON), the SSH key form, a template in the editor, the
 //! explorer's type tags and the secret view of an ssh-auth secret.
 
+mod common;
+
+#[allow(unused_imports)]
+use common::ui::*;
+
 use base64::Engine as _;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use sesame::app::{App, Command, Msg, PreviewData};
 use sesame::keymap::Keymap;
 use sesame::secret::SecretData;
@@ -14,34 +17,6 @@ use sesame::vault::kv::{Entry, Identity, KvVersion, Mount, SecretRead, VersionIn
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 const ED25519: &str = include_str!("fixtures/ssh/ed25519");
-
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn code(c: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        app.update(match c {
-            '\n' => code(KeyCode::Enter),
-            '\t' => code(KeyCode::Tab),
-            c => key(c),
-        });
-    }
-}
-
-fn render(app: &App, (w, h): (u16, u16)) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| sesame::ui::draw(f, app)).unwrap();
-    format!("{}", terminal.backend())
-}
 
 /// `secret/apps/` with a few secrets, the first one selected and previewed.
 fn in_folder(size: (u16, u16)) -> App {

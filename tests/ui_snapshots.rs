@@ -1,30 +1,19 @@
 //! Snapshot tests of each screen at 80x24 and 120x40, drawn with ratatui's `TestBackend`.
 
+mod common;
+
+#[allow(unused_imports)]
+use common::ui::*;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sesame::app::{App, Command, Msg, PreviewData};
 use sesame::keymap::Keymap;
 use sesame::secret::SecretData;
-use sesame::vault::kv::{Entry, Identity, KvVersion, Mount, SecretRead, VersionInfo, VersionState};
+use sesame::vault::kv::{Identity, KvVersion, Mount, SecretRead, VersionInfo, VersionState};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
-
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn entries(keys: &[&str]) -> Vec<Entry> {
-    let mut v: Vec<Entry> = keys.iter().map(|k| Entry::from_key(k)).collect();
-    sesame::vault::kv::sort_entries(&mut v);
-    v
-}
-
-fn render(app: &App, (w, h): (u16, u16)) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| sesame::ui::draw(f, app)).unwrap();
-    format!("{}", terminal.backend())
-}
 
 fn base_app(size: (u16, u16)) -> App {
     let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
@@ -225,10 +214,6 @@ fn tiny_terminal_does_not_panic() {
         app.update(key('?'));
         let _ = render(&app, size);
     }
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
 fn in_editor(size: (u16, u16)) -> App {

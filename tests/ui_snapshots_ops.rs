@@ -1,5 +1,10 @@
 //! Snapshot tests of the delete, move and copy popups and of disabled actions, at 80x24 and 120x40.
 
+mod common;
+
+#[allow(unused_imports)]
+use common::ui::*;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -8,31 +13,11 @@ use sesame::app::ops::{OpsCommand, OpsMsg};
 use sesame::app::{App, Command, Msg};
 use sesame::keymap::Keymap;
 use sesame::vault::capabilities::{Action as Cap, Permission};
-use sesame::vault::kv::{Entry, Identity, KvVersion, Mount};
+use sesame::vault::kv::{Identity, KvVersion, Mount};
 use sesame::vault::transfer::{BatchReport, ItemReport, ItemStatus};
 use sesame::vault::walk::WalkResult;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
-
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn code(c: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
-}
-
-fn entries(keys: &[&str]) -> Vec<Entry> {
-    let mut v: Vec<Entry> = keys.iter().map(|k| Entry::from_key(k)).collect();
-    sesame::vault::kv::sort_entries(&mut v);
-    v
-}
-
-fn render(app: &App, (w, h): (u16, u16)) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| sesame::ui::draw(f, app)).unwrap();
-    format!("{}", terminal.backend())
-}
 
 /// In `secret/` with a few rows; every permission answered, the ones named in `denied` refused.
 fn in_folder(size: (u16, u16), denied: &[(&str, Cap)]) -> App {

@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod e2e;
+pub mod ui;
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
