@@ -1264,19 +1264,7 @@ impl App {
             }
             Action::JsonView if s.read.as_ref().is_some_and(|r| r.data.is_some()) => s.json = Some(0),
             Action::UseInService => {
-                if let Some(data) = s.read.as_ref().and_then(|r| r.data.clone()) {
-                    let mut target = crate::snippet::Target::secret(
-                        &self.addr,
-                        self.namespace.as_deref(),
-                        &s.mount,
-                        &s.path,
-                        data.keys().map(str::to_string).collect::<Vec<_>>(),
-                    );
-                    if let Some(a) = &s.annotations {
-                        target = target.with_annotations(a);
-                    }
-                    self.chooser = Some(service::Chooser::new(target, Some(data)));
-                }
+                self.message = Some((Level::Info, "still loading…".into()));
                 return;
             }
             Action::CopyValue | Action::CopyKey => {
