@@ -3,6 +3,8 @@
 //! The binary (`src/main.rs`) is a thin shell over this library so that the integration tests, the
 //! benchmarks and the TUI share one code path.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod app;
 pub mod cli;
 pub mod clipboard;

@@ -1,5 +1,7 @@
 //! The `sesame` binary: parses the command line and runs the explorer or a subcommand.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::process::ExitCode;
 
 use anyhow::Context as _;
