@@ -419,3 +419,87 @@ fn audit_refused_to_a_non_admin() {
     app.update(Msg::Audit(AuditMsg::Done { req, result: Err(denied) }));
     insta::assert_snapshot!("audit_denied_80x24", render(&app, size));
 }
+
+fn history_meta(v: u64, deleted: bool, destroyed: bool) -> sesame::vault::write::VersionMeta {
+    sesame::vault::write::VersionMeta {
+        version: v,
+        created_time: format!("2026-11-2{v}T10:00:00Z"),
+        deletion_time: deleted.then(|| "2026-11-25T11:00:00Z".to_string()),
+        destroyed,
+    }
+}
+
+#[test]
+fn history_view() {
+    for size in SIZES {
+        let mut app = with_secret(size);
+        let cmds = app.update(key('H'));
+        let req = cmds
+            .iter()
+            .find_map(|c| if let Command::LoadHistory { req, .. } = c { Some(*req) } else { None })
+            .unwrap();
+        let versions = vec![
+            history_meta(4, false, false),
+            history_meta(3, true, false),
+            history_meta(2, false, true),
+            history_meta(1, false, false),
+        ];
+        app.update(Msg::History { req, result: Ok((versions, 4)) });
+        insta::assert_snapshot!(format!("history_{}x{}", size.0, size.1), render(&app, size));
+        // Diff version 1 with the current one: keys only.
+        app.update(key('G'));
+        let cmds = app.update(key('D'));
+        let dreq = cmds
+            .iter()
+            .find_map(|c| if let Command::DiffVersions { req, .. } = c { Some(*req) } else { None })
+            .unwrap_or_else(|| panic!("a diff command: {cmds:?}"));
+        let _ = dreq;
+    }
+    // The diff and the destroy confirmation.
+    let size = (80, 24);
+    let mut app = with_secret(size);
+    let cmds = app.update(key('H'));
+    let req = cmds
+        .iter()
+        .find_map(|c| if let Command::LoadHistory { req, .. } = c { Some(*req) } else { None })
+        .unwrap();
+    app.update(Msg::History {
+        req,
+        result: Ok((vec![history_meta(2, false, false), history_meta(1, false, false)], 2)),
+    });
+    app.update(key('j'));
+    let cmds = app.update(key('D'));
+    let dreq = cmds
+        .iter()
+        .find_map(|c| if let Command::DiffVersions { req, .. } = c { Some(*req) } else { None })
+        .unwrap();
+    let diff = sesame::secret::diff::MaskedDiff {
+        added: vec!["NEW_KEY".into()],
+        removed: vec!["OLD_KEY".into()],
+        changed: vec!["DB_PASSWORD".into()],
+        unchanged: vec!["DB_HOST".into()],
+    };
+    app.update(Msg::Diff { req: dreq, a: 1, b: 2, result: Ok(diff) });
+    app.update(key('X'));
+    app.update(key('1'));
+    let screen = render(&app, size);
+    assert!(screen.contains("~ DB_PASSWORD") && screen.contains("Type 1"), "{screen}");
+    insta::assert_snapshot!("history_diff_destroy_80x24", screen);
+}
+
+#[test]
+fn json_view_and_errors_at_120x40() {
+    let size = (120, 40);
+    let mut app = with_secret(size);
+    app.update(key('J'));
+    insta::assert_snapshot!("json_masked_120x40", render(&app, size));
+    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
+    app.update(Msg::Resize(size.0, size.1));
+    app.update(Msg::Mounts(Err(sesame::vault::VaultError::Unreachable {
+        addr: "http://127.0.0.1:8200".into(),
+        detail: "connection refused".into(),
+    })));
+    let screen = render(&app, size);
+    assert!(screen.contains("cannot reach the server"), "{screen}");
+    insta::assert_snapshot!("unreachable_120x40", screen);
+}
