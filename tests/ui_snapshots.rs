@@ -479,7 +479,23 @@ fn history_view() {
         changed: vec!["DB_PASSWORD".into()],
         unchanged: vec!["DB_HOST".into()],
     };
-    app.update(Msg::Diff { req: dreq, a: 1, b: 2, result: Ok(diff) });
+    let values = vec![
+        ("NEW_KEY".to_string(), None, Some(sesame::secret::SecretValue::from_string("fresh"))),
+        ("OLD_KEY".to_string(), Some(sesame::secret::SecretValue::from_string("stale")), None),
+        (
+            "DB_PASSWORD".to_string(),
+            Some(sesame::secret::SecretValue::from_string("old-pw")),
+            Some(sesame::secret::SecretValue::from_string("new-pw")),
+        ),
+    ];
+    app.update(Msg::Diff { req: dreq, a: 1, b: 2, result: Ok(diff), values });
+    let masked = render(&app, size);
+    assert!(!masked.contains("old-pw") && !masked.contains("new-pw"), "values masked until revealed");
+    app.update(key(' '));
+    let revealed = render(&app, size);
+    assert!(revealed.contains("~ DB_PASSWORD: old-pw → new-pw"), "{revealed}");
+    assert!(revealed.contains("+ NEW_KEY: (absent) → fresh"), "{revealed}");
+    app.update(key(' '));
     app.update(key('X'));
     app.update(key('1'));
     let screen = render(&app, size);

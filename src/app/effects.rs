@@ -81,13 +81,27 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             let _ = tx.send(Msg::History { req, result });
         }
         Command::DiffVersions { req, mount, path, a, b } => {
+            let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
+            if crate::vault::modes::key_only(&store, &mount, &path).await.is_some() {
+                let err = VaultError::Invalid(
+                    "key-only: sesame never reads its values, so it cannot compare versions".into(),
+                );
+                let _ = tx.send(Msg::Diff { req, a, b, result: Err(err), values: Vec::new() });
+                return;
+            }
+            let mut values = Vec::new();
             let result = async {
                 let old = vault.read(&mount, &path, Some(a)).await?.data.unwrap_or_default();
                 let new = vault.read(&mount, &path, Some(b)).await?.data.unwrap_or_default();
-                Ok(crate::secret::diff::masked_diff(&old, &new))
+                let diff = crate::secret::diff::masked_diff(&old, &new);
+                // The values of the keys that differ, kept masked until the user reveals them.
+                for k in diff.added.iter().chain(&diff.removed).chain(&diff.changed) {
+                    values.push((k.clone(), old.get(k).cloned(), new.get(k).cloned()));
+                }
+                Ok(diff)
             }
             .await;
-            let _ = tx.send(Msg::Diff { req, a, b, result });
+            let _ = tx.send(Msg::Diff { req, a, b, result, values });
         }
         Command::VersionOp { req, mount, path, op, current } => {
             use super::history::VersionOp;

@@ -8,6 +8,9 @@ use crate::secret::diff::MaskedDiff;
 use crate::vault::kv::{Mount, VersionState};
 use crate::vault::write::VersionMeta;
 
+/// The old and new values of keys that differ between two versions (`None`: absent on that side).
+pub type DiffValues = Vec<(String, Option<crate::secret::SecretValue>, Option<crate::secret::SecretValue>)>;
+
 /// An operation on one version that changes the server, asked for confirmation first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionOp {
@@ -62,6 +65,10 @@ pub struct HistoryView {
     pub marked: Option<u64>,
     /// The last diff: (older, newer, keys).
     pub diff: Option<(u64, u64, MaskedDiff)>,
+    /// The old and new values of the keys that differ in the last diff.
+    pub diff_values: DiffValues,
+    /// Show those values instead of masks.
+    pub diff_revealed: bool,
     /// An operation waiting for confirmation, with the text typed so far (destroy).
     pub confirm: Option<(VersionOp, String)>,
     /// Pending request.
@@ -83,6 +90,8 @@ impl HistoryView {
             selected: 0,
             marked: None,
             diff: None,
+            diff_values: Vec::new(),
+            diff_revealed: false,
             confirm: None,
             req,
             busy: true,
@@ -135,6 +144,10 @@ impl HistoryView {
             Action::Top => self.selected = 0,
             Action::Bottom => self.selected = n.saturating_sub(1),
             Action::Back | Action::Quit => return HistoryOutcome::Close,
+            Action::Reveal | Action::RevealAll if self.diff.is_some() => {
+                self.diff_revealed = !self.diff_revealed;
+                return HistoryOutcome::None;
+            }
             _ => {}
         }
         let Some(v) = self.selected_version().cloned() else { return HistoryOutcome::None };

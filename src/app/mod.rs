@@ -186,7 +186,14 @@ pub enum Msg {
     /// The versions of a secret and its current version.
     History { req: u64, result: Result<(Vec<crate::vault::write::VersionMeta>, u64), VaultError> },
     /// A diff of two versions (keys only).
-    Diff { req: u64, a: u64, b: u64, result: Result<crate::secret::diff::MaskedDiff, VaultError> },
+    Diff {
+        req: u64,
+        a: u64,
+        b: u64,
+        result: Result<crate::secret::diff::MaskedDiff, VaultError>,
+        /// The old and new values of the keys that differ (masked until revealed).
+        values: history::DiffValues,
+    },
     /// A version operation finished; the text says what was done.
     VersionDone { req: u64, result: Result<String, VaultError> },
     /// An answer of the delete/move/copy flows or of a permissions question.
@@ -709,11 +716,13 @@ impl App {
                     }
                 }
             }
-            Msg::Diff { req, a, b, result } => {
+            Msg::Diff { req, a, b, result, values } => {
                 if let Some(h) = self.history.as_mut()
                     && h.req == req
                 {
                     h.busy = false;
+                    h.diff_values = values;
+                    h.diff_revealed = false;
                     match result {
                         Ok(d) => h.diff = Some((a, b, d)),
                         Err(e) => h.error = Some(e.to_string()),

@@ -63,12 +63,24 @@ pub(super) fn draw(frame: &mut Frame, h: &HistoryView, theme: &Theme, area: Rect
     }
     let mut lines: Vec<Line> = Vec::new();
     if let Some((a, b, d)) = &h.diff {
-        lines.push(Line::styled(
-            format!("version {a} → {b}: {} (values not shown)", d.summary()),
-            theme.title(),
-        ));
+        let shown =
+            if h.diff_revealed { "values revealed: Space masks" } else { "values masked: Space reveals" };
+        lines.push(Line::styled(format!("version {a} → {b}: {} ({shown})", d.summary()), theme.title()));
         for l in d.lines().into_iter().take(8) {
-            lines.push(Line::from(format!("  {l}")));
+            let key = l.get(2..).unwrap_or("");
+            let values = h.diff_values.iter().find(|(k, _, _)| k == key);
+            let text = match (h.diff_revealed, values) {
+                (true, Some((_, old, new))) => {
+                    let show = |v: &Option<crate::secret::SecretValue>| {
+                        v.as_ref().map_or("(absent)".to_string(), |v| {
+                            v.reveal().lines().next().unwrap_or("").to_string()
+                        })
+                    };
+                    format!("  {l}: {} → {}", show(old), show(new))
+                }
+                _ => format!("  {l}"),
+            };
+            lines.push(Line::from(text));
         }
     }
     if h.busy {
