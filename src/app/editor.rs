@@ -389,9 +389,11 @@ impl Editor {
                         }
                         r.value = value;
                     }
+                    wipe(input);
                     return (EditMode::Browse, EditorOutcome::None);
                 }
                 if ctrl(&key, 'x') {
+                    wipe(input);
                     return (EditMode::Browse, EditorOutcome::None);
                 }
                 input.input(key);
@@ -555,6 +557,15 @@ impl Editor {
     /// Encodings recorded for values loaded from binary files (key → encoding).
     pub fn encodings(&self) -> Vec<(String, String)> {
         self.rows.iter().filter_map(|r| r.encoding.clone().map(|e| (r.key.clone(), e))).collect()
+    }
+}
+
+/// Drops a text area that held a value, zeroizing its lines (its undo history is ratatui-textarea's own and
+/// is not reachable from here).
+pub fn wipe(input: TextArea<'_>) {
+    use zeroize::Zeroize as _;
+    for mut line in input.into_lines() {
+        line.zeroize();
     }
 }
 
