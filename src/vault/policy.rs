@@ -244,7 +244,7 @@ pub fn parse_rules(hcl: &str) -> Result<Vec<Rule>, String> {
     let tokens = tokenize(hcl)?;
     let mut merged: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut i = 0;
-    let expect = |i: usize, want: &Tok| -> Result<(), String> {
+    let expect_token = |i: usize, want: &Tok| -> Result<(), String> {
         match tokens.get(i) {
             Some((t, _)) if t == want => Ok(()),
             Some((t, pos)) => Err(format!("at byte {pos}: expected {want:?}, found {t:?}")),
@@ -261,7 +261,7 @@ pub fn parse_rules(hcl: &str) -> Result<Vec<Rule>, String> {
                 if matches!(tokens.get(j), Some((Tok::Punct('='), _))) {
                     j += 1;
                 }
-                expect(j, &Tok::Punct('{'))?;
+                expect_token(j, &Tok::Punct('{'))?;
                 j += 1;
                 let caps = merged.entry(path.clone()).or_default();
                 // Attributes until the matching `}`.
@@ -274,8 +274,8 @@ pub fn parse_rules(hcl: &str) -> Result<Vec<Rule>, String> {
                         Tok::Punct('{') | Tok::Punct('[') => depth += 1,
                         Tok::Punct('}') | Tok::Punct(']') => depth -= 1,
                         Tok::Ident(a) if a == "capabilities" && depth == 1 => {
-                            expect(j + 1, &Tok::Punct('='))?;
-                            expect(j + 2, &Tok::Punct('['))?;
+                            expect_token(j + 1, &Tok::Punct('='))?;
+                            expect_token(j + 2, &Tok::Punct('['))?;
                             j += 3;
                             loop {
                                 match tokens.get(j) {
