@@ -599,7 +599,6 @@ impl App {
 
     /// Keys typed into the export prompt.
     fn export_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
-        let req = self.next_req + 1;
         let Some(v) = self.audit.as_mut() else { return };
         let Some(p) = v.export.as_mut() else { return };
         if p.writing.is_some() {
@@ -618,9 +617,9 @@ impl App {
                     return;
                 }
                 let Some(report) = v.report.clone() else { return };
+                let req = super::next_id(&mut self.next_req);
                 p.writing = Some(req);
                 p.error = None;
-                self.next_req = req;
                 out.push(Command::Audit(AuditCommand::Export {
                     req,
                     path,

@@ -493,6 +493,12 @@ pub struct App {
     next_req: u64,
 }
 
+/// Takes the next request id from `counter` (a free function, so a caller may hold a borrow of another field).
+fn next_id(counter: &mut u64) -> u64 {
+    *counter += 1;
+    *counter
+}
+
 /// Joins a folder and a name.
 pub fn join(folder: &str, name: &str) -> String {
     if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") }
@@ -559,8 +565,7 @@ impl App {
     }
 
     fn req(&mut self) -> u64 {
-        self.next_req += 1;
-        self.next_req
+        next_id(&mut self.next_req)
     }
 
     /// True while anything is loading (the spinner turns).
@@ -902,8 +907,7 @@ impl App {
                 }
                 KeyCode::Enter => {
                     if let Some(s) = &self.secret {
-                        let req = self.next_req + 1;
-                        self.next_req = req;
+                        let req = next_id(&mut self.next_req);
                         out.push(Command::SetMode {
                             req,
                             mount: s.mount.clone(),
@@ -1587,8 +1591,7 @@ impl App {
     fn refresh(&mut self, out: &mut Vec<Command>) {
         out.push(Command::LoadIdentity);
         if let Some(s) = self.secret.as_mut() {
-            let req = self.next_req + 1;
-            self.next_req = req;
+            let req = next_id(&mut self.next_req);
             s.req = req;
             s.loading = true;
             let version = s.version;
@@ -1915,15 +1918,13 @@ impl App {
                 out.push(Command::Read { req, mount, path, version: Some(version) });
             }
             history::HistoryOutcome::Diff(a, b) => {
-                let req = self.next_req + 1;
-                self.next_req = req;
+                let req = next_id(&mut self.next_req);
                 h.req = req;
                 h.busy = true;
                 out.push(Command::DiffVersions { req, mount: h.mount.clone(), path: h.path.clone(), a, b });
             }
             history::HistoryOutcome::Run(op) => {
-                let req = self.next_req + 1;
-                self.next_req = req;
+                let req = next_id(&mut self.next_req);
                 h.req = req;
                 h.busy = true;
                 out.push(Command::VersionOp {

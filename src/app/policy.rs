@@ -132,8 +132,7 @@ impl App {
             v.confirm = false;
             if matches!(key.code, crossterm::event::KeyCode::Char('y')) {
                 if let Some(p) = &v.preview {
-                    let req = self.next_req + 1;
-                    self.next_req = req;
+                    let req = super::next_id(&mut self.next_req);
                     v.req = req;
                     v.busy = true;
                     out.push(Command::Policy(PolicyCommand::Apply {
