@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 
-use super::locate;
+use super::{confirm, locate};
 use crate::vault::Vault;
 use crate::vault::annotations::AnnotationStore;
 use crate::vault::audit::{self, AuditOptions, AuditProgress, Scope};
@@ -236,12 +236,15 @@ pub async fn policy(vault: &Vault, args: &PolicyArgs) -> anyhow::Result<ExitCode
                 );
             }
             if !args.yes
-                && !confirm(&format!(
-                    "Write policy {} ({} secrets) to {}",
-                    args.name,
-                    generated.secrets,
-                    vault.addr()
-                ))?
+                && !confirm(
+                    &format!(
+                        "Write policy {} ({} secrets) to {}",
+                        args.name,
+                        generated.secrets,
+                        vault.addr()
+                    ),
+                    "yes",
+                )?
             {
                 bail!("not applied");
             }
@@ -253,18 +256,6 @@ pub async fn policy(vault: &Vault, args: &PolicyArgs) -> anyhow::Result<ExitCode
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// Asks on the terminal; refuses when standard input is not one.
-fn confirm(question: &str) -> anyhow::Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        bail!("{question}: refusing without --yes (standard input is not a terminal)");
-    }
-    eprint!("{question}? Type yes to confirm: ");
-    std::io::stderr().flush()?;
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
-    Ok(line.trim() == "yes")
 }
 
 /// `sesame audit [PATH…] --format table|json|csv`: exit status 1 when drift is found.

@@ -6,14 +6,14 @@
 //! counts. Every write is checked (check-and-set on KV v2, compare-before-write on KV v1); a conflict is an
 //! error. Exit status: 0 when everything asked was done, 1 otherwise (with the reason on stderr).
 
-use std::io::{IsTerminal as _, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
 
-use super::locate;
+use super::{confirm, locate};
 use crate::secret::SecretData;
 use crate::secret::diff::masked_diff;
 use crate::secret::file::{self, Encoding, FileValue};
@@ -321,18 +321,6 @@ pub async fn mkdir(vault: &Vault, args: &MkdirArgs) -> anyhow::Result<ExitCode> 
         }
         MkdirOutcome::AlreadyExists => bail!("{}/{folder}/ already exists", mount.path),
     }
-}
-
-/// Asks on the terminal for `expected` to be typed; refuses when standard input is not a terminal.
-fn confirm(question: &str, expected: &str) -> anyhow::Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        bail!("{question}: refusing without --yes (standard input is not a terminal)");
-    }
-    eprint!("{question}? Type {expected} to confirm: ");
-    std::io::stderr().flush()?;
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
-    Ok(line.trim() == expected)
 }
 
 /// `sesame rm [-r] [--all-versions] PATH`.

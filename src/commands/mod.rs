@@ -5,7 +5,7 @@ pub mod edit;
 pub mod service;
 pub mod typed;
 
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 
 use anyhow::{Context as _, bail};
 
@@ -24,6 +24,18 @@ pub async fn locate(vault: &Vault, path: &str) -> anyhow::Result<(crate::vault::
         vault.mount_of(trimmed).await.with_context(|| format!("cannot find the mount of {trimmed}"))?;
     let rest = trimmed.strip_prefix(mount.path.as_str()).unwrap_or("").trim_matches('/').to_string();
     Ok((mount, rest))
+}
+
+/// Asks on the terminal for `expected` to be typed; refuses when standard input is not a terminal.
+pub(crate) fn confirm(question: &str, expected: &str) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        bail!("{question}: refusing without --yes (standard input is not a terminal)");
+    }
+    eprint!("{question}? Type {expected} to confirm: ");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim() == expected)
 }
 
 /// `sesame ls [-r] PATH`.
