@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{Theme, editor, main_area, short_time, truncate};
+use super::{Theme, editor, main_area, plural, short_time, truncate};
 use crate::app::Action;
 use crate::app::audit::{AuditView, drift_summary};
 use crate::vault::audit::{AuditReport, AuditRow};
@@ -219,7 +219,7 @@ fn draw_detail(frame: &mut Frame, row: &AuditRow, theme: &Theme, area: Rect) {
 fn summary(v: &AuditView, r: &AuditReport) -> String {
     let drifted = r.rows.iter().filter(|x| x.has_drift()).count();
     let shown = if v.view.len() == r.rows.len() {
-        format!("{} {}", r.rows.len(), if r.rows.len() == 1 { "row" } else { "rows" })
+        format!("{} {}", r.rows.len(), plural(r.rows.len(), "row", "rows"))
     } else {
         format!("{} of {} rows", v.view.len(), r.rows.len())
     };
@@ -251,10 +251,10 @@ fn draw_notes(frame: &mut Frame, v: &AuditView, r: &AuditReport, theme: &Theme, 
     if d > 0 || u > 0 {
         let mut parts = Vec::new();
         if d > 0 {
-            parts.push(format!("{d} {} not listable", if d == 1 { "folder" } else { "folders" }));
+            parts.push(format!("{d} {} not listable", plural(d, "folder", "folders")));
         }
         if u > 0 {
-            parts.push(format!("{u} {} with unreadable metadata", if u == 1 { "secret" } else { "secrets" }));
+            parts.push(format!("{u} {} with unreadable metadata", plural(u, "secret", "secrets")));
         }
         notes.push(format!("not audited (permission denied): {}", parts.join(", ")));
     }
@@ -302,7 +302,7 @@ fn draw_export(frame: &mut Frame, v: &AuditView, theme: &Theme, area: Rect) {
     let mut lines = vec![
         Line::from(format!(
             "All {rows} {} as {}: paths, modes, names, key names; no secret value.",
-            if rows == 1 { "row" } else { "rows" },
+            plural(rows, "row", "rows"),
             p.format.label()
         )),
         Line::from(vec![Span::styled("file: ", theme.dim()), Span::raw(format!("{}█", p.text))]),

@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{Theme, centered, truncate};
+use super::{Theme, centered, centered_size, truncate};
 use crate::app::editor::{ChangeSummary, EditMode, Editor};
 use crate::secret::MASK;
 
@@ -270,7 +270,7 @@ fn summary_lines(s: &ChangeSummary, theme: &Theme) -> Vec<Line<'static>> {
 pub(super) fn popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>) {
     let h = (lines.len() as u16 + 2).min(area.height);
     let w = lines.iter().map(|l| l.width() as u16 + 4).max().unwrap_or(20).clamp(30, area.width);
-    let rect = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
+    let rect = centered_size(area, w, h);
     frame.render_widget(Clear, rect);
     let p = Paragraph::new(lines)
         .wrap(Wrap { trim: false })

@@ -847,5 +847,10 @@ fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
 pub(crate) fn centered(area: Rect, pct_w: u16, pct_h: u16) -> Rect {
     let w = (area.width * pct_w / 100).max(20.min(area.width));
     let h = (area.height * pct_h / 100).max(5.min(area.height));
+    centered_size(area, w, h)
+}
+
+/// A rectangle of `w` by `h` (at most the size of `area`) centred in `area`.
+pub(crate) fn centered_size(area: Rect, w: u16, h: u16) -> Rect {
     Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
 }

@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::{Theme, spinner, truncate};
+use super::{Theme, centered_size, plural, spinner, truncate};
 use crate::app::ops::{Count, OpKind, Stage, Target};
 use crate::app::{Action, App};
 use crate::keymap::Context;
@@ -210,7 +210,7 @@ fn delete_folder_lines<'a>(
     }
     lines.push(Line::from(vec![
         Span::raw(format!("{} holds ", target.display())),
-        Span::styled(format!("{n} {}", if n == 1 { "secret" } else { "secrets" }), theme.error()),
+        Span::styled(format!("{n} {}", plural(n, "secret", "secrets")), theme.error()),
         Span::raw(", subfolders included."),
     ]));
     match found.denied.len() {
@@ -335,7 +335,7 @@ fn box_popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>, s
     let max_h = if area.height > 12 { area.height - 2 } else { area.height };
     let h = (rows.len() as u16 + 2).min(max_h);
     let w = w as u16;
-    let rect = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
+    let rect = centered_size(area, w, h);
     frame.render_widget(Clear, rect);
     let block = Block::default().borders(Borders::ALL).title(truncate(title, room));
     let inner = block.inner(rect);
