@@ -38,7 +38,7 @@ pub fn is_injected(annotations: &Annotations) -> bool {
 /// The keys whose values are stored base64-encoded with the encoding recorded (`sesame.encoding.KEY` =
 /// `base64`, see [`crate::secret::file`]), from a secret's annotations.
 pub fn binary_keys(annotations: &Annotations) -> Vec<String> {
-    let prefix = crate::secret::file::ENCODING_PREFIX.trim_start_matches(crate::vault::annotations::PREFIX);
+    let prefix = crate::secret::file::ENCODING_ANNOTATION_PREFIX;
     annotations
         .iter()
         .filter(|(_, v)| v.as_str() == "base64")
