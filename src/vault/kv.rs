@@ -16,7 +16,8 @@ use zeroize::Zeroizing;
 use super::error::VaultError;
 use crate::secret::SecretData;
 
-/// Characters escaped in a path segment: everything but unreserved characters (RFC 3986).
+/// Characters escaped in a path segment (non-ASCII bytes always are): controls, `/` and the characters a URL or
+/// Vault would read specially; the other sub-delimiters (`!$()*,:@`) stay as they are.
 const SEGMENT: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
@@ -237,24 +238,11 @@ impl Vault {
         api_path: &str,
         body: Option<&Value>,
     ) -> Result<(u16, Zeroizing<Vec<u8>>), VaultError> {
-        let method = Method::from_bytes(method.as_bytes())
-            .map_err(|_| VaultError::Invalid(format!("invalid HTTP method {method}")))?;
-        let url = format!("{}/v1/{}", self.inner.addr, api_path.trim_start_matches('/'));
-        let mut req = self.inner.http.request(method, &url).header("X-Vault-Request", "true");
-        let token = self.inner.token.expose_secret();
-        if !token.is_empty() {
-            req = req.header("X-Vault-Token", token);
-        }
-        if let Some(ns) = &self.inner.namespace {
-            req = req.header("X-Vault-Namespace", ns);
-        }
+        let mut req = self.request(method, api_path)?;
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await.map_err(|e| VaultError::from_reqwest(&self.inner.addr, &e))?;
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(|e| VaultError::from_reqwest(&self.inner.addr, &e))?;
-        Ok((status, Zeroizing::new(bytes.to_vec())))
+        self.send(req).await
     }
 
     /// Sends a request whose body is JSON text built by the caller (so a secret's values never pass through
@@ -266,16 +254,19 @@ impl Vault {
         body: &str,
         content_type: Option<&str>,
     ) -> Result<(u16, Zeroizing<Vec<u8>>), VaultError> {
+        let req = self
+            .request(method, api_path)?
+            .header(reqwest::header::CONTENT_TYPE, content_type.unwrap_or("application/json"))
+            .body(body.as_bytes().to_vec());
+        self.send(req).await
+    }
+
+    /// A request to `/v1/<api_path>` carrying the token and namespace headers.
+    fn request(&self, method: &str, api_path: &str) -> Result<reqwest::RequestBuilder, VaultError> {
         let method = Method::from_bytes(method.as_bytes())
             .map_err(|_| VaultError::Invalid(format!("invalid HTTP method {method}")))?;
         let url = format!("{}/v1/{}", self.inner.addr, api_path.trim_start_matches('/'));
-        let mut req = self
-            .inner
-            .http
-            .request(method, &url)
-            .header("X-Vault-Request", "true")
-            .header(reqwest::header::CONTENT_TYPE, content_type.unwrap_or("application/json"))
-            .body(body.as_bytes().to_vec());
+        let mut req = self.inner.http.request(method, &url).header("X-Vault-Request", "true");
         let token = self.inner.token.expose_secret();
         if !token.is_empty() {
             req = req.header("X-Vault-Token", token);
@@ -283,6 +274,11 @@ impl Vault {
         if let Some(ns) = &self.inner.namespace {
             req = req.header("X-Vault-Namespace", ns);
         }
+        Ok(req)
+    }
+
+    /// Sends a request and returns its status and body (in a zeroizing buffer).
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<(u16, Zeroizing<Vec<u8>>), VaultError> {
         let resp = req.send().await.map_err(|e| VaultError::from_reqwest(&self.inner.addr, &e))?;
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(|e| VaultError::from_reqwest(&self.inner.addr, &e))?;
@@ -302,7 +298,8 @@ impl Vault {
         body: Option<&Value>,
     ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         let (status, bytes) = self.raw(method, api_path, body).await?;
-        if (200..300).contains(&status) { Ok(bytes) } else { Err(status_error(status, api_path, &bytes)) }
+        Self::check(status, api_path, &bytes)?;
+        Ok(bytes)
     }
 
     /// Calls and parses a JSON answer that carries no secret data (metadata, listings, sys endpoints).
@@ -346,10 +343,10 @@ impl Vault {
     ///
     /// An empty list with `Ok` means the server answered but showed no KV mount.
     pub async fn mounts(&self) -> Result<Vec<Mount>, VaultError> {
-        let first = match self.call_json("GET", "sys/internal/ui/mounts", None).await {
-            Ok(v) => Ok(parse_mounts(v.get("data").and_then(|d| d.get("secret")).unwrap_or(&Value::Null))),
-            Err(e) => Err(e),
-        };
+        let first = self
+            .call_json("GET", "sys/internal/ui/mounts", None)
+            .await
+            .map(|v| parse_mounts(v.get("data").and_then(|d| d.get("secret")).unwrap_or(&Value::Null)));
         match first {
             Ok(m) if !m.is_empty() => Ok(m),
             Ok(_)
