@@ -27,7 +27,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use futures::stream::{self, StreamExt};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rand::Rng;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -55,9 +54,6 @@ const DROP_GRACE: Duration = Duration::from_millis(300);
 const START_ATTEMPTS: usize = 3;
 /// Concurrent writes while seeding.
 const SEED_CONCURRENCY: usize = 16;
-
-/// Path-segment encoding: everything but RFC 3986 unreserved characters is percent-encoded.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Options for [`DevServer::start`]; the default finds the binary and picks a random token.
 #[derive(Debug, Clone, Default)]
@@ -552,13 +548,10 @@ fn http_client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
     reqwest::Client::builder().no_proxy().timeout(timeout).build().context("building the HTTP client")
 }
 
-/// Percent-encodes each `/`-separated segment of `path` (empty segments are dropped).
+/// Percent-encodes each `/`-separated segment of `path` as [`super::kv::encode_path`] does, dropping empty
+/// segments.
 pub fn encode_path(path: &str) -> String {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| utf8_percent_encode(s, SEGMENT).to_string())
-        .collect::<Vec<_>>()
-        .join("/")
+    super::kv::encode_path(&path.split('/').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("/"))
 }
 
 /// The demo data file (`assets/demo.json`).
