@@ -3,25 +3,13 @@
 
 mod common;
 
+use common::vault;
+
 use reqwest::Method;
 use serde_json::json;
 
 use sesame::vault::annotations::{AnnotationStore, Annotations, Changes, MAX_KEYS, REGISTRY_PATH};
-use sesame::vault::{KvVersion, Mount, Vault, VaultError};
-
-fn vault() -> Vault {
-    let s = common::server();
-    Vault::connect(&s.addr, &s.token).unwrap()
-}
-
-async fn mount(version: u8) -> Mount {
-    let name = common::server().fresh_mount(version).await;
-    Mount {
-        path: name,
-        version: if version == 1 { KvVersion::V1 } else { KvVersion::V2 },
-        description: String::new(),
-    }
-}
+use sesame::vault::{Mount, VaultError};
 
 fn set(pairs: &[(&str, Option<&str>)]) -> Changes {
     pairs.iter().map(|(k, v)| (k.to_string(), v.map(str::to_string))).collect()
@@ -41,7 +29,7 @@ async fn custom_metadata(mount: &Mount, path: &str) -> serde_json::Value {
 #[tokio::test]
 async fn v2_merges_with_other_tools_keys() {
     let s = common::server();
-    let m = mount(2).await;
+    let m = common::kv_mount(2).await;
     s.write_kv(&m.path, 2, "apps/db", json!({"PASSWORD": "x"})).await;
     // Another tool's key, written before sesame touches the secret.
     let (st, body) = s
@@ -98,7 +86,7 @@ async fn v2_merges_with_other_tools_keys() {
 #[tokio::test]
 async fn v2_limits_are_explained() {
     let s = common::server();
-    let m = mount(2).await;
+    let m = common::kv_mount(2).await;
     s.write_kv(&m.path, 2, "full", json!({"K": "v"})).await;
     let others: serde_json::Map<String, serde_json::Value> =
         (0..MAX_KEYS - 1).map(|i| (format!("tool.k{i}"), json!("v"))).collect();
@@ -135,7 +123,7 @@ async fn v2_limits_are_explained() {
 #[tokio::test]
 async fn v2_all_and_forbidden_metadata() {
     let s = common::server();
-    let m = mount(2).await;
+    let m = common::kv_mount(2).await;
     for p in ["a", "b/c", "b/d", "plain"] {
         s.write_kv(&m.path, 2, p, json!({"K": "v"})).await;
     }
@@ -158,7 +146,7 @@ async fn v2_all_and_forbidden_metadata() {
 #[tokio::test]
 async fn v1_registry_is_cached_and_merged() {
     let s = common::server();
-    let m = mount(1).await;
+    let m = common::kv_mount(1).await;
     s.write_kv(&m.path, 1, "apps/web", json!({"K": "v"})).await;
     s.write_kv(&m.path, 1, "apps/db", json!({"K": "v"})).await;
     let a = AnnotationStore::new(vault());
@@ -209,7 +197,7 @@ async fn v1_registry_is_cached_and_merged() {
 
 #[tokio::test]
 async fn v1_concurrent_writers_lose_nothing() {
-    let m = mount(1).await;
+    let m = common::kv_mount(1).await;
     let stores: Vec<AnnotationStore> = (0..4).map(|_| AnnotationStore::new(vault())).collect();
     for st in &stores {
         assert!(st.get(&m, "warm").await.unwrap().is_empty());
@@ -239,7 +227,7 @@ async fn v1_concurrent_writers_lose_nothing() {
 #[tokio::test]
 async fn copies_and_moves_carry_annotations_across_engines() {
     let s = common::server();
-    let (v1, v2) = (mount(1).await, mount(2).await);
+    let (v1, v2) = (common::kv_mount(1).await, common::kv_mount(2).await);
     s.write_kv(&v1.path, 1, "src", json!({"K": "v"})).await;
     s.write_kv(&v2.path, 2, "dst", json!({"K": "v"})).await;
     s.write_kv(&v2.path, 2, "other", json!({"K": "v"})).await;

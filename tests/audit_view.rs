@@ -43,7 +43,7 @@ async fn run(vault: &Vault, cmd: Command) -> Vec<Msg> {
 /// A fresh KV v2 mount with a readonly and a key-only secret (whose keys then change: drift).
 async fn setup() -> (Vault, Mount) {
     let s = common::server();
-    let root = Vault::connect(&s.addr, &s.token).unwrap();
+    let root = common::vault();
     let name = s.fresh_mount(2).await;
     let m = Mount { path: name.clone(), version: KvVersion::V2, description: String::new() };
     s.write_kv(&name, 2, "apps/db", json!({"PASSWORD": "p"})).await;

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::vault;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -27,11 +29,6 @@ use sesame::vault::transfer::{
 use sesame::vault::walk::WalkOptions;
 use sesame::vault::write::{DeleteMode, Expected, MkdirOutcome};
 use sesame::vault::{Vault, VaultError};
-
-fn vault() -> Vault {
-    let s = common::server();
-    Vault::connect(&s.addr, &s.token).unwrap()
-}
 
 fn data(json: &str) -> SecretData {
     SecretData::from_json_object(json).unwrap()

@@ -22,7 +22,7 @@ async fn diff_of_two_versions_keeps_the_values_aside() {
     let name = s.fresh_mount(2).await;
     s.write_kv(&name, 2, "db", json!({"HOST": "a", "PASSWORD": "old-pw", "GONE": "x"})).await;
     s.write_kv(&name, 2, "db", json!({"HOST": "a", "PASSWORD": "new-pw", "NEW": "y"})).await;
-    let vault = Vault::connect(&s.addr, &s.token).unwrap();
+    let vault = common::vault();
     let mount = vault.mount_of(&name).await.unwrap();
     match diff(&vault, &mount, "db").await {
         Msg::Diff { req: 7, a: 1, b: 2, result: Ok(d), values } => {

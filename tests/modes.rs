@@ -19,20 +19,6 @@ use sesame::vault::policy;
 use sesame::vault::write::DeleteMode;
 use sesame::vault::{KvVersion, Mount, Vault, VaultError};
 
-fn root() -> Vault {
-    let s = common::server();
-    Vault::connect(&s.addr, &s.token).unwrap()
-}
-
-async fn mount(version: u8) -> Mount {
-    let name = common::server().fresh_mount(version).await;
-    Mount {
-        path: name,
-        version: if version == 1 { KvVersion::V1 } else { KvVersion::V2 },
-        description: String::new(),
-    }
-}
-
 fn modes(v: &Vault) -> Modes {
     Modes::new(AnnotationStore::new(v.clone()))
 }
@@ -86,7 +72,7 @@ async fn userpass_token(policies: &[&str]) -> String {
 
 /// What sesame records as the root token's name (a dev root token displays as "token").
 async fn expected_who() -> String {
-    let id = root().identity().await.unwrap();
+    let id = common::vault().identity().await.unwrap();
     if id.display_name == "token" && id.policies.iter().any(|p| p == "root") {
         "root".into()
     } else {
@@ -123,10 +109,10 @@ async fn write(v: &Vault, m: &Mount, path: &str, pairs: &[(&str, &str)]) -> Resu
 async fn set_and_clear_on_both_engines() {
     let s = common::server();
     for version in [2u8, 1] {
-        let m = mount(version).await;
+        let m = common::kv_mount(version).await;
         s.write_kv(&m.path, version, "a/ro", json!({"K": "v"})).await;
         s.write_kv(&m.path, version, "a/ko", json!({"USER": "u", "PASSWORD": "p"})).await;
-        let md = modes(&root());
+        let md = modes(&common::vault());
         let r = md.set_mode(&m, "a/ro", Mode::ReadOnly).await.unwrap();
         assert_eq!(r.mode, Mode::ReadOnly);
         let who = expected_who().await;
@@ -137,14 +123,14 @@ async fn set_and_clear_on_both_engines() {
         assert_eq!(r.keys, ["PASSWORD", "USER"]);
         // Another annotation survives setting and clearing.
         md.store().set(&m, "a/ro", &[("type".to_string(), Some("Opaque".to_string()))].into()).await.unwrap();
-        let fresh = modes(&root());
+        let fresh = modes(&common::vault());
         assert_eq!(fresh.get(&m, "a/ko").await.unwrap().keys, ["PASSWORD", "USER"]);
         assert_eq!(fresh.get(&m, "a/ro").await.unwrap().mode, Mode::ReadOnly);
         fresh.set_mode(&m, "a/ro", Mode::None).await.unwrap();
         let a = fresh.store().get(&m, "a/ro").await.unwrap();
         assert_eq!(a.into_iter().collect::<Vec<_>>(), [("type".to_string(), "Opaque".to_string())]);
         // The admin saves new keys: the recorded list follows.
-        write(&root(), &m, "a/ko", &[("USER", "u"), ("TOKEN", "t")]).await.unwrap();
+        write(&common::vault(), &m, "a/ko", &[("USER", "u"), ("TOKEN", "t")]).await.unwrap();
         let r = fresh.refresh_keys(&m, "a/ko").await.unwrap();
         assert_eq!(r.keys, ["TOKEN", "USER"]);
         // Missing secrets and glob names are refused.
@@ -160,8 +146,8 @@ async fn set_and_clear_on_both_engines() {
 #[tokio::test]
 async fn policy_is_enforced_for_a_userpass_non_admin_v2() {
     let s = common::server();
-    let root = root();
-    let m = mount(2).await;
+    let root = common::vault();
+    let m = common::kv_mount(2).await;
     let odd = ["team/a+b", "team/+x", "team/q*r", "team/sp ace", "team/qu\"ote", "team/ünï", "team/d${x}"];
     for p in ["team/ro", "team/ko", "team/a", "team/abc", "team/free"].iter().chain(odd.iter()) {
         s.write_kv(&m.path, 2, p, json!({"USER": "u", "PASSWORD": "p"})).await;
@@ -248,8 +234,8 @@ async fn policy_is_enforced_for_a_userpass_non_admin_v2() {
 #[tokio::test]
 async fn policy_is_enforced_for_a_userpass_non_admin_v1() {
     let s = common::server();
-    let root = root();
-    let m = mount(1).await;
+    let root = common::vault();
+    let m = common::kv_mount(1).await;
     for p in ["team/ro", "team/ko", "team/free"] {
         s.write_kv(&m.path, 1, p, json!({"USER": "u", "PASSWORD": "p"})).await;
     }
@@ -305,9 +291,9 @@ async fn policy_is_enforced_for_a_userpass_non_admin_v1() {
 #[tokio::test]
 async fn audit_detects_each_drift() {
     let s = common::server();
-    let root = root();
-    let m2 = mount(2).await;
-    let m1 = mount(1).await;
+    let root = common::vault();
+    let m2 = common::kv_mount(2).await;
+    let m1 = common::kv_mount(1).await;
     for p in ["ok", "late", "gone", "kd", "star*", "weird", "cleared"] {
         s.write_kv(&m2.path, 2, p, json!({"A": "1", "B": "2"})).await;
     }
@@ -449,7 +435,7 @@ fn sesame(args: &[&str], token: &str) -> std::process::Output {
 #[tokio::test]
 async fn cli_mode_and_policy() {
     let s = common::server();
-    let m = mount(2).await;
+    let m = common::kv_mount(2).await;
     s.write_kv(&m.path, 2, "team/x", json!({"K": "v"})).await;
     s.write_kv(&m.path, 2, "team/star*", json!({"K": "v"})).await;
     let target = format!("{}/team/x", m.path);
@@ -494,7 +480,7 @@ async fn cli_mode_and_policy() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = sesame(&["policy", "diff", &scope, "--name", &pname], &s.token);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
-    assert_eq!(policy::read_policy(&root(), &pname).await.unwrap().as_deref(), Some(hcl.as_str()));
+    assert_eq!(policy::read_policy(&common::vault(), &pname).await.unwrap().as_deref(), Some(hcl.as_str()));
 }
 
 /// The demo: `sesame --dev` / `sesame dev` set up a non-admin user whose team policy is restricted by the
@@ -539,9 +525,9 @@ async fn demo_sets_up_both_sides() {
 #[tokio::test]
 async fn cli_value_commands_respect_key_only() {
     let s = common::server();
-    let m = mount(2).await;
+    let m = common::kv_mount(2).await;
     s.write_kv(&m.path, 2, "ko", json!({"TOKEN": "sekret-value-1"})).await;
-    modes(&root()).set_mode(&m, "ko", Mode::KeyOnly).await.unwrap();
+    modes(&common::vault()).set_mode(&m, "ko", Mode::KeyOnly).await.unwrap();
     let full = format!("{}/ko", m.path);
     let out = sesame(&["get", &full], &s.token);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -568,10 +554,10 @@ async fn cli_value_commands_respect_key_only() {
 #[tokio::test]
 async fn cli_apply_refuses_an_incomplete_crawl() {
     let s = common::server();
-    let m = mount(2).await;
+    let m = common::kv_mount(2).await;
     for p in ["open/a", "hidden/b"] {
         s.write_kv(&m.path, 2, p, json!({"K": "v"})).await;
-        modes(&root()).set_mode(&m, p, Mode::ReadOnly).await.unwrap();
+        modes(&common::vault()).set_mode(&m, p, Mode::ReadOnly).await.unwrap();
     }
     let pname = name("modes");
     let limited = name("limited");
@@ -593,6 +579,6 @@ async fn cli_apply_refuses_an_incomplete_crawl() {
     assert!(err.contains("--partial") && err.contains("hidden"), "{err}");
     let out = sesame(&["policy", "apply", &scope, "--name", &pname, "--yes", "--partial"], &t);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let hcl = policy::read_policy(&root(), &pname).await.unwrap().unwrap_or_default();
+    let hcl = policy::read_policy(&common::vault(), &pname).await.unwrap().unwrap_or_default();
     assert!(hcl.contains("open/a") && !hcl.contains("hidden/b"), "{hcl}");
 }

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::vault;
+
 use serde_json::json;
 use sesame::app::effects;
 use sesame::app::ops::{OpsCommand, OpsMsg, ProgressHandle, Target};
@@ -16,11 +18,6 @@ use sesame::vault::kv::Mount;
 use sesame::vault::transfer::{ItemStatus, Location, TransferMode};
 use sesame::vault::write::DeleteMode;
 use tokio::sync::mpsc;
-
-fn vault() -> Vault {
-    let s = common::server();
-    Vault::connect(&s.addr, &s.token).unwrap()
-}
 
 async fn mount(version: u8) -> Mount {
     let name = common::server().fresh_mount(version).await;

@@ -6,7 +6,6 @@ mod common;
 use serde_json::json;
 use sesame::app::Msg;
 use sesame::app::policy::{PolicyCommand, PolicyMsg, run};
-use sesame::vault::Vault;
 use sesame::vault::annotations::AnnotationStore;
 use sesame::vault::audit::Scope;
 use sesame::vault::modes::{Mode, Modes};
@@ -16,7 +15,7 @@ async fn preview_then_apply_writes_the_generated_policy() {
     let s = common::server();
     let name = s.fresh_mount(2).await;
     s.write_kv(&name, 2, "team/db", json!({"PASSWORD": "x"})).await;
-    let vault = Vault::connect(&s.addr, &s.token).unwrap();
+    let vault = common::vault();
     let mount = vault.mount_of(&name).await.unwrap();
     Modes::new(AnnotationStore::new(vault.clone()))
         .set_mode(&mount, "team/db", Mode::ReadOnly)

@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use serde_json::{Value, json};
 
 use sesame::snippet::{ServiceSettings, SnippetFormat, Target, render};
-use sesame::vault::{KvVersion, Mount};
+use sesame::vault::Mount;
 
 /// A directory with `bao` and `vault` links to the harness's server binary, put first on PATH.
 fn cli_dir() -> tempfile::TempDir {
@@ -74,12 +74,11 @@ struct Fixture {
 
 async fn fixture(version: u8) -> Fixture {
     let server = common::server();
-    let name = server.fresh_mount(version).await;
+    let mount = common::kv_mount(version).await;
     let password = format!("pw-{}", common::random_suffix(16));
     let path = "apps/my db";
-    server.write_kv(&name, version, path, json!({ "DB_PASSWORD": password, "DB_USER": "svc" })).await;
-    let v = if version == 1 { KvVersion::V1 } else { KvVersion::V2 };
-    Fixture { mount: Mount { path: name, version: v, description: String::new() }, path, password }
+    server.write_kv(&mount.path, version, path, json!({ "DB_PASSWORD": password, "DB_USER": "svc" })).await;
+    Fixture { mount, path, password }
 }
 
 fn snippet(f: &Fixture, format: SnippetFormat, folder: bool) -> String {

@@ -14,7 +14,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use sesame::vault::annotations::AnnotationStore;
-use sesame::vault::{KvVersion, Mount, Vault};
+use sesame::vault::{KvVersion, Mount};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sesame");
 
@@ -87,23 +87,13 @@ impl Outputs {
     }
 }
 
-async fn mount(version: u8) -> Mount {
-    let name = common::server().fresh_mount(version).await;
-    Mount {
-        path: name,
-        version: if version == 1 { KvVersion::V1 } else { KvVersion::V2 },
-        description: String::new(),
-    }
-}
-
 fn tool(name: &str) -> bool {
     Command::new(name).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
         || Command::new(name).arg("-?").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
 }
 
 async fn annotation_type(mount: &Mount, path: &str) -> Option<String> {
-    let s = common::server();
-    let store = AnnotationStore::new(Vault::connect(&s.addr, &s.token).expect("connect"));
+    let store = AnnotationStore::new(common::vault());
     store.get(mount, path).await.expect("annotations").get("type").cloned()
 }
 
@@ -148,7 +138,7 @@ fn line_after<'a>(text: &'a str, prefix: &str) -> &'a str {
 }
 
 async fn docker_round_trip(version: u8) {
-    let m = mount(version).await;
+    let m = common::kv_mount(version).await;
     let path = format!("{}/ci/registry", m.path);
     let mut o = Outputs(Vec::new());
     let pw_bob = "b0b-s3cret:with-colon";
@@ -329,7 +319,7 @@ async fn ssh_round_trip(version: u8) {
             "\n!!!!! SKIPPED: ssh-keygen is not installed (apt-get install openssh-client): stored keys were not checked by ssh-keygen !!!!!\n"
         );
     }
-    let m = mount(version).await;
+    let m = common::kv_mount(version).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let mut o = Outputs(Vec::new());
     let mut private_texts = Vec::new();
@@ -425,7 +415,7 @@ async fn ssh_keys_on_kv2() {
 
 #[tokio::test]
 async fn ssh_secrets_written_by_other_tools_are_typed_by_their_keys() {
-    let m = mount(2).await;
+    let m = common::kv_mount(2).await;
     let ed =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ssh/ed25519"))
             .unwrap();

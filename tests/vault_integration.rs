@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::vault;
+
 use std::collections::HashMap;
 
 use serde_json::json;
@@ -10,11 +12,6 @@ use sesame::app::effects::resolve;
 use sesame::vault::connect::{ConnectArgs, ConnectSettings};
 use sesame::vault::kv::{KvVersion, VersionState};
 use sesame::vault::{Vault, VaultError};
-
-fn vault() -> Vault {
-    let s = common::server();
-    Vault::connect(&s.addr, &s.token).unwrap()
-}
 
 fn names(entries: &[sesame::vault::kv::Entry]) -> Vec<String> {
     entries.iter().map(|e| format!("{}{}", e.name, if e.is_folder { "/" } else { "" })).collect()

@@ -35,13 +35,11 @@ fn sorted(paths: impl IntoIterator<Item = impl Into<String>>) -> Vec<String> {
 
 /// A fresh mount of `version` holding [`TREE`].
 async fn seeded(version: u8) -> Mount {
-    let s = common::server();
-    let name = s.fresh_mount(version).await;
+    let m = common::kv_mount(version).await;
     for p in TREE {
-        s.write_kv(&name, version, p, json!({"k": "v"})).await;
+        common::server().write_kv(&m.path, version, p, json!({"k": "v"})).await;
     }
-    let version = if version == 1 { KvVersion::V1 } else { KvVersion::V2 };
-    Mount { path: name, version, description: String::new() }
+    m
 }
 
 /// The API prefix of LIST/SCAN paths in policies (`<mount>/metadata/` on v2, `<mount>/` on v1).
@@ -60,18 +58,13 @@ async fn token_with(hcl: &str) -> String {
     s.token_with_policies(&[&name]).await
 }
 
-fn root_vault() -> Vault {
-    let s = common::server();
-    Vault::connect(&s.addr, &s.token).expect("connect")
-}
-
 fn opts(concurrency: usize, use_scan: bool) -> WalkOptions {
     WalkOptions { concurrency, use_scan }
 }
 
 async fn all_modes_agree(version: u8) {
     let m = seeded(version).await;
-    let v = root_vault();
+    let v = common::vault();
     let expected = sorted(TREE.iter().copied());
     for (o, scanned) in
         [(opts(32, true), true), (opts(32, false), false), (opts(1, false), false), (opts(1, true), true)]
@@ -110,7 +103,7 @@ async fn token_without_scan_falls_back_to_list() {
         let m = seeded(version).await;
         let token =
             token_with(&format!("path \"{}*\" {{ capabilities = [\"list\"] }}", list_prefix(&m))).await;
-        let v = root_vault().with_token(&token);
+        let v = common::vault().with_token(&token);
         let progress = WalkProgress::default();
         let r = walk_detailed(&v, &m, "", &WalkOptions::default(), Some(&progress)).await.expect("walk");
         assert_eq!(
@@ -135,7 +128,7 @@ async fn denied_subfolder_is_reported_and_the_rest_listed() {
             "path \"{p}*\" {{ capabilities = [\"list\"] }}\npath \"{p}team/private/*\" {{ capabilities = [\"deny\"] }}"
         ))
         .await;
-        let v = root_vault().with_token(&token);
+        let v = common::vault().with_token(&token);
         let expected = sorted(TREE.iter().copied().filter(|s| !s.starts_with("team/private/")));
         for o in [opts(32, true), opts(1, false)] {
             let r = walk_detailed(&v, &m, "", &o, None).await.expect("walk");
@@ -168,7 +161,7 @@ async fn scan_capability_sees_through_a_list_deny() {
         "path \"{p}*\" {{ capabilities = [\"list\", \"scan\"] }}\npath \"{p}team/private/*\" {{ capabilities = [\"deny\"] }}"
     ))
     .await;
-    let v = root_vault().with_token(&token);
+    let v = common::vault().with_token(&token);
     let r = walk_detailed(&v, &m, "", &opts(32, true), None).await.expect("walk");
     assert!(r.used_scan);
     assert_eq!(r.secrets, sorted(TREE.iter().copied()));

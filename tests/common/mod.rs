@@ -19,6 +19,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use sesame::vault::devserver::{DevOptions, DevServer, encode_path};
+use sesame::vault::{KvVersion, Mount, Vault};
 
 /// The server the tests of this binary talk to.
 pub struct TestServer {
@@ -57,6 +58,23 @@ pub fn server() -> &'static TestServer {
         .unwrap_or_else(|e| panic!("starting the OpenBao dev server for the tests: {e:#}"));
         TestServer { addr: dev.addr().to_owned(), token: dev.root_token().to_owned(), server: Some(dev) }
     })
+}
+
+/// A client of the shared server with its root token.
+pub fn vault() -> Vault {
+    let s = server();
+    Vault::connect(&s.addr, &s.token).expect("connecting to the test server")
+}
+
+/// A fresh KV mount of `version` (1 or 2) on the shared server (see [`TestServer::fresh_mount`]), as
+/// a [`Mount`] with no description.
+pub async fn kv_mount(version: u8) -> Mount {
+    let path = server().fresh_mount(version).await;
+    Mount {
+        path,
+        version: if version == 1 { KvVersion::V1 } else { KvVersion::V2 },
+        description: String::new(),
+    }
 }
 
 /// An HTTP client for test helpers (one per call: clients must not outlive a test's runtime).
