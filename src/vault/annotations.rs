@@ -42,6 +42,7 @@ use serde_json::{Map, Value, json};
 use super::error::VaultError;
 use super::kv::{KvVersion, Mount, Vault, encode_path};
 use super::walk::{WalkOptions, walk};
+use super::write::{join, relabel};
 
 /// The prefix of sesame's keys in KV v2 `custom_metadata`.
 pub const PREFIX: &str = "sesame.";
@@ -161,11 +162,6 @@ fn from_registry_entry(v: &Value) -> Annotations {
     v.as_object()
         .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
         .unwrap_or_default()
-}
-
-/// The user's path of a secret, for messages.
-fn full(mount: &Mount, path: &str) -> String {
-    if path.is_empty() { mount.path.clone() } else { format!("{}/{path}", mount.path) }
 }
 
 /// Reads and writes annotations, caching each KV v1 mount's registry. Cheap to clone (shared cache).
@@ -372,16 +368,13 @@ impl AnnotationStore {
                 Ok(Some(v.get("data").and_then(|d| d.get("custom_metadata")).cloned().unwrap_or(Value::Null)))
             }
             Err(VaultError::NotFound { .. }) => Ok(None),
-            Err(VaultError::Forbidden { detail, .. }) => {
-                Err(VaultError::Forbidden { path: full(mount, path), detail })
-            }
-            Err(e) => Err(e),
+            Err(e) => Err(relabel(e, mount, path)),
         }
     }
 
     async fn v2_set(&self, mount: &Mount, path: &str, changes: &Changes) -> Result<Annotations, VaultError> {
         let Some(custom) = self.v2_custom(mount, path).await? else {
-            return Err(VaultError::NotFound { path: full(mount, path) });
+            return Err(VaultError::NotFound { path: join(&mount.path, path) });
         };
         let mut whole: BTreeMap<String, String> = custom
             .as_object()
@@ -403,7 +396,7 @@ impl AnnotationStore {
             return Err(VaultError::Invalid(format!(
                 "cannot annotate {}: its custom_metadata would hold {} keys, KV v2 allows {MAX_KEYS} \
                  ({others} of them written by other tools)",
-                full(mount, path),
+                join(&mount.path, path),
                 whole.len()
             )));
         }
@@ -417,7 +410,7 @@ impl AnnotationStore {
             self.vault.raw_text("PATCH", &api, &body, Some("application/merge-patch+json")).await?;
         // Servers without metadata PATCH (405, or 400 on the content type): read-modify-write instead.
         if status == 405 || (status == 400 && String::from_utf8_lossy(&bytes).contains("mime")) {
-            tracing::debug!(path = %full(mount, path), "metadata PATCH refused; writing the whole custom_metadata");
+            tracing::debug!(path = %join(&mount.path, path), "metadata PATCH refused; writing the whole custom_metadata");
             self.vault
                 .call("POST", &api, Some(&json!({ "custom_metadata": whole })))
                 .await
@@ -488,7 +481,7 @@ impl AnnotationStore {
             if mine.len() > MAX_KEYS {
                 return Err(VaultError::Invalid(format!(
                     "cannot annotate {}: it would have {} annotations, at most {MAX_KEYS} are kept",
-                    full(mount, path),
+                    join(&mount.path, path),
                     mine.len()
                 )));
             }
@@ -532,16 +525,7 @@ impl AnnotationStore {
             }
             tracing::debug!(mount = %mount.path, attempt, "annotation change overwritten by a concurrent writer; retrying");
         }
-        Err(VaultError::CasMismatch { path: full(mount, REGISTRY_PATH) })
-    }
-}
-
-/// Re-labels an API-path error with the user's path.
-fn relabel(e: VaultError, mount: &Mount, path: &str) -> VaultError {
-    match e {
-        VaultError::NotFound { .. } => VaultError::NotFound { path: full(mount, path) },
-        VaultError::Forbidden { detail, .. } => VaultError::Forbidden { path: full(mount, path), detail },
-        other => other,
+        Err(VaultError::CasMismatch { path: join(&mount.path, REGISTRY_PATH) })
     }
 }
 
