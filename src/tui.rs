@@ -94,9 +94,7 @@ pub async fn run(
             }
         }
         for msg in batch {
-            for cmd in app.update(msg) {
-                run_cmd(cmd, &mut terminal, &mut clipboard, &vault, &given_mounts, &tx);
-            }
+            run_cmds(app.update(msg), &mut terminal, &mut clipboard, &vault, &given_mounts, &tx);
         }
         dirty = true;
         if app.should_quit {
@@ -106,23 +104,27 @@ pub async fn run(
     Ok(())
 }
 
-/// Runs one command: copies here (the clipboard may write OSC 52 through the terminal, between frames),
-/// everything else as a network task.
-fn run_cmd(
-    cmd: Command,
+/// Runs the commands of one update: copies here (the clipboard may write OSC 52 through the terminal, between
+/// frames), everything else as network tasks.
+fn run_cmds(
+    cmds: Vec<Command>,
     terminal: &mut ratatui::DefaultTerminal,
     clipboard: &mut crate::clipboard::Clipboard,
     vault: &Vault,
     given_mounts: &[String],
     tx: &mpsc::UnboundedSender<Msg>,
 ) {
-    match cmd {
-        Command::Copy(req) => {
-            let outcome = clipboard.copy(&req.text.0, req.content, Some(terminal.backend_mut()));
-            let manual = outcome.is_manual().then(|| (format!("Copy {}", req.what), req.text.clone()));
-            let message = outcome.message(&req.what);
-            let _ = tx.send(Msg::CopyResult { message, copied: !outcome.is_manual(), manual });
+    let mut network = Vec::with_capacity(cmds.len());
+    for cmd in cmds {
+        match cmd {
+            Command::Copy(req) => {
+                let outcome = clipboard.copy(&req.text.0, req.content, Some(terminal.backend_mut()));
+                let manual = outcome.is_manual().then(|| (format!("Copy {}", req.what), req.text.clone()));
+                let message = outcome.message(&req.what);
+                let _ = tx.send(Msg::CopyResult { message, copied: !outcome.is_manual(), manual });
+            }
+            other => network.push(other),
         }
-        other => effects::spawn(vault, given_mounts, other, tx),
     }
+    effects::spawn_batch(vault, given_mounts, network, tx);
 }

@@ -6,7 +6,9 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::{Command, Msg, PreviewData, StartTarget};
 use crate::secret::SecretData;
+use crate::vault::annotations::AnnotationStore;
 use crate::vault::kv::{Mount, SecretRead};
+use crate::vault::modes::Modes;
 use crate::vault::write::Expected;
 use crate::vault::{Vault, VaultError};
 
@@ -21,6 +23,63 @@ pub fn spawn(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbounde
     tokio::spawn(async move {
         run(&vault, &given, cmd, &tx).await;
     });
+}
+
+/// Spawns the work of the commands one update returned. A secret being opened sends a `Read` and the
+/// `LoadAnnotations` of the same request and secret together: they run as one task that reads the secret's
+/// annotations once, for both the key-only check and the view.
+pub fn spawn_batch(vault: &Vault, given_mounts: &[String], cmds: Vec<Command>, tx: &UnboundedSender<Msg>) {
+    let mut cmds: Vec<Option<Command>> = cmds.into_iter().map(Some).collect();
+    for i in 0..cmds.len() {
+        let Some(Command::Read { req, mount, path, .. }) = &cmds[i] else { continue };
+        let paired = cmds.iter().position(|c| {
+            matches!(c, Some(Command::LoadAnnotations { req: r, mount: m, path: p })
+                if r == req && m.path == mount.path && p == path)
+        });
+        if let Some(j) = paired
+            && let Some(Command::Read { req, mount, path, version }) = cmds[i].take()
+        {
+            cmds[j] = None;
+            let (vault, tx) = (vault.clone(), tx.clone());
+            tokio::spawn(async move { open_secret(&vault, req, mount, path, version, &tx).await });
+        }
+    }
+    for cmd in cmds.into_iter().flatten() {
+        spawn(vault, given_mounts, cmd, tx);
+    }
+}
+
+/// `Read` and `LoadAnnotations` of one request, with one read of the annotations: the same messages as the
+/// two commands run apart (the secret's answer first, so the annotations reach the view it built).
+async fn open_secret(
+    vault: &Vault,
+    req: u64,
+    mount: Mount,
+    path: String,
+    version: Option<u64>,
+    tx: &UnboundedSender<Msg>,
+) {
+    use crate::vault::modes::{Mode, ModeRecord};
+    let store = AnnotationStore::new(vault.clone());
+    let annotations = store.get(&mount, &path).await;
+    // As `modes::key_only`: unreadable annotations count as no mode.
+    let key_only = annotations
+        .as_ref()
+        .ok()
+        .and_then(|a| ModeRecord::from_annotations(a).ok())
+        .filter(|r| r.mode == Mode::KeyOnly);
+    let modes = Modes::new(store);
+    let secret = async {
+        match key_only {
+            // A key-only secret's values are never read: its recorded key names stand in for them.
+            Some(record) => Msg::KeyOnly { req, record },
+            None => Msg::Secret { req, result: vault.read(&mount, &path, version).await },
+        }
+    };
+    let (secret, admin) = futures::join!(secret, modes.is_admin_for(&mount, &path));
+    let _ = tx.send(secret);
+    let _ = tx.send(Msg::Annotations { req, result: annotations });
+    let _ = tx.send(Msg::Admin { req, admin });
 }
 
 /// Does the work of one command, sending one or more messages.
@@ -57,7 +116,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
         },
         Command::Read { req, mount, path, version } => {
             // A key-only secret's values are never read: its recorded key names stand in for them.
-            let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
+            let store = AnnotationStore::new(vault.clone());
             if let Some(record) = crate::vault::modes::key_only(&store, &mount, &path).await {
                 let _ = tx.send(Msg::KeyOnly { req, record });
                 return;
@@ -66,9 +125,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
         }
         Command::Policy(c) => super::policy::run(vault, c, tx).await,
         Command::SetMode { req, mount, path, mode } => {
-            let modes = crate::vault::modes::Modes::new(crate::vault::annotations::AnnotationStore::new(
-                vault.clone(),
-            ));
+            let modes = Modes::new(AnnotationStore::new(vault.clone()));
             let result = modes.set_mode(&mount, &path, mode).await.map_err(|e| e.to_string());
             let _ = tx.send(Msg::ModeSet { req, path: format!("{}/{path}", mount.path), result });
         }
@@ -81,7 +138,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             let _ = tx.send(Msg::History { req, result });
         }
         Command::DiffVersions { req, mount, path, a, b } => {
-            let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
+            let store = AnnotationStore::new(vault.clone());
             if crate::vault::modes::key_only(&store, &mount, &path).await.is_some() {
                 let err = VaultError::Invalid(
                     "key-only: sesame never reads its values, so it cannot compare versions".into(),
@@ -127,7 +184,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             let result = if is_folder {
                 vault.list(&mount, &path).await.map(PreviewData::Folder)
             } else {
-                let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
+                let store = AnnotationStore::new(vault.clone());
                 match crate::vault::modes::key_only(&store, &mount, &path).await {
                     // Key-only: the recorded key names, no read of the data.
                     Some(record) => Ok(PreviewData::Keys { keys: record.keys, version: None }),
@@ -149,13 +206,13 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             // The terminal side copies: it owns the clipboard and the terminal writer.
         }
         Command::LoadAnnotations { req, mount, path } => {
-            let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
+            let store = AnnotationStore::new(vault.clone());
             let _ = tx.send(Msg::Annotations { req, result: store.get(&mount, &path).await });
-            let modes = crate::vault::modes::Modes::new(store);
+            let modes = Modes::new(store);
             let _ = tx.send(Msg::Admin { req, admin: modes.is_admin_for(&mount, &path).await });
         }
         Command::ToggleInject { req, mount, path } => {
-            let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
+            let store = AnnotationStore::new(vault.clone());
             let result = async {
                 let current = store.get(&mount, &path).await?;
                 let on = !crate::snippet::is_injected(&current);
@@ -250,10 +307,11 @@ pub async fn write(
         (false, Some(read)) => Expected::from_read(read),
     };
     let written = vault.write(mount, path, data, &expected).await?;
-    record_encodings(vault, mount, path, data, base, encodings).await?;
+    // One store for both, so a KV v1 registry is read once.
+    let store = AnnotationStore::new(vault.clone());
+    record_encodings(&store, mount, path, data, base, encodings).await?;
     // An admin saving a key-only secret refreshes the key names recorded for non-admins (a no-op otherwise).
-    let modes =
-        crate::vault::modes::Modes::new(crate::vault::annotations::AnnotationStore::new(vault.clone()));
+    let modes = Modes::new(store);
     if let Err(e) = modes.refresh_keys(mount, path).await {
         tracing::debug!(error = %e, "refreshing the key names of a key-only secret");
     }
@@ -265,14 +323,14 @@ pub async fn write(
 /// `base` was loaded. Failing to record an encoding is an error (the data itself is saved); failing to tidy
 /// old records is only logged.
 async fn record_encodings(
-    vault: &Vault,
+    store: &AnnotationStore,
     mount: &Mount,
     path: &str,
     data: &SecretData,
     base: Option<&SecretRead>,
     encodings: &[(String, String)],
 ) -> Result<(), VaultError> {
-    use crate::vault::annotations::{AnnotationStore, Changes, check_name};
+    use crate::vault::annotations::{Changes, check_name};
     let name_of = |k: &str| crate::secret::file::encoding_annotation(k);
     let mut changes = Changes::new();
     for (k, e) in encodings {
@@ -297,7 +355,6 @@ async fn record_encodings(
                 .collect()
         })
         .unwrap_or_default();
-    let store = AnnotationStore::new(vault.clone());
     if !stale.is_empty() {
         match store.get(mount, path).await {
             Ok(recorded) => {
