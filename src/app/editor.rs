@@ -4,7 +4,7 @@
 //! Pure state and key handling; the app turns [`EditorOutcome::Save`] into a write with check-and-set and
 //! feeds the answer back. A failed save keeps the whole draft here.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
@@ -569,14 +569,9 @@ pub fn wipe(input: TextArea<'_>) {
     }
 }
 
-/// Expands `~/` to the home directory.
+/// Expands a leading `~` or `~/` to the home directory ([`crate::secret::ssh::expand_tilde`]).
 pub fn expand_tilde(p: &str) -> PathBuf {
-    if let Some(rest) = p.strip_prefix("~/")
-        && let Some(home) = std::env::var_os("HOME")
-    {
-        return Path::new(&home).join(rest);
-    }
-    PathBuf::from(p)
+    crate::secret::ssh::expand_tilde(p)
 }
 
 /// Reads a file into a value (UTF-8 text as is, anything else base64-encoded, with the encoding returned).
