@@ -610,15 +610,16 @@ impl Vault {
             };
         };
         let src_version = read.version.as_ref().map(|v| v.version);
-        let both_v2 = src.mount.version == KvVersion::V2 && dst.mount.version == KvVersion::V2;
-        let custom: Option<BTreeMap<String, String>> = if both_v2 {
-            match self.metadata(&src.mount, &src.path).await {
-                Ok(m) => Some(m.custom_metadata),
-                Err(e) => return fail("reading the source's metadata", &e),
-            }
-        } else {
-            None
-        };
+        // KV v2 to KV v2 carries the whole custom_metadata; across engines only sesame's annotations go along.
+        let custom: Option<BTreeMap<String, String>> =
+            if src.mount.version == KvVersion::V2 && dst.mount.version == KvVersion::V2 {
+                match self.metadata(&src.mount, &src.path).await {
+                    Ok(m) => Some(m.custom_metadata),
+                    Err(e) => return fail("reading the source's metadata", &e),
+                }
+            } else {
+                None
+            };
         // A placeholder changes shape between engines (KV v1 refuses `{}`).
         let placeholder = is_placeholder(&src.path);
         let to_write = if placeholder && data.pairs.is_empty() && dst.mount.version == KvVersion::V1 {
@@ -641,7 +642,7 @@ impl Vault {
             Ok(_) => {}
             Err(VaultError::CasMismatch { .. }) if placeholder && created => {
                 // The destination folder already has its placeholder: nothing to copy.
-                return self.finish_move(src, dst, &data, src_version, mode, opts, run).await;
+                return self.finish_move(src, &data, src_version, mode, opts, run).await;
             }
             Err(VaultError::CasMismatch { .. }) => {
                 let reason = if created {
@@ -664,54 +665,54 @@ impl Vault {
         }
 
         // 3. Metadata, then verify.
-        if let Some(custom) = &custom
-            && (!custom.is_empty() || !created)
-            && let Err(e) = self.set_custom_metadata(&dst.mount, &dst.path, custom).await
-        {
+        if let Err(reason) = self.finish_copy(src, dst, &to_write, custom.as_ref(), created, run).await {
+            return self.undo_copy(dst, created, reason, run).await;
+        }
+        let (s, d) = (src.display(), dst.display());
+        run.emit(&BatchEvent::Verified { source: &s, destination: &d });
+
+        // 4. The source (move only).
+        self.finish_move(src, &data, src_version, mode, opts, run).await
+    }
+
+    /// After the destination's data was written: writes the source's custom_metadata (`custom`, given from KV
+    /// v2 to KV v2) or else carries sesame's annotations (across engines), and verifies what the destination now
+    /// holds. The error is the reason to undo the copy.
+    async fn finish_copy(
+        &self,
+        src: &Location,
+        dst: &Location,
+        written: &SecretData,
+        custom: Option<&BTreeMap<String, String>>,
+        created: bool,
+        run: &Run<'_>,
+    ) -> Result<(), String> {
+        let saw = |what: &str, e: VaultError| {
             run.saw(&e);
-            return self
-                .undo_copy(dst, created, format!("writing the destination's custom_metadata: {e}"), run)
-                .await;
+            format!("{what}: {e}")
+        };
+        if let Some(custom) = custom
+            && (!custom.is_empty() || !created)
+        {
+            self.set_custom_metadata(&dst.mount, &dst.path, custom)
+                .await
+                .map_err(|e| saw("writing the destination's custom_metadata", e))?;
         }
-        match self.read(&dst.mount, &dst.path, None).await {
-            Ok(back) if back.data.as_ref().is_some_and(|d| same_data(d, &to_write)) => {}
-            Ok(_) => {
-                return self
-                    .undo_copy(
-                        dst,
-                        created,
-                        "verifying the destination: it does not hold what was written".into(),
-                        run,
-                    )
-                    .await;
-            }
-            Err(e) => {
-                run.saw(&e);
-                return self.undo_copy(dst, created, format!("verifying the destination: {e}"), run).await;
-            }
+        let back =
+            self.read(&dst.mount, &dst.path, None).await.map_err(|e| saw("verifying the destination", e))?;
+        if !back.data.as_ref().is_some_and(|d| same_data(d, written)) {
+            return Err("verifying the destination: it does not hold what was written".into());
         }
-        if let Some(custom) = &custom {
-            match self.metadata(&dst.mount, &dst.path).await {
-                Ok(m) if &m.custom_metadata == custom => {}
-                Ok(_) => {
-                    return self
-                        .undo_copy(
-                            dst,
-                            created,
-                            "verifying the destination: its custom_metadata differs".into(),
-                            run,
-                        )
-                        .await;
-                }
-                Err(e) => {
-                    run.saw(&e);
-                    return self
-                        .undo_copy(dst, created, format!("verifying the destination's metadata: {e}"), run)
-                        .await;
-                }
+        if let Some(custom) = custom {
+            let m = self
+                .metadata(&dst.mount, &dst.path)
+                .await
+                .map_err(|e| saw("verifying the destination's metadata", e))?;
+            if &m.custom_metadata != custom {
+                return Err("verifying the destination: its custom_metadata differs".into());
             }
         }
-        if !both_v2 {
+        if custom.is_none() {
             // sesame's annotations (KV v1 registry or KV v2 custom_metadata) across engines.
             match run.annotations.copy_annotations(&src.mount, &src.path, &dst.mount, &dst.path).await {
                 Ok(()) => {}
@@ -719,25 +720,16 @@ impl Vault {
                     "the annotations of {} were not carried: permission denied on {path}",
                     src.display()
                 )),
-                Err(e) => {
-                    run.saw(&e);
-                    return self.undo_copy(dst, created, format!("copying the annotations: {e}"), run).await;
-                }
+                Err(e) => return Err(saw("copying the annotations", e)),
             }
         }
-        let (s, d) = (src.display(), dst.display());
-        run.emit(&BatchEvent::Verified { source: &s, destination: &d });
-
-        // 4. The source (move only).
-        self.finish_move(src, dst, &data, src_version, mode, opts, run).await
+        Ok(())
     }
 
     /// After a verified copy: for a move, deletes the source if it is still what was copied.
-    #[allow(clippy::too_many_arguments)]
     async fn finish_move(
         &self,
         src: &Location,
-        _dst: &Location,
         copied: &SecretData,
         copied_version: Option<u64>,
         mode: TransferMode,
