@@ -20,7 +20,7 @@ use crate::secret::file::{self, Encoding, FileValue};
 use crate::secret::rules;
 use crate::vault::annotations::{self, AnnotationStore, Annotations, Changes};
 use crate::vault::connect::ConnectArgs;
-use crate::vault::kv::{KvVersion, Mount, Vault, VersionState};
+use crate::vault::kv::{KvVersion, Mount, Vault};
 use crate::vault::transfer::{BatchReport, ItemStatus, Location, TransferMode, TransferOptions};
 use crate::vault::walk::WalkOptions;
 use crate::vault::write::{DeleteMode, MkdirOutcome};
@@ -463,11 +463,7 @@ pub async fn history(vault: &Vault, args: &HistoryArgs) -> anyhow::Result<ExitCo
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     writeln!(out, "{:<8} {:<31} {:<10} DELETED", "VERSION", "CREATED", "STATE")?;
     for v in meta.versions.iter().rev() {
-        let state = match v.state() {
-            VersionState::Live => "live",
-            VersionState::Deleted => "deleted",
-            VersionState::Destroyed => "destroyed",
-        };
+        let state = crate::app::history::state_word(v.state());
         let current = if v.version == meta.current_version { " *" } else { "" };
         writeln!(
             out,

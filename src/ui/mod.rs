@@ -183,7 +183,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         editor::popup(frame, main_area(size), " Set the admin mode ", lines);
     }
     if let Some((title, text)) = &app.manual_copy {
-        service::draw_manual(frame, title, &text.0, &theme, main_area(size));
+        service::draw_manual(frame, title, &text.0, main_area(size));
     }
     if let Some(scroll) = app.help {
         draw_help(frame, app, scroll, &theme);
@@ -394,10 +394,7 @@ fn draw_preview(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 && ver.state != VersionState::Live
             {
                 v.push(Line::styled(
-                    format!(
-                        "latest version is {}",
-                        if ver.state == VersionState::Deleted { "deleted" } else { "destroyed" }
-                    ),
+                    format!("latest version is {}", crate::app::history::state_word(ver.state)),
                     theme.error(),
                 ));
             }
