@@ -76,7 +76,7 @@ pub(super) fn draw_chooser(
 }
 
 /// The text to select by hand when no clipboard could take it.
-pub(super) fn draw_manual(frame: &mut Frame, title: &str, text: &str, theme: &Theme, area: Rect) {
+pub(super) fn draw_manual(frame: &mut Frame, title: &str, text: &str, area: Rect) {
     let popup = centered(area, 90, 70);
     frame.render_widget(Clear, popup);
     let block = Block::default().borders(Borders::ALL).title(format!(" {title} ")).title_bottom(
@@ -84,7 +84,6 @@ pub(super) fn draw_manual(frame: &mut Frame, title: &str, text: &str, theme: &Th
     );
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
-    let _ = theme;
     let lines: Vec<Line> = text.lines().map(|l| Line::from(l.to_string())).collect();
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
