@@ -238,10 +238,7 @@ impl Keymap {
 
     /// The action bound to a key in a context, falling back to the global context.
     pub fn lookup(&self, context: Context, key: Key) -> Option<Action> {
-        let find = |ctx: Context| {
-            self.bindings.iter().find(|b| b.context == ctx && b.keys.contains(&key)).map(|b| b.action)
-        };
-        find(context).or_else(|| find(Context::Global))
+        self.lookup_in(context, key).or_else(|| self.lookup_in(Context::Global, key))
     }
 
     /// The action bound to a key in exactly this context (no global fallback): for forms, where every other
