@@ -587,12 +587,7 @@ impl Clipboard {
         if let Some(d) = clear_in {
             // Inside tmux the value is kept to delete the buffer tmux may have made of it.
             let tmux = self.env.tmux;
-            let value = Zeroizing::new(if tmux { text.to_string() } else { String::new() });
-            self.pending.push(Pending {
-                kind: PendingKind::Osc52 { wrap, id, tmux },
-                due: Instant::now() + d,
-                value,
-            });
+            self.push_pending(PendingKind::Osc52 { wrap, id, tmux }, d, if tmux { text } else { "" });
         }
         Ok(CopyOutcome::Sent { wrap, clear_in })
     }
