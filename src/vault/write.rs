@@ -463,21 +463,26 @@ impl Vault {
 
     /// Undeletes soft-deleted versions of a KV v2 secret.
     pub async fn undelete(&self, mount: &Mount, path: &str, versions: &[u64]) -> Result<(), VaultError> {
-        need_v2(mount, "versions")?;
-        let path = path.trim_matches('/');
-        let body = versions_body(versions)?;
-        self.call("POST", &v2_api(mount, "undelete", path), Some(&body))
-            .await
-            .map_err(|e| relabel(e, mount, path))?;
-        Ok(())
+        self.post_versions(mount, "undelete", path, versions).await
     }
 
     /// Destroys versions of a KV v2 secret for good (their data cannot be recovered).
     pub async fn destroy(&self, mount: &Mount, path: &str, versions: &[u64]) -> Result<(), VaultError> {
+        self.post_versions(mount, "destroy", path, versions).await
+    }
+
+    /// POSTs a list of versions to a KV v2 sub-API (`undelete`, `destroy`) of a secret.
+    async fn post_versions(
+        &self,
+        mount: &Mount,
+        api: &str,
+        path: &str,
+        versions: &[u64],
+    ) -> Result<(), VaultError> {
         need_v2(mount, "versions")?;
         let path = path.trim_matches('/');
         let body = versions_body(versions)?;
-        self.call("POST", &v2_api(mount, "destroy", path), Some(&body))
+        self.call("POST", &v2_api(mount, api, path), Some(&body))
             .await
             .map_err(|e| relabel(e, mount, path))?;
         Ok(())
