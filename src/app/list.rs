@@ -21,6 +21,11 @@ pub struct ListState {
     pub descending: bool,
 }
 
+/// True when `e` shows under the hidden toggle and the filter (`needle`: the filter in lower case).
+fn passes(e: &Entry, show_hidden: bool, needle: &str) -> bool {
+    (show_hidden || !e.is_hidden()) && (needle.is_empty() || e.name.to_lowercase().contains(needle))
+}
+
 impl ListState {
     /// Replaces the entries, keeping the selection on the same name where it still exists.
     pub fn set_entries(&mut self, entries: Vec<Entry>) {
@@ -37,16 +42,19 @@ impl ListState {
             self.rebuild(None);
             return;
         }
+        let needle = self.filter.to_lowercase();
         for i in start..self.entries.len() {
-            if self.passes(&self.entries[i]) {
+            if passes(&self.entries[i], self.show_hidden, &needle) {
                 self.view.push(i);
             }
         }
     }
 
-    fn passes(&self, e: &Entry) -> bool {
-        (self.show_hidden || !e.is_hidden())
-            && (self.filter.is_empty() || e.name.to_lowercase().contains(&self.filter.to_lowercase()))
+    /// Lays the view out again after its filter, sort order or hidden toggle changed, keeping the selected
+    /// entry selected when it is still visible.
+    pub fn relayout(&mut self) {
+        let keep = self.selected_entry().cloned();
+        self.rebuild(keep.as_ref());
     }
 
     /// Recomputes the view after a change of filter, sort or hidden toggle; keeps `keep` selected if visible.
@@ -57,10 +65,7 @@ impl ListState {
             .entries
             .iter()
             .enumerate()
-            .filter(|(_, e)| {
-                (show_hidden || !e.is_hidden())
-                    && (needle.is_empty() || e.name.to_lowercase().contains(&needle))
-            })
+            .filter(|(_, e)| passes(e, show_hidden, &needle))
             .map(|(i, _)| i)
             .collect();
         if self.descending {

@@ -1032,9 +1032,8 @@ impl App {
     }
 
     fn set_filter(&mut self, f: String) {
-        let keep = self.list.selected_entry().cloned();
         self.list.filter = f;
-        self.list.rebuild(keep.as_ref());
+        self.list.relayout();
     }
 
     /// Runs an action.
@@ -1078,8 +1077,7 @@ impl App {
             }
             Action::ToggleHidden => {
                 self.list.show_hidden = !self.list.show_hidden;
-                let keep = self.list.selected_entry().cloned();
-                self.list.rebuild(keep.as_ref());
+                self.list.relayout();
                 self.info(if self.list.show_hidden {
                     "showing hidden entries"
                 } else {
@@ -1155,8 +1153,7 @@ impl App {
             },
             Action::ToggleSort => {
                 self.list.descending = !self.list.descending;
-                let keep = self.list.selected_entry().cloned();
-                self.list.rebuild(keep.as_ref());
+                self.list.relayout();
                 self.info(if self.list.descending {
                     "sorted by name, Z to A"
                 } else {
