@@ -5,12 +5,11 @@
 
 mod common;
 
+use common::cli::{self, Run};
 use common::vault;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -862,54 +861,16 @@ async fn a_killed_server_mid_move_leaves_an_exact_report() {
 // ---------------------------------------------------------------------------------------------------------
 // The CLI
 
-const BIN: &str = env!("CARGO_BIN_EXE_sesame");
-
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
-fn sesame(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let s = common::server();
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars_os() {
-        let k = k.to_string_lossy().to_string();
-        if k.starts_with("VAULT_") || k.starts_with("BAO_") {
-            cmd.env_remove(k);
-        }
-    }
-    let logs = std::env::temp_dir().join(format!("sesame-edit-test-{}.log", std::process::id()));
-    cmd.env("VAULT_ADDR", &s.addr)
-        .env("VAULT_TOKEN", &s.token)
-        .args(args)
-        .arg("--log-file")
-        .arg(&logs)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
-    }
-    let mut out = String::new();
-    let mut err = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    let code = child.wait().unwrap().code().unwrap_or(-1);
-    Run { code, out, err }
-}
-
 /// Runs the binary and checks that no secret value shows in its output.
 fn run_ok(args: &[&str], stdin: Option<&[u8]>, secrets: &[&str]) -> Run {
-    let r = sesame(args, stdin);
+    let r = cli::run(args, stdin);
     assert_eq!(r.code, 0, "{args:?}\nstdout: {}\nstderr: {}", r.out, r.err);
     no_values(&r, secrets);
     r
 }
 
 fn run_fails(args: &[&str], stdin: Option<&[u8]>, secrets: &[&str]) -> Run {
-    let r = sesame(args, stdin);
+    let r = cli::run(args, stdin);
     assert_ne!(r.code, 0, "{args:?} should fail\nstdout: {}\nstderr: {}", r.out, r.err);
     no_values(&r, secrets);
     r

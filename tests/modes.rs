@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -420,16 +418,7 @@ async fn audit_detects_each_drift() {
 
 /// Runs the sesame binary with VAULT_ADDR/VAULT_TOKEN and no terminal.
 fn sesame(args: &[&str], token: &str) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sesame"))
-        .args(args)
-        .env("VAULT_ADDR", &common::server().addr)
-        .env("VAULT_TOKEN", token)
-        .env_remove("BAO_ADDR")
-        .env_remove("BAO_TOKEN")
-        .env("HOME", std::env::temp_dir())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap()
+    common::cli::command(token).args(args).env("HOME", std::env::temp_dir()).output().unwrap()
 }
 
 #[tokio::test]

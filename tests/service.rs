@@ -11,31 +11,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sesame");
+use common::cli::BIN;
 
 /// `sesame ARGS` with the test server, a config file of our own and no clipboard-related environment.
 fn sesame(config: &Path) -> Command {
-    let server = common::server();
-    let mut cmd = Command::new(BIN);
-    for var in [
-        "BAO_ADDR",
-        "BAO_TOKEN",
-        "BAO_NAMESPACE",
-        "VAULT_NAMESPACE",
-        "DISPLAY",
-        "WAYLAND_DISPLAY",
-        "TMUX",
-        "STY",
-        "SSH_TTY",
-        "SSH_CONNECTION",
-        "SSH_CLIENT",
-    ] {
+    let mut cmd = common::cli::command(&common::server().token);
+    for var in ["DISPLAY", "WAYLAND_DISPLAY", "TMUX", "STY", "SSH_TTY", "SSH_CONNECTION", "SSH_CLIENT"] {
         cmd.env_remove(var);
     }
-    cmd.env("VAULT_ADDR", &server.addr)
-        .env("VAULT_TOKEN", &server.token)
-        .env("SESAME_CONFIG", config)
-        .stdin(Stdio::null());
+    cmd.env("SESAME_CONFIG", config);
     cmd
 }
 

@@ -5,7 +5,8 @@
 
 mod common;
 
-use std::io::Write as _;
+use common::cli::{self, Run};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -16,46 +17,12 @@ use serde_json::json;
 use sesame::vault::annotations::AnnotationStore;
 use sesame::vault::{KvVersion, Mount};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sesame");
-
-struct Run {
-    code: i32,
-    out: String,
-    err: String,
-}
-
 /// Every output of sesame in this test binary, checked for secrets at the end of each test.
 struct Outputs(Vec<String>);
 
 impl Outputs {
     fn sesame(&mut self, args: &[&str], stdin: Option<&[u8]>) -> Run {
-        let s = common::server();
-        let mut cmd = Command::new(BIN);
-        for (k, _) in std::env::vars_os() {
-            let k = k.to_string_lossy().to_string();
-            if k.starts_with("VAULT_") || k.starts_with("BAO_") {
-                cmd.env_remove(k);
-            }
-        }
-        let logs = std::env::temp_dir().join(format!("sesame-typed-test-{}.log", std::process::id()));
-        cmd.env("VAULT_ADDR", &s.addr)
-            .env("VAULT_TOKEN", &s.token)
-            .args(args)
-            .arg("--log-file")
-            .arg(&logs)
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("running sesame");
-        if let Some(input) = stdin {
-            child.stdin.take().expect("stdin").write_all(input).expect("writing stdin");
-        }
-        let o = child.wait_with_output().expect("waiting for sesame");
-        let run = Run {
-            code: o.status.code().unwrap_or(-1),
-            out: String::from_utf8_lossy(&o.stdout).into_owned(),
-            err: String::from_utf8_lossy(&o.stderr).into_owned(),
-        };
+        let run = cli::run(args, stdin);
         self.0.push(format!("{}\n{}", run.out, run.err));
         run
     }

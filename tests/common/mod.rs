@@ -8,6 +8,7 @@
 //! `PATH`, then `./.venv/bin/bao` from the package root, which is the test's working directory).
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod e2e;
 pub mod ui;
 
