@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::editor::popup;
-use super::{Theme, truncate, wrap_words};
+use super::{Theme, push_right, truncate, wrap_words};
 use crate::app::forms::docker::{DockerForm, DockerMode, FIELDS, field_label, field_value};
 use crate::app::forms::ssh::{SshFocus, SshForm, SshMode};
 use crate::app::forms::{Form, TypePicker};
@@ -86,11 +86,7 @@ pub(super) fn tag_entry(app: &App, e: &Entry, line: &mut Line<'_>, width: usize,
     if tags.is_empty() {
         return;
     }
-    let tag = tags.join(" ");
-    let used: usize = line.spans.iter().map(|s| s.content.chars().count()).sum();
-    let pad = width.saturating_sub(used + tag.len()).max(1);
-    line.spans.push(Span::raw(" ".repeat(pad)));
-    line.spans.push(Span::styled(tag, theme.dim()));
+    push_right(&mut line.spans, width, tags.join(" "), theme.dim());
 }
 
 /// The preview's type line for the selected secret, given its keys (none for Opaque).

@@ -259,16 +259,20 @@ fn entry_line<'a>(app: &App, e: &'a Entry, theme: &Theme, width: usize) -> Line<
         if app.mount.is_none()
             && let Some(m) = app.mounts.iter().flatten().find(|m| m.path == e.name)
         {
-            let used = e.name.chars().count() + 1;
-            let tag = format!("[{}]", m.version.label());
-            let pad = width.saturating_sub(used + tag.chars().count()).max(1);
-            spans.push(Span::raw(" ".repeat(pad)));
-            spans.push(Span::styled(tag, theme.dim()));
+            push_right(&mut spans, width, format!("[{}]", m.version.label()), theme.dim());
         }
     } else {
         spans.push(Span::raw(e.name.as_str()));
     }
     Line::from(spans)
+}
+
+/// Pads `spans` so that `tag` ends at column `width` (one space at least between them), then adds `tag`.
+fn push_right(spans: &mut Vec<Span<'_>>, width: usize, tag: String, style: Style) {
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let pad = width.saturating_sub(used + tag.chars().count()).max(1);
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(Span::styled(tag, style));
 }
 
 fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
@@ -771,6 +775,7 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: usize, theme: &Theme) {
         .max()
         .unwrap_or(10)
         .min(28);
+    let desc_w = (inner.width as usize).saturating_sub(key_w + 3).max(10);
     for ctx in [
         Context::Global,
         Context::Explorer,
@@ -793,7 +798,6 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: usize, theme: &Theme) {
         lines.push(Line::styled(ctx.title(), theme.title()));
         for b in bindings {
             let keys = b.keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
-            let desc_w = (inner.width as usize).saturating_sub(key_w + 3).max(10);
             for (i, part) in wrap_words(&b.desc, desc_w).into_iter().enumerate() {
                 let k = if i == 0 { keys.clone() } else { String::new() };
                 lines.push(Line::from(vec![
