@@ -456,7 +456,6 @@ pub async fn read_policy(vault: &Vault, name: &str) -> Result<Option<String>, Va
                 .to_string(),
         )),
         Err(VaultError::NotFound { .. }) => Ok(None),
-        Err(VaultError::Forbidden { detail, .. }) => Err(VaultError::Forbidden { path: api, detail }),
         Err(e) => Err(e),
     }
 }
