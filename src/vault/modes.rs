@@ -446,21 +446,21 @@ impl Modes {
     /// [`VaultError::Forbidden`] without read access.
     pub async fn current_keys(&self, mount: &Mount, path: &str) -> Result<Vec<String>, VaultError> {
         let path = path.trim_matches('/');
+        let not_found = || VaultError::NotFound { path: format!("{}/{path}", mount.path) };
         if mount.version == KvVersion::V2 {
             let api = format!("{}/subkeys/{}?depth=1", encode_path(&mount.path), encode_path(path));
             match self.vault().call_json("GET", &api, None).await {
                 Ok(v) => {
-                    if let Some(obj) = v.get("data").and_then(|d| d.get("subkeys")).and_then(Value::as_object)
-                    {
-                        let mut keys: Vec<String> = obj.keys().cloned().collect();
-                        keys.sort();
-                        return Ok(keys);
-                    }
-                    return Err(VaultError::NotFound { path: format!("{}/{path}", mount.path) });
+                    let subkeys = v
+                        .get("data")
+                        .and_then(|d| d.get("subkeys"))
+                        .and_then(Value::as_object)
+                        .ok_or_else(not_found)?;
+                    let mut keys: Vec<String> = subkeys.keys().cloned().collect();
+                    keys.sort();
+                    return Ok(keys);
                 }
-                Err(VaultError::NotFound { .. }) => {
-                    return Err(VaultError::NotFound { path: format!("{}/{path}", mount.path) });
-                }
+                Err(VaultError::NotFound { .. }) => return Err(not_found()),
                 Err(VaultError::Forbidden { detail, .. }) => {
                     // subkeys may be refused where data is readable: try the data.
                     tracing::debug!(%detail, "subkeys refused; reading the data for its key names");
@@ -472,9 +472,7 @@ impl Modes {
             }
         }
         let read = self.vault().read(mount, path, None).await?;
-        let Some(data) = read.data else {
-            return Err(VaultError::NotFound { path: format!("{}/{path}", mount.path) });
-        };
+        let data = read.data.ok_or_else(not_found)?;
         let mut keys: Vec<String> = data.keys().map(str::to_string).collect();
         keys.sort();
         Ok(keys)
