@@ -129,15 +129,7 @@ pub async fn get(vault: &Vault, args: &GetArgs) -> anyhow::Result<()> {
             if let Some(v) = &read.version {
                 writeln!(out, "# {}/{path} version {} created {}", mount.path, v.version, v.created_time)?;
             }
-            let w = data.keys().map(|k| k.chars().count()).max().unwrap_or(3).max(3);
-            writeln!(out, "{:<w$}  VALUE", "KEY")?;
-            for (k, v) in &data.pairs {
-                if args.reveal {
-                    writeln!(out, "{k:<w$}  {}", v.reveal().as_str())?;
-                } else {
-                    writeln!(out, "{k:<w$}  {MASK}")?;
-                }
-            }
+            typed::write_table(&mut out, &data, args.reveal, None)?;
         }
     }
     out.flush()?;

@@ -418,7 +418,8 @@ fn write_header(
     writeln!(out, "# type: {}", ty.k8s_name())
 }
 
-fn write_table(
+/// The `KEY  VALUE` table of `sesame get`: values masked unless `reveal`, and `never` always masked.
+pub(super) fn write_table(
     out: &mut impl std::io::Write,
     data: &SecretData,
     reveal: bool,
