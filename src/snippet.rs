@@ -661,9 +661,16 @@ pub fn export_lines(vars: &[(String, Zeroizing<String>)]) -> Zeroizing<String> {
     for (k, v) in vars {
         out.push_str("export ");
         out.push_str(k);
-        out.push('=');
-        out.push_str(&single_quote(v));
-        out.push('\n');
+        out.push_str("='");
+        // `single_quote`, written into the output buffer (as `dotenv_body` does) rather than a plain String.
+        for c in v.chars() {
+            if c == '\'' {
+                out.push_str(r"'\''");
+            } else {
+                out.push(c);
+            }
+        }
+        out.push_str("'\n");
     }
     out
 }
