@@ -3,23 +3,18 @@
 
 mod common;
 
-#[allow(unused_imports)]
+use common::fixtures::{audit_report, live_read};
 use common::ui::*;
 
 use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use sesame::app::{App, Command, Msg, PreviewData, PreviewState};
-use sesame::keymap::Keymap;
 use sesame::secret::SecretData;
 use sesame::vault::VaultError;
-use sesame::vault::kv::{Entry, Identity, KvVersion, SecretRead, VersionInfo, VersionState};
-
-fn new_app(start: Option<&str>) -> (App, Vec<Command>) {
-    App::new("http://127.0.0.1:8200", Keymap::default_keymap(), start.map(str::to_string))
-}
+use sesame::vault::kv::{Entry, Identity, KvVersion, SecretRead};
 
 /// Feeds the mounts answer and returns the commands.
 fn with_mounts(app: &mut App) -> Vec<Command> {
-    app.update(Msg::Mounts(Ok(vec![mount("legacy", KvVersion::V1), mount("secret", KvVersion::V2)])))
+    app.update(Msg::Mounts(Ok(two_mounts())))
 }
 
 fn list_req(cmds: &[Command]) -> (u64, String) {
@@ -169,16 +164,7 @@ fn open_secret(app: &mut App) -> u64 {
 }
 
 fn db_secret() -> SecretRead {
-    SecretRead {
-        data: Some(
-            SecretData::from_json_object(r#"{"PASSWORD":"hunter2","PORT":5432,"USER":"app"}"#).unwrap(),
-        ),
-        version: Some(VersionInfo {
-            version: 3,
-            created_time: "2026-11-25T10:00:00Z".into(),
-            state: VersionState::Live,
-        }),
-    }
+    live_read(r#"{"PASSWORD":"hunter2","PORT":5432,"USER":"app"}"#, 3, "2026-11-25T10:00:00Z")
 }
 
 #[test]
@@ -617,60 +603,7 @@ fn folders_get_path_snippets_only_and_inject_is_toggled_on_the_server() {
 // ---- The audit view (admins) ----
 
 use sesame::app::audit::{AuditCommand, AuditHandle, AuditMsg, ExportFormat, ExportResult, SortKey};
-use sesame::vault::audit::{AuditReport, AuditRow, Drift, Scope};
-use sesame::vault::modes::Mode;
-
-fn audit_row(path: &str, mode: Mode, by: &str, at: &str, drift: Vec<Drift>) -> AuditRow {
-    AuditRow {
-        mount: "secret".into(),
-        path: path.into(),
-        mode,
-        set_by: (!by.is_empty()).then(|| by.to_string()),
-        set_at: (!at.is_empty()).then(|| at.to_string()),
-        keys: if mode == Mode::KeyOnly { vec!["API_KEY".into(), "API_SECRET".into()] } else { vec![] },
-        drift,
-    }
-}
-
-/// A report with a few rows, one of each kind of drift that matters.
-fn audit_report() -> AuditReport {
-    AuditReport {
-        policy: "sesame-modes".into(),
-        policy_found: true,
-        rows: vec![
-            audit_row(
-                "apps/api-keys",
-                Mode::KeyOnly,
-                "alice",
-                "2026-01-03T09:00:00Z",
-                vec![Drift::KeysDiffer {
-                    missing: vec!["API_SECRET".into()],
-                    extra: vec!["API_TOKEN".into()],
-                }],
-            ),
-            audit_row("apps/db", Mode::ReadOnly, "alice", "2026-01-02T10:00:00Z", vec![]),
-            audit_row(
-                "old/gone",
-                Mode::None,
-                "",
-                "",
-                vec![Drift::OrphanRules { rules: vec!["secret/data/old/gone".into()], secret_exists: false }],
-            ),
-            audit_row(
-                "teams/ml/registry",
-                Mode::ReadOnly,
-                "bob",
-                "2026-02-01T08:30:00Z",
-                vec![Drift::MissingRules {
-                    policy: "sesame-modes".into(),
-                    rules: vec!["secret/data/teams/ml/registry".into()],
-                }],
-            ),
-        ],
-        denied: vec!["secret/private".into()],
-        unreadable: vec!["secret/teams/hr/payroll".into()],
-    }
-}
+use sesame::vault::audit::{AuditReport, Scope};
 
 /// The app in `secret/` with its listing, and the audit's crawl command after `A`.
 fn open_audit(app: &mut App) -> (u64, Vec<Scope>, AuditHandle) {

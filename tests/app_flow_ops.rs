@@ -3,7 +3,6 @@
 
 mod common;
 
-#[allow(unused_imports)]
 use common::ui::*;
 
 use std::sync::atomic::Ordering;
@@ -11,7 +10,6 @@ use std::sync::atomic::Ordering;
 use crossterm::event::{KeyCode, KeyModifiers};
 use sesame::app::ops::{Count, DestCheck, OpsCommand, OpsMsg, Stage};
 use sesame::app::{Action, App, Command, Msg};
-use sesame::keymap::Keymap;
 use sesame::vault::VaultError;
 use sesame::vault::capabilities::{Action as Cap, Permission};
 use sesame::vault::kv::KvVersion;
@@ -22,27 +20,16 @@ use sesame::vault::write::DeleteMode;
 /// An app in `mount/` (legacy is KV v1, secret KV v2) listing `apps/`, `teams/`, `db`, `web`; returns the
 /// commands of the listing's answer.
 fn in_mount(version: KvVersion) -> (App, Vec<Command>) {
-    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
-    app.update(Msg::Resize(100, 30));
-    app.update(Msg::Mounts(Ok(vec![mount("legacy", KvVersion::V1), mount("secret", KvVersion::V2)])));
+    let mut app = sized_app((100, 30));
+    app.update(Msg::Mounts(Ok(two_mounts())));
     if version == KvVersion::V2 {
         app.update(key('j'));
     }
     let cmds = app.update(code(KeyCode::Enter));
-    let req = cmds
-        .iter()
-        .find_map(|c| if let Command::List { req, .. } = c { Some(*req) } else { None })
-        .expect("a listing");
+    let req = list_req_id(&cmds);
     let cmds =
         app.update(Msg::Listed { req, result: Ok(entries(&["apps/", "teams/", "db", "web"])), done: true });
     (app, cmds)
-}
-
-fn select(app: &mut App, name: &str) {
-    app.update(key('g'));
-    while app.list.selected_entry().map(|e| e.name.as_str()) != Some(name) {
-        app.update(key('j'));
-    }
 }
 
 fn ops_cmd(cmds: &[Command]) -> OpsCommand {

@@ -3,29 +3,26 @@
 
 mod common;
 
-#[allow(unused_imports)]
+use common::fixtures::live_read;
 use common::ui::*;
 
 use sesame::app::{App, Command, Msg};
-use sesame::keymap::Keymap;
 use sesame::secret::SecretData;
 use sesame::vault::annotations::Annotations;
-use sesame::vault::kv::{Entry, KvVersion, Mount, SecretRead, VersionInfo, VersionState};
+use sesame::vault::kv::{Entry, KvVersion, SecretRead};
 use sesame::vault::modes::{Mode, ModeRecord};
 
 /// An app in `secret/teams/ml/` with `name` selected and opened; returns the read request id.
 fn open(name: &str, size: (u16, u16)) -> (App, u64) {
-    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
-    app.update(Msg::Resize(size.0, size.1));
-    let mount = Mount { path: "secret".into(), version: KvVersion::V2, description: String::new() };
+    let mut app = sized_app(size);
+    let mount = mount("secret", KvVersion::V2);
     app.update(Msg::Mounts(Ok(vec![mount.clone()])));
     let cmds = app.update(Msg::Resolved(Ok(sesame::app::StartTarget {
         mount,
         path: "teams/ml".into(),
         is_secret: false,
     })));
-    let req =
-        cmds.iter().find_map(|c| if let Command::List { req, .. } = c { Some(*req) } else { None }).unwrap();
+    let req = list_req_id(&cmds);
     app.update(Msg::Listed {
         req,
         result: Ok(vec![
@@ -38,8 +35,7 @@ fn open(name: &str, size: (u16, u16)) -> (App, u64) {
         app.update(key('j'));
     }
     let cmds = app.update(enter());
-    let req =
-        cmds.iter().find_map(|c| if let Command::Read { req, .. } = c { Some(*req) } else { None }).unwrap();
+    let req = read_req_id(&cmds);
     (app, req)
 }
 
@@ -86,20 +82,8 @@ fn key_only_secret_as_a_non_admin() {
 fn readonly_secret_as_a_non_admin() {
     for size in [(80, 24), (120, 40)] {
         let (mut app, req) = open("mlflow", size);
-        let data =
-            SecretData::from_json_object(r#"{"MLFLOW_PASSWORD":"pw-123","MLFLOW_URI":"https://mlflow"}"#)
-                .unwrap();
-        app.update(Msg::Secret {
-            req,
-            result: Ok(SecretRead {
-                data: Some(data),
-                version: Some(VersionInfo {
-                    version: 2,
-                    created_time: "2026-11-25T10:00:00Z".into(),
-                    state: VersionState::Live,
-                }),
-            }),
-        });
+        let json = r#"{"MLFLOW_PASSWORD":"pw-123","MLFLOW_URI":"https://mlflow"}"#;
+        app.update(Msg::Secret { req, result: Ok(live_read(json, 2, "2026-11-25T10:00:00Z")) });
         app.update(Msg::Annotations { req, result: Ok(mode_annotations("readonly")) });
         app.update(Msg::Admin { req, admin: false });
         let screen = render(&app, size);
@@ -167,12 +151,8 @@ fn policy_preview(diff: &str) -> sesame::app::policy::PolicyPreview {
 #[test]
 fn policy_view_shows_the_diff_applies_after_a_confirm_and_copies_the_hcl() {
     let size = (80, 24);
-    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
-    app.update(Msg::Resize(size.0, size.1));
-    app.update(Msg::Mounts(Ok(vec![
-        Mount { path: "legacy".into(), version: KvVersion::V1, description: String::new() },
-        Mount { path: "secret".into(), version: KvVersion::V2, description: String::new() },
-    ])));
+    let mut app = sized_app(size);
+    app.update(Msg::Mounts(Ok(two_mounts())));
     let cmds = app.update(key('P'));
     let req = match &cmds[..] {
         [Command::Policy(sesame::app::policy::PolicyCommand::Preview { req, scopes, .. })] => {
@@ -206,14 +186,10 @@ fn policy_view_shows_the_diff_applies_after_a_confirm_and_copies_the_hcl() {
 
 #[test]
 fn policy_view_refuses_to_apply_an_incomplete_crawl() {
-    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
-    app.update(Msg::Mounts(Ok(vec![Mount {
-        path: "secret".into(),
-        version: KvVersion::V2,
-        description: String::new(),
-    }])));
+    let (mut app, _) = new_app(None);
+    app.update(Msg::Mounts(Ok(vec![mount("secret", KvVersion::V2)])));
     let cmds = app.update(Msg::Resolved(Ok(sesame::app::StartTarget {
-        mount: Mount { path: "secret".into(), version: KvVersion::V2, description: String::new() },
+        mount: mount("secret", KvVersion::V2),
         path: String::new(),
         is_secret: false,
     })));

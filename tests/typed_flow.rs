@@ -4,24 +4,23 @@
 
 mod common;
 
-#[allow(unused_imports)]
+use common::fixtures::live_read;
 use common::ui::*;
 
 use base64::Engine as _;
 use crossterm::event::KeyCode;
 use sesame::app::forms::{Form, docker::DockerMode};
 use sesame::app::{App, Command, Msg};
-use sesame::keymap::Keymap;
 use sesame::secret::SecretData;
 use sesame::secret::types::SecretType;
 use sesame::vault::VaultError;
-use sesame::vault::kv::{KvVersion, SecretRead, VersionInfo, VersionState};
+use sesame::vault::kv::{KvVersion, SecretRead};
 
 const ED25519: &str = include_str!("fixtures/ssh/ed25519");
 
 /// An app in `secret/` (KV v2) listing `names`; returns it with the commands of the listing answer.
 fn in_folder(names: &[&str]) -> (App, Vec<Command>) {
-    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
+    let (mut app, _) = new_app(None);
     app.update(Msg::Mounts(Ok(vec![mount("secret", KvVersion::V2)])));
     let req = app.list_req;
     let cmds = app.update(Msg::Listed { req, result: Ok(entries(names)), done: true });
@@ -132,21 +131,8 @@ fn docker_form_shows_problems_and_refuses_to_save_them() {
 fn open_secret_with(app: &mut App, name: &str, data: &str) -> u64 {
     let _ = app.list.select_name(name);
     let cmds = app.update(code(KeyCode::Enter));
-    let req = cmds
-        .iter()
-        .find_map(|c| if let Command::Read { req, .. } = c { Some(*req) } else { None })
-        .expect("a read");
-    app.update(Msg::Secret {
-        req,
-        result: Ok(SecretRead {
-            data: Some(SecretData::from_json_object(data).unwrap()),
-            version: Some(VersionInfo {
-                version: 2,
-                created_time: "2026-11-25T10:00:00Z".into(),
-                state: VersionState::Live,
-            }),
-        }),
-    });
+    let req = read_req_id(&cmds);
+    app.update(Msg::Secret { req, result: Ok(live_read(data, 2, "2026-11-25T10:00:00Z")) });
     req
 }
 
@@ -277,8 +263,7 @@ fn stored_ssh_private_key_is_never_revealed_copied_or_edited() {
     // e from the explorer is refused the same way once the secret arrives.
     app.update(code(KeyCode::Esc));
     let cmds = app.update(key('e'));
-    let req =
-        cmds.iter().find_map(|c| if let Command::Read { req, .. } = c { Some(*req) } else { None }).unwrap();
+    let req = read_req_id(&cmds);
     app.update(Msg::Secret {
         req,
         result: Ok(SecretRead { data: Some(SecretData::from_json_object(&data).unwrap()), version: None }),
@@ -392,8 +377,7 @@ fn types_load_lazily_for_the_rows_on_screen_and_stale_answers_are_dropped() {
 /// The private key of an ssh-auth secret never reaches a snippet (a Kubernetes Secret, a .env body…).
 #[test]
 fn use_in_service_leaves_the_ssh_private_key_out() {
-    let (mut app, _) =
-        sesame::app::App::new("http://127.0.0.1:8200", sesame::keymap::Keymap::default_keymap(), None);
+    let (mut app, _) = new_app(None);
     let mount = sesame::vault::kv::Mount {
         path: "secret".into(),
         version: sesame::vault::KvVersion::V2,
@@ -405,10 +389,7 @@ fn use_in_service_leaves_the_ssh_private_key_out() {
         path: "k".into(),
         is_secret: true,
     })));
-    let req = cmds
-        .iter()
-        .find_map(|c| if let sesame::app::Command::Read { req, .. } = c { Some(*req) } else { None })
-        .unwrap();
+    let req = read_req_id(&cmds);
     let data = sesame::secret::SecretData::from_json_object(
         r#"{"ssh-privatekey":"-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----","ssh-publickey":"ssh-ed25519 AAAA"}"#,
     )

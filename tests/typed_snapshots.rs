@@ -4,66 +4,47 @@
 
 mod common;
 
-#[allow(unused_imports)]
+use common::fixtures::live_read;
 use common::ui::*;
 
 use base64::Engine as _;
 use crossterm::event::KeyCode;
 use sesame::app::{App, Command, Msg, PreviewData};
-use sesame::keymap::Keymap;
-use sesame::secret::SecretData;
 use sesame::secret::types::SecretType;
-use sesame::vault::kv::{Entry, Identity, KvVersion, Mount, SecretRead, VersionInfo, VersionState};
+use sesame::vault::kv::{Identity, KvVersion, SecretRead};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 const ED25519: &str = include_str!("fixtures/ssh/ed25519");
 
 /// `secret/apps/` with a few secrets, the first one selected and previewed.
 fn in_folder(size: (u16, u16)) -> App {
-    let (mut app, _) =
-        App::new("http://127.0.0.1:8200", Keymap::default_keymap(), Some("secret/apps/".into()));
+    let (mut app, _) = new_app(Some("secret/apps/"));
     app.update(Msg::Resize(size.0, size.1));
     app.update(Msg::Identity(Ok(Identity {
         display_name: "root".into(),
         policies: vec!["root".into()],
         ttl: 0,
     })));
-    app.update(Msg::Mounts(Ok(vec![Mount {
-        path: "secret".into(),
-        version: KvVersion::V2,
-        description: String::new(),
-    }])));
+    app.update(Msg::Mounts(Ok(vec![mount("secret", KvVersion::V2)])));
     app.update(Msg::Resolved(Ok(sesame::app::StartTarget {
-        mount: Mount { path: "secret".into(), version: KvVersion::V2, description: String::new() },
+        mount: mount("secret", KvVersion::V2),
         path: "apps".into(),
         is_secret: false,
     })));
     let req = app.list_req;
-    let mut entries: Vec<Entry> = ["web/", "db-creds", "deploy-key", "ghcr-pull", "github", "registry"]
-        .iter()
-        .map(|k| Entry::from_key(k))
-        .collect();
-    sesame::vault::kv::sort_entries(&mut entries);
+    let entries = entries(&["web/", "db-creds", "deploy-key", "ghcr-pull", "github", "registry"]);
     app.update(Msg::Listed { req, result: Ok(entries), done: true });
     app
 }
 
 fn read(json: &str) -> SecretRead {
-    SecretRead {
-        data: Some(SecretData::from_json_object(json).unwrap()),
-        version: Some(VersionInfo {
-            version: 4,
-            created_time: "2026-11-25T10:00:00.123Z".into(),
-            state: VersionState::Live,
-        }),
-    }
+    live_read(json, 4, "2026-11-25T10:00:00.123Z")
 }
 
 fn open(app: &mut App, name: &str, json: &str) {
     app.list.select_name(name);
     let cmds = app.update(code(KeyCode::Enter));
-    let req =
-        cmds.iter().find_map(|c| if let Command::Read { req, .. } = c { Some(*req) } else { None }).unwrap();
+    let req = read_req_id(&cmds);
     app.update(Msg::Secret { req, result: Ok(read(json)) });
 }
 

@@ -2,22 +2,19 @@
 
 mod common;
 
-#[allow(unused_imports)]
+use common::fixtures::{self, live_read};
 use common::ui::*;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sesame::app::{App, Command, Msg, PreviewData};
-use sesame::keymap::Keymap;
-use sesame::secret::SecretData;
-use sesame::vault::kv::{Identity, KvVersion, Mount, SecretRead, VersionInfo, VersionState};
+use sesame::vault::kv::{Identity, KvVersion, Mount};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
 fn base_app(size: (u16, u16)) -> App {
-    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
-    app.update(Msg::Resize(size.0, size.1));
+    let mut app = sized_app(size);
     app.update(Msg::Identity(Ok(Identity {
         display_name: "root".into(),
         policies: vec!["root".into()],
@@ -38,8 +35,7 @@ fn in_folder(size: (u16, u16)) -> App {
     let mut app = base_app(size);
     app.update(key('j'));
     let cmds = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-    let req =
-        cmds.iter().find_map(|c| if let Command::List { req, .. } = c { Some(*req) } else { None }).unwrap();
+    let req = list_req_id(&cmds);
     app.update(Msg::Listed {
         req,
         result: Ok(entries(&[
@@ -72,23 +68,9 @@ fn with_secret(size: (u16, u16)) -> App {
     app.update(key('G'));
     app.update(key('k'));
     let cmds = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-    let req =
-        cmds.iter().find_map(|c| if let Command::Read { req, .. } = c { Some(*req) } else { None }).unwrap();
-    let data = SecretData::from_json_object(
-        r#"{"DB_HOST":"db.internal","DB_PASSWORD":"s3cr3t-hunter2","DB_PORT":5432,"OPTIONS":{"ssl":true},"TLS_CA":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"}"#,
-    )
-    .unwrap();
-    app.update(Msg::Secret {
-        req,
-        result: Ok(SecretRead {
-            data: Some(data),
-            version: Some(VersionInfo {
-                version: 3,
-                created_time: "2026-11-25T10:00:00.123456Z".into(),
-                state: VersionState::Live,
-            }),
-        }),
-    });
+    let req = read_req_id(&cmds);
+    let json = r#"{"DB_HOST":"db.internal","DB_PASSWORD":"s3cr3t-hunter2","DB_PORT":5432,"OPTIONS":{"ssl":true},"TLS_CA":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"}"#;
+    app.update(Msg::Secret { req, result: Ok(live_read(json, 3, "2026-11-25T10:00:00.123456Z")) });
     app
 }
 
@@ -183,8 +165,7 @@ fn help_lists_every_binding_of_the_keymap() {
 #[test]
 fn error_state() {
     let size = (80, 24);
-    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
-    app.update(Msg::Resize(size.0, size.1));
+    let mut app = sized_app(size);
     app.update(Msg::Mounts(Err(sesame::vault::VaultError::Sealed)));
     let screen = render(&app, size);
     assert!(screen.contains("sealed"), "{screen}");
@@ -295,74 +276,22 @@ fn use_in_service_chooser() {
 
 // ---- The audit view (admins) ----
 
-fn audit_row(
-    path: &str,
-    mode: sesame::vault::modes::Mode,
-    by: &str,
-    at: &str,
-    drift: Vec<sesame::vault::audit::Drift>,
-) -> sesame::vault::audit::AuditRow {
-    sesame::vault::audit::AuditRow {
-        mount: "secret".into(),
-        path: path.into(),
-        mode,
-        set_by: (!by.is_empty()).then(|| by.to_string()),
-        set_at: (!at.is_empty()).then(|| at.to_string()),
-        keys: if mode == sesame::vault::modes::Mode::KeyOnly {
-            vec!["API_KEY".into(), "API_SECRET".into()]
-        } else {
-            vec![]
-        },
-        drift,
-    }
-}
-
+/// The shared report with one more row, whose key names could not be checked.
 fn audit_report() -> sesame::vault::audit::AuditReport {
     use sesame::vault::audit::Drift;
     use sesame::vault::modes::Mode;
-    sesame::vault::audit::AuditReport {
-        policy: "sesame-modes".into(),
-        policy_found: true,
-        rows: vec![
-            audit_row(
-                "apps/api-keys",
-                Mode::KeyOnly,
-                "alice",
-                "2026-01-03T09:00:00Z",
-                vec![Drift::KeysDiffer {
-                    missing: vec!["API_SECRET".into()],
-                    extra: vec!["API_TOKEN".into()],
-                }],
-            ),
-            audit_row("apps/db", Mode::ReadOnly, "alice", "2026-01-02T10:00:00Z", vec![]),
-            audit_row(
-                "apps/web/tls",
-                Mode::KeyOnly,
-                "alice",
-                "2026-01-04T11:00:00Z",
-                vec![Drift::KeysUnchecked { reason: "cannot check the key names: no read access".into() }],
-            ),
-            audit_row(
-                "old/gone",
-                Mode::None,
-                "",
-                "",
-                vec![Drift::OrphanRules { rules: vec!["secret/data/old/gone".into()], secret_exists: false }],
-            ),
-            audit_row(
-                "teams/ml/registry",
-                Mode::ReadOnly,
-                "bob",
-                "2026-02-01T08:30:00Z",
-                vec![Drift::MissingRules {
-                    policy: "sesame-modes".into(),
-                    rules: vec!["secret/data/teams/ml/registry".into()],
-                }],
-            ),
-        ],
-        denied: vec!["secret/private".into()],
-        unreadable: vec!["secret/teams/hr/payroll".into()],
-    }
+    let mut report = fixtures::audit_report();
+    report.rows.insert(
+        2,
+        fixtures::audit_row(
+            "apps/web/tls",
+            Mode::KeyOnly,
+            "alice",
+            "2026-01-04T11:00:00Z",
+            vec![Drift::KeysUnchecked { reason: "cannot check the key names: no read access".into() }],
+        ),
+    );
+    report
 }
 
 /// The explorer in `secret/` with the audit open and its crawl's progress at some point.
@@ -509,8 +438,7 @@ fn json_view_and_errors_at_120x40() {
     let mut app = with_secret(size);
     app.update(key('J'));
     insta::assert_snapshot!("json_masked_120x40", render(&app, size));
-    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
-    app.update(Msg::Resize(size.0, size.1));
+    let mut app = sized_app(size);
     app.update(Msg::Mounts(Err(sesame::vault::VaultError::Unreachable {
         addr: "http://127.0.0.1:8200".into(),
         detail: "connection refused".into(),

@@ -2,7 +2,6 @@
 
 mod common;
 
-#[allow(unused_imports)]
 use common::ui::*;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -11,9 +10,8 @@ use ratatui::backend::TestBackend;
 use ratatui::style::Modifier;
 use sesame::app::ops::{OpsCommand, OpsMsg};
 use sesame::app::{App, Command, Msg};
-use sesame::keymap::Keymap;
 use sesame::vault::capabilities::{Action as Cap, Permission};
-use sesame::vault::kv::{Identity, KvVersion, Mount};
+use sesame::vault::kv::{Identity, KvVersion};
 use sesame::vault::transfer::{BatchReport, ItemReport, ItemStatus};
 use sesame::vault::walk::WalkResult;
 
@@ -21,21 +19,16 @@ const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
 /// In `secret/` with a few rows; every permission answered, the ones named in `denied` refused.
 fn in_folder(size: (u16, u16), denied: &[(&str, Cap)]) -> App {
-    let (mut app, _) = App::new("http://127.0.0.1:8200", Keymap::default_keymap(), None);
-    app.update(Msg::Resize(size.0, size.1));
+    let mut app = sized_app(size);
     app.update(Msg::Identity(Ok(Identity {
         display_name: "token".into(),
         policies: vec!["editor".into()],
         ttl: 3600,
     })));
-    app.update(Msg::Mounts(Ok(vec![
-        Mount { path: "legacy".into(), version: KvVersion::V1, description: String::new() },
-        Mount { path: "secret".into(), version: KvVersion::V2, description: String::new() },
-    ])));
+    app.update(Msg::Mounts(Ok(two_mounts())));
     app.update(key('j'));
     let cmds = app.update(code(KeyCode::Enter));
-    let req =
-        cmds.iter().find_map(|c| if let Command::List { req, .. } = c { Some(*req) } else { None }).unwrap();
+    let req = list_req_id(&cmds);
     let cmds = app.update(Msg::Listed {
         req,
         result: Ok(entries(&["apps/", "teams/", "api-token", "db-creds", "registry"])),
@@ -67,13 +60,6 @@ fn in_folder(size: (u16, u16), denied: &[(&str, Cap)]) -> App {
         .collect();
     app.update(Msg::Ops(OpsMsg::Permissions { scope, answers }));
     app
-}
-
-fn select(app: &mut App, name: &str) {
-    app.update(key('g'));
-    while app.list.selected_entry().map(|e| e.name.as_str()) != Some(name) {
-        app.update(key('j'));
-    }
 }
 
 fn ops_req(cmds: &[Command]) -> u64 {
@@ -144,10 +130,7 @@ fn move_prompt_and_progress() {
     app.update(key('m'));
     app.update(key('2'));
     let req = ops_req(&app.update(code(KeyCode::Enter)));
-    let dst = sesame::vault::transfer::Location::new(
-        Mount { path: "secret".into(), version: KvVersion::V2, description: String::new() },
-        "apps2",
-    );
+    let dst = sesame::vault::transfer::Location::new(mount("secret", KvVersion::V2), "apps2");
     let cmds = app.update(Msg::Ops(OpsMsg::Checked {
         req,
         result: Ok(sesame::app::ops::DestCheck { dst, existing: None, denied: None }),
@@ -183,10 +166,7 @@ fn report_of_a_partly_failed_move() {
             app.update(key(c));
         }
         let req = ops_req(&app.update(code(KeyCode::Enter)));
-        let dst = sesame::vault::transfer::Location::new(
-            Mount { path: "legacy".into(), version: KvVersion::V1, description: String::new() },
-            "apps",
-        );
+        let dst = sesame::vault::transfer::Location::new(mount("legacy", KvVersion::V1), "apps");
         let cmds = app.update(Msg::Ops(OpsMsg::Checked {
             req,
             result: Ok(sesame::app::ops::DestCheck { dst, existing: None, denied: None }),

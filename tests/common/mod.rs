@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod e2e;
+pub mod fixtures;
 pub mod ui;
 
 use std::sync::OnceLock;

@@ -3,8 +3,48 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use sesame::app::{App, Msg};
+use sesame::app::{App, Command, Msg};
+use sesame::keymap::Keymap;
 use sesame::vault::kv::{Entry, KvVersion, Mount};
+
+/// A new app with the default keymap (`start` as `sesame PATH`), and the commands it starts with.
+pub fn new_app(start: Option<&str>) -> (App, Vec<Command>) {
+    App::new("http://127.0.0.1:8200", Keymap::default_keymap(), start.map(str::to_string))
+}
+
+/// A new app on a terminal of `w`x`h`.
+pub fn sized_app((w, h): (u16, u16)) -> App {
+    let (mut app, _) = new_app(None);
+    app.update(Msg::Resize(w, h));
+    app
+}
+
+/// `legacy` (KV v1) and `secret` (KV v2), with no descriptions.
+pub fn two_mounts() -> Vec<Mount> {
+    vec![mount("legacy", KvVersion::V1), mount("secret", KvVersion::V2)]
+}
+
+/// The request id of the listing among `cmds`.
+pub fn list_req_id(cmds: &[Command]) -> u64 {
+    cmds.iter()
+        .find_map(|c| if let Command::List { req, .. } = c { Some(*req) } else { None })
+        .expect("a listing")
+}
+
+/// The request id of the secret read among `cmds`.
+pub fn read_req_id(cmds: &[Command]) -> u64 {
+    cmds.iter()
+        .find_map(|c| if let Command::Read { req, .. } = c { Some(*req) } else { None })
+        .expect("a read")
+}
+
+/// Selects the row `name` of the list, moving down from the top as a person would.
+pub fn select(app: &mut App, name: &str) {
+    app.update(key('g'));
+    while app.list.selected_entry().map(|e| e.name.as_str()) != Some(name) {
+        app.update(key('j'));
+    }
+}
 
 /// A key press of a character.
 pub fn key(c: char) -> Msg {
