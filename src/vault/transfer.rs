@@ -377,6 +377,11 @@ fn invalid_dest(path: &str) -> Result<(), VaultError> {
         .map_err(|reason| VaultError::Invalid(format!("invalid destination {path:?}: {reason}")))
 }
 
+/// True when some item reached the destination (done, or copied with the source kept).
+fn wrote_any(items: &[ItemReport]) -> bool {
+    items.iter().any(|i| !matches!(i.status, ItemStatus::Failed { .. } | ItemStatus::NotAttempted))
+}
+
 impl Vault {
     /// Copies or moves one secret (a rename is a move in the same folder). Errors only for a refused
     /// request (invalid name, same place); everything else is in the one-item report.
@@ -411,11 +416,7 @@ impl Vault {
             notes: run.notes(),
             ..BatchReport::default()
         };
-        if report
-            .items
-            .iter()
-            .any(|i| !matches!(i.status, ItemStatus::Failed { .. } | ItemStatus::NotAttempted))
-        {
+        if wrote_any(&report.items) {
             report.placeholders_removed = self.tidy_placeholders(&dst.mount, &dst.path, false).await;
         }
         Ok(report)
@@ -488,9 +489,7 @@ impl Vault {
             .collect()
             .await;
         items.sort_by(|a, b| a.source.cmp(&b.source));
-        let wrote =
-            items.iter().any(|i| !matches!(i.status, ItemStatus::Failed { .. } | ItemStatus::NotAttempted));
-        let placeholders_removed = if wrote && !run.stop.load(Ordering::SeqCst) {
+        let placeholders_removed = if wrote_any(&items) && !run.stop.load(Ordering::SeqCst) {
             self.tidy_placeholders(&dst.mount, &dst.path, true).await
         } else {
             Vec::new()
