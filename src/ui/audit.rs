@@ -270,13 +270,13 @@ fn draw_notes(frame: &mut Frame, v: &AuditView, r: &AuditReport, theme: &Theme, 
 /// The crawl before its first report: the progress bar, or why it failed.
 fn draw_waiting(frame: &mut Frame, v: &AuditView, theme: &Theme, area: Rect, spinner: &str) {
     let mut lines: Vec<Line> = Vec::new();
-    match (&v.error, &v.running) {
-        (Some(e), _) => {
+    match &v.error {
+        Some(e) => {
             lines.push(Line::styled(e.clone(), theme.error()));
             lines.push(Line::from(""));
             lines.push(Line::styled("r tries again · Esc closes", theme.dim()));
         }
-        (None, _) => {
+        None => {
             let room = (area.width as usize).saturating_sub(8).min(50);
             lines.push(Line::from(format!("{spinner} Auditing {}…", v.scope_label())));
             lines.push(Line::from(""));
