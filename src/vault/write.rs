@@ -443,13 +443,10 @@ impl Vault {
         if path.is_empty() {
             return Err(VaultError::Invalid("give a secret to delete, not a mount".to_string()));
         }
+        if matches!(mode, DeleteMode::Versions(_)) {
+            need_v2(mount, "versions")?;
+        }
         let (method, api, body) = match (mount.version, mode) {
-            (KvVersion::V1, DeleteMode::Versions(_)) => {
-                return Err(VaultError::Invalid(format!(
-                    "{} is a KV v1 mount: it has no versions",
-                    mount.path
-                )));
-            }
             (KvVersion::V1, _) => ("DELETE", v1_api(mount, path), None),
             (KvVersion::V2, DeleteMode::Latest) => ("DELETE", v2_api(mount, "data", path), None),
             (KvVersion::V2, DeleteMode::Versions(v)) => {
