@@ -5,9 +5,11 @@
 
 mod common;
 
+use common::ui::{code, enter, key};
+
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use serde_json::json;
 use tokio::sync::mpsc;
 
@@ -19,14 +21,6 @@ use sesame::vault::audit::Drift;
 use sesame::vault::kv::Entry;
 use sesame::vault::modes::{Mode, Modes};
 use sesame::vault::{KvVersion, Mount, Vault};
-
-fn key(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
-}
-
-fn enter() -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
-}
 
 /// Runs one command as the TUI would and returns the answers it sent.
 async fn run(vault: &Vault, cmd: Command) -> Vec<Msg> {
@@ -144,7 +138,7 @@ async fn closing_the_view_stops_the_crawl() {
     let Command::Audit(AuditCommand::Run { handle, .. }) = &crawl else { panic!("{crawl:?}") };
     let handle = handle.clone();
     handle.stop();
-    app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    app.update(code(KeyCode::Esc));
     assert!(app.audit.is_none());
     let answers = tokio::time::timeout(Duration::from_secs(10), run(&root, crawl)).await.unwrap();
     assert!(answers.is_empty(), "a stopped crawl sends nothing: {answers:?}");

@@ -5,9 +5,7 @@ mod common;
 use common::fixtures::{self, live_read};
 use common::ui::*;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use sesame::app::{App, Command, Msg, PreviewData};
 use sesame::vault::kv::{Identity, KvVersion, Mount};
 
@@ -34,7 +32,7 @@ fn base_app(size: (u16, u16)) -> App {
 fn in_folder(size: (u16, u16)) -> App {
     let mut app = base_app(size);
     app.update(key('j'));
-    let cmds = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let cmds = app.update(enter());
     let req = list_req_id(&cmds);
     app.update(Msg::Listed {
         req,
@@ -67,7 +65,7 @@ fn with_secret(size: (u16, u16)) -> App {
     let mut app = in_folder(size);
     app.update(key('G'));
     app.update(key('k'));
-    let cmds = app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    let cmds = app.update(enter());
     let req = read_req_id(&cmds);
     let json = r#"{"DB_HOST":"db.internal","DB_PASSWORD":"s3cr3t-hunter2","DB_PORT":5432,"OPTIONS":{"ssl":true},"TLS_CA":"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"}"#;
     app.update(Msg::Secret { req, result: Ok(live_read(json, 3, "2026-11-25T10:00:00.123456Z")) });
@@ -177,9 +175,7 @@ fn no_color_has_no_colours() {
     let size = (80, 24);
     let mut app = in_folder(size);
     app.no_color = true;
-    let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
-    terminal.draw(|f| sesame::ui::draw(f, &app)).unwrap();
-    let buf = terminal.backend().buffer();
+    let buf = draw(&app, size);
     for cell in buf.content() {
         assert_eq!(cell.fg, ratatui::style::Color::Reset, "no foreground colour with NO_COLOR");
         assert_eq!(cell.bg, ratatui::style::Color::Reset, "no background colour with NO_COLOR");
@@ -225,9 +221,9 @@ fn editor_summary_and_conflict() {
     let mut app = in_editor(size);
     app.update(key('d'));
     app.update(key('j'));
-    app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    app.update(enter());
     app.update(key('9'));
-    app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    app.update(code(KeyCode::Esc));
     app.update(ctrl('s'));
     let summary = render(&app, size);
     assert!(!summary.contains("54329"), "the summary shows no value");
@@ -247,7 +243,7 @@ fn editor_value_popup() {
     let size = (80, 24);
     let mut app = in_editor(size);
     app.update(key('G'));
-    app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    app.update(enter());
     insta::assert_snapshot!("editor_value_80x24", render(&app, size));
 }
 
@@ -268,7 +264,7 @@ fn use_in_service_chooser() {
     let mut app = with_secret(size);
     app.update(key('u'));
     app.update(key('k'));
-    app.update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    app.update(enter());
     let screen = render(&app, size);
     assert!(!screen.contains("hunter2"), "a value snippet is never previewed");
     insta::assert_snapshot!("chooser_confirm_values_80x24", screen);

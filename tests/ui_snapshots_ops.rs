@@ -4,9 +4,7 @@ mod common;
 
 use common::ui::*;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crossterm::event::KeyCode;
 use ratatui::style::Modifier;
 use sesame::app::ops::{OpsCommand, OpsMsg};
 use sesame::app::{App, Command, Msg};
@@ -118,7 +116,7 @@ fn move_prompt_and_progress() {
         let mut app = in_folder(size, &[]);
         select(&mut app, "apps");
         app.update(key('m'));
-        app.update(Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)));
+        app.update(ctrl('u'));
         for c in "legacy/".chars() {
             app.update(key(c));
         }
@@ -161,7 +159,7 @@ fn report_of_a_partly_failed_move() {
         let mut app = in_folder(size, &[]);
         select(&mut app, "apps");
         app.update(key('m'));
-        app.update(Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)));
+        app.update(ctrl('u'));
         for c in "legacy/apps".chars() {
             app.update(key(c));
         }
@@ -215,9 +213,7 @@ fn disabled_actions_are_struck_through_and_say_why() {
         ];
         let mut app = in_folder(size, &denied);
         select(&mut app, "registry");
-        let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
-        terminal.draw(|f| sesame::ui::draw(f, &app)).unwrap();
-        let buf = terminal.backend().buffer().clone();
+        let buf = draw(&app, size);
         let hint_row = size.1 - 2;
         let row: String = (0..size.0).map(|x| buf[(x, hint_row)].symbol().to_string()).collect();
         let struck = |word: &str| {

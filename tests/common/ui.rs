@@ -3,6 +3,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
 use sesame::app::{App, Command, Msg};
 use sesame::keymap::Keymap;
 use sesame::vault::kv::{Entry, KvVersion, Mount};
@@ -87,6 +88,13 @@ pub fn entries(keys: &[&str]) -> Vec<Entry> {
     let mut v: Vec<Entry> = keys.iter().map(|k| Entry::from_key(k)).collect();
     sesame::vault::kv::sort_entries(&mut v);
     v
+}
+
+/// The cells drawn at `w`x`h`.
+pub fn draw(app: &App, (w, h): (u16, u16)) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| sesame::ui::draw(f, app)).unwrap();
+    terminal.backend().buffer().clone()
 }
 
 /// The screen drawn at `w`x`h`, as text.
