@@ -166,10 +166,7 @@ fn create_a_secret_in_the_ui_and_read_it_with_hvac() {
     assert!(hvac_ok, "Python hvac is required in .venv (run .ci/setup-openbao --test-tools)");
     let tmux = Tmux::new();
     let dev = DevProc::start();
-    let cmd = format!(
-        "env VAULT_ADDR='{}' VAULT_TOKEN='{}' {BIN} secret/apps/ --log-file /dev/null; echo sesame-exit=$?; read -r _",
-        dev.addr, dev.token
-    );
+    let cmd = dev.sesame_cmd("secret/apps/");
     tmux.start(&cmd);
     tmux.wait_for("secret/apps/", |s| s.contains("secret/apps/") && s.contains("payments/"));
     tmux.keys(&["n"]);
@@ -295,10 +292,7 @@ fn http_get(addr: &str, token: &str, api: &str) -> (u16, String) {
 fn move_a_folder_across_mounts_in_the_ui() {
     let tmux = Tmux::new();
     let dev = DevProc::start();
-    let cmd = format!(
-        "env VAULT_ADDR='{}' VAULT_TOKEN='{}' {BIN} secret/teams/ --log-file /dev/null; echo sesame-exit=$?; read -r _",
-        dev.addr, dev.token
-    );
+    let cmd = dev.sesame_cmd("secret/teams/");
     tmux.start(&cmd);
     tmux.wait_for("secret/teams/", |s| s.contains("secret/teams/") && s.contains("ml/"));
     tmux.keys(&["/"]);

@@ -8,7 +8,7 @@ use std::process::Command;
 
 mod common;
 
-use common::e2e::{BIN, DevProc, Tmux};
+use common::e2e::{DevProc, Tmux};
 const ED25519: &str = include_str!("fixtures/ssh/ed25519");
 const ED25519_PUB: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEyKq4dYpByDPGjWFUkKDkzqDdHprZy6xYltE45Gl8AE";
 
@@ -23,10 +23,7 @@ fn write_private(dir: &std::path::Path, name: &str, text: &str) -> std::path::Pa
 fn docker_and_ssh_secrets_from_the_forms_are_read_by_skopeo_and_ssh_keygen() {
     let tmux = Tmux::new();
     let dev = DevProc::start();
-    let cmd = format!(
-        "env VAULT_ADDR='{}' VAULT_TOKEN='{}' {BIN} secret/apps/ --log-file /dev/null; echo sesame-exit=$?; read -r _",
-        dev.addr, dev.token
-    );
+    let cmd = dev.sesame_cmd("secret/apps/");
     tmux.start_sized(&cmd, 110, 32);
     tmux.wait_for("secret/apps/", |s| s.contains("secret/apps/") && s.contains("payments/"));
 

@@ -143,6 +143,15 @@ impl DevProc {
 }
 
 impl DevProc {
+    /// The shell command that runs `sesame START` against this server (no log), then prints its exit
+    /// status and waits for a line so that the pane stays open.
+    pub fn sesame_cmd(&self, start: &str) -> String {
+        format!(
+            "env VAULT_ADDR='{}' VAULT_TOKEN='{}' {BIN} {start} --log-file /dev/null; echo sesame-exit=$?; read -r _",
+            self.addr, self.token
+        )
+    }
+
     /// A plain HTTP/1.0 GET of `/v1/<api>` with the root token, as JSON (no client library in the way).
     pub fn get(&self, api: &str) -> serde_json::Value {
         use std::io::{Read as _, Write as _};
