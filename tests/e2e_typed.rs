@@ -3,21 +3,15 @@
 //! form saved, and `ssh-keygen -y` must derive from the stored private key the public key the form showed.
 //! The secrets are read back with plain HTTP requests, not with sesame.
 
-use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
 mod common;
 
 use common::e2e::{DevProc, Tmux};
+use common::fixtures::write_private;
+
 const ED25519: &str = include_str!("fixtures/ssh/ed25519");
 const ED25519_PUB: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEyKq4dYpByDPGjWFUkKDkzqDdHprZy6xYltE45Gl8AE";
-
-fn write_private(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).expect("writing a test file");
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
-    p
-}
 
 #[test]
 fn docker_and_ssh_secrets_from_the_forms_are_read_by_skopeo_and_ssh_keygen() {

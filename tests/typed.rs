@@ -6,6 +6,7 @@
 mod common;
 
 use common::cli::{self, Run};
+use common::fixtures::write_private;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -74,14 +75,6 @@ async fn stored(mount: &Mount, path: &str, key: &str) -> String {
     assert!(st.is_success(), "{st}");
     let data = if mount.version == KvVersion::V2 { &body["data"]["data"] } else { &body["data"] };
     data[key].as_str().unwrap_or_else(|| panic!("no string {key} in {path}")).to_string()
-}
-
-fn write_private(dir: &Path, name: &str, text: &str) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt as _;
-    let p = dir.join(name);
-    std::fs::write(&p, text).expect("writing a key file");
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
-    p
 }
 
 /// `ssh-keygen -y -f FILE`: type and base64 of the public key.

@@ -1,4 +1,7 @@
-//! Data the app-level tests feed to `App::update`: secret reads and an audit report.
+//! Data the tests use: secret reads and an audit report to feed to `App::update`, private files for tools.
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
 
 use sesame::secret::SecretData;
 use sesame::vault::audit::{AuditReport, AuditRow, Drift};
@@ -64,4 +67,12 @@ pub fn audit_report() -> AuditReport {
         denied: vec!["secret/private".into()],
         unreadable: vec!["secret/teams/hr/payroll".into()],
     }
+}
+
+/// Writes `text` to `dir/name`, readable by its owner only (as ssh-keygen and skopeo want), and returns the path.
+pub fn write_private(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("writing a test file");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).expect("chmod 600");
+    p
 }
