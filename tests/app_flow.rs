@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::fixtures::{audit_report, live_read};
+use common::fixtures::{audit_report, live_read, version_meta};
 use common::ui::*;
 
 use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
@@ -418,15 +418,6 @@ fn new_secret_prompt_checks_names_then_opens_an_empty_editor() {
     let (_, force, base) = write_cmd(&app.update(key('y')));
     assert!(!force);
     assert_eq!(base, None);
-}
-
-fn version_meta(v: u64, deleted: bool, destroyed: bool) -> sesame::vault::write::VersionMeta {
-    sesame::vault::write::VersionMeta {
-        version: v,
-        created_time: format!("2026-11-2{v}T10:00:00Z"),
-        deletion_time: deleted.then(|| "2026-11-25T11:00:00Z".to_string()),
-        destroyed,
-    }
 }
 
 /// Opens the history of `db` (from the secret view) and feeds it four versions, newest first.

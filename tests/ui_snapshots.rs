@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::fixtures::{self, live_read};
+use common::fixtures::{self, live_read, version_meta};
 use common::ui::*;
 
 use crossterm::event::KeyCode;
@@ -345,15 +345,6 @@ fn audit_refused_to_a_non_admin() {
     insta::assert_snapshot!("audit_denied_80x24", render(&app, size));
 }
 
-fn history_meta(v: u64, deleted: bool, destroyed: bool) -> sesame::vault::write::VersionMeta {
-    sesame::vault::write::VersionMeta {
-        version: v,
-        created_time: format!("2026-11-2{v}T10:00:00Z"),
-        deletion_time: deleted.then(|| "2026-11-25T11:00:00Z".to_string()),
-        destroyed,
-    }
-}
-
 #[test]
 fn history_view() {
     for size in SIZES {
@@ -364,10 +355,10 @@ fn history_view() {
             .find_map(|c| if let Command::LoadHistory { req, .. } = c { Some(*req) } else { None })
             .unwrap();
         let versions = vec![
-            history_meta(4, false, false),
-            history_meta(3, true, false),
-            history_meta(2, false, true),
-            history_meta(1, false, false),
+            version_meta(4, false, false),
+            version_meta(3, true, false),
+            version_meta(2, false, true),
+            version_meta(1, false, false),
         ];
         app.update(Msg::History { req, result: Ok((versions, 4)) });
         insta::assert_snapshot!(format!("history_{}x{}", size.0, size.1), render(&app, size));
@@ -390,7 +381,7 @@ fn history_view() {
         .unwrap();
     app.update(Msg::History {
         req,
-        result: Ok((vec![history_meta(2, false, false), history_meta(1, false, false)], 2)),
+        result: Ok((vec![version_meta(2, false, false), version_meta(1, false, false)], 2)),
     });
     app.update(key('j'));
     let cmds = app.update(key('D'));

@@ -16,6 +16,16 @@ pub fn live_read(json: &str, version: u64, created_time: &str) -> SecretRead {
     }
 }
 
+/// Metadata of version `v` (created on the 2`v`th of November 2026), deleted and/or destroyed.
+pub fn version_meta(v: u64, deleted: bool, destroyed: bool) -> sesame::vault::write::VersionMeta {
+    sesame::vault::write::VersionMeta {
+        version: v,
+        created_time: format!("2026-11-2{v}T10:00:00Z"),
+        deletion_time: deleted.then(|| "2026-11-25T11:00:00Z".to_string()),
+        destroyed,
+    }
+}
+
 /// A row of the audit of `secret/`: `by`/`at` empty for none; a key-only row records two keys.
 pub fn audit_row(path: &str, mode: Mode, by: &str, at: &str, drift: Vec<Drift>) -> AuditRow {
     AuditRow {
