@@ -204,3 +204,27 @@ async fn identity_of_the_token() {
     let id = vault().identity().await.unwrap();
     assert!(!id.display_name.is_empty());
 }
+
+#[tokio::test]
+async fn a_key_only_start_path_opens_without_reading_its_data() {
+    let s = common::server();
+    let name = s.fresh_mount(2).await;
+    s.write_kv(&name, 2, "team/hf", json!({"HF_TOKEN": "v"})).await;
+    let vault = vault();
+    let mount = vault.mount_of(&name).await.unwrap();
+    let store = sesame::vault::annotations::AnnotationStore::new(vault.clone());
+    sesame::vault::modes::Modes::new(store)
+        .set_mode(&mount, "team/hf", sesame::vault::modes::Mode::KeyOnly)
+        .await
+        .unwrap();
+    // A token that may read the metadata but not the data, as the sesame-modes policy leaves a non-admin.
+    s.put_policy(
+        &format!("{name}-meta"),
+        &format!("path \"{name}/metadata/*\" {{ capabilities = [\"read\", \"list\"] }}\npath \"{name}/data/*\" {{ capabilities = [\"deny\"] }}"),
+    )
+    .await;
+    let token = s.token_with_policies(&[&format!("{name}-meta")]).await;
+    let limited = Vault::connect(&s.addr, &token).unwrap();
+    let t = resolve(&limited, &format!("{name}/team/hf")).await.unwrap();
+    assert_eq!((t.path.as_str(), t.is_secret), ("team/hf", true));
+}

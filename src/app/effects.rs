@@ -270,6 +270,11 @@ pub async fn resolve(vault: &Vault, path: &str) -> Result<StartTarget, VaultErro
         return Ok(StartTarget { mount, path: rest, is_secret: false });
     }
     if !wants_folder {
+        // A key-only secret is recognised from its annotations: its data is never read.
+        let store = crate::vault::annotations::AnnotationStore::new(vault.clone());
+        if crate::vault::modes::key_only(&store, &mount, &rest).await.is_some() {
+            return Ok(StartTarget { mount, path: rest, is_secret: true });
+        }
         match vault.read(&mount, &rest, None).await {
             Ok(_) => return Ok(StartTarget { mount, path: rest, is_secret: true }),
             Err(VaultError::NotFound { .. }) => {}
