@@ -310,6 +310,9 @@ pub fn type_of(types: &TypeCache, s: &SecretView, data: Option<&SecretData>) -> 
     }
 }
 
+/// At most this many secret types are kept (or waited for) per folder; see [`TypeCache::bound`].
+pub const MAX_TYPES: usize = 4_096;
+
 /// Types of secrets by folder, loaded lazily for the rows on screen; and what may be shown of the SSH key in
 /// the secret view.
 #[derive(Debug, Default)]
@@ -342,6 +345,20 @@ impl TypeCache {
         self.folders.remove(folder_key);
         if self.current == folder_key {
             self.pending.clear();
+        }
+    }
+
+    /// Past [`MAX_TYPES`] names in a folder (known or pending), forgets those not on screen, so memory
+    /// follows the screen and not how far the user scrolled a huge folder; they are asked again if they
+    /// come back into view.
+    fn bound(&mut self, folder_key: &str, visible: &[String]) {
+        if self.pending.len() > MAX_TYPES {
+            self.pending.retain(|n| visible.contains(n));
+        }
+        if let Some(f) = self.folders.get_mut(folder_key)
+            && f.len() > MAX_TYPES
+        {
+            f.retain(|n, _| visible.contains(n));
         }
     }
 
@@ -513,11 +530,15 @@ impl App {
         if self.secret.is_some() || self.editor.is_some() || self.history.is_some() {
             return;
         }
-        let names: Vec<String> = self
+        let visible: Vec<String> = self
             .list
             .visible(self.page())
             .filter(|(_, e)| !e.is_folder)
             .map(|(_, e)| e.name.clone())
+            .collect();
+        self.types.bound(&key, &visible);
+        let names: Vec<String> = visible
+            .into_iter()
             .filter(|n| !self.types.known(&key, n) && !self.types.pending.contains(n))
             .collect();
         if names.is_empty() {

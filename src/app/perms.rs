@@ -14,6 +14,11 @@ use std::collections::{HashMap, HashSet};
 use crate::vault::capabilities::{Action as Cap, Permission};
 use crate::vault::kv::{KvVersion, Mount};
 
+/// At most this many questions are remembered per folder. Scrolling through a folder of 100,000 secrets
+/// would otherwise keep eight questions (and their answers) for every row ever shown; past the bound, what
+/// is no longer on screen is forgotten and asked again if it comes back.
+pub const MAX_QUERIES: usize = 4_096;
+
 /// The name asked about for "anything new in this folder" (a new secret or folder): policies with a glob
 /// over the folder (`secret/data/apps/*`) match it; policies naming single secrets do not.
 pub const ANY_NAME: &str = "*";
@@ -40,8 +45,14 @@ impl PermCache {
         }
     }
 
-    /// The queries not asked yet, marked as asked.
+    /// The queries not asked yet, marked as asked. Past [`MAX_QUERIES`], questions and answers that are not
+    /// wanted now are forgotten first, so memory follows the screen, not how far the user scrolled.
     pub fn missing(&mut self, wanted: Vec<Query>) -> Vec<Query> {
+        if self.asked.len() + wanted.len() > MAX_QUERIES {
+            let keep: HashSet<&Query> = wanted.iter().collect();
+            self.asked.retain(|q| keep.contains(q));
+            self.answers.retain(|q, _| keep.contains(q));
+        }
         let mut out = Vec::new();
         for q in wanted {
             if self.asked.insert(q.clone()) {
@@ -158,6 +169,25 @@ mod tests {
         c.enter("kv/b");
         assert!(c.get("a/x", Cap::Read).is_none());
         assert_eq!(c.missing(q).len(), 1, "asked again after coming back");
+    }
+
+    #[test]
+    fn memory_follows_the_screen_not_the_scrolling() {
+        let mut c = PermCache::default();
+        c.enter("kv/big");
+        let page = |first: usize| -> Vec<Query> {
+            (first..first + 40).map(|i| (format!("big/s{i:06}"), Cap::Read)).collect()
+        };
+        for p in 0..1_000 {
+            let wanted = page(p * 40);
+            let answers = wanted.iter().map(|q| (q.clone(), Permission::Allowed)).collect();
+            assert_eq!(c.missing(wanted).len(), 40, "each new page is asked for");
+            c.store("kv/big", answers);
+        }
+        assert!(c.asked.len() <= MAX_QUERIES && c.answers.len() <= MAX_QUERIES);
+        let on_screen = page(999 * 40);
+        assert!(c.missing(on_screen.clone()).is_empty(), "what is on screen is still known");
+        assert!(c.get(&on_screen[0].0, Cap::Read).is_some());
     }
 
     #[test]
