@@ -81,8 +81,9 @@ pub struct RmArgs {
 pub struct TransferArgs {
     /// The secret or folder to copy/move (a trailing `/` means the folder when a secret has the same name).
     pub src: String,
-    /// The new path; ending with `/`, the folder to put SRC into under its own name. May be in another
-    /// mount, of either KV version.
+    /// Where to: as mv(1) and cp -r, SRC goes inside DST under its own name when DST is an existing folder
+    /// (or a mount), and is renamed to DST when DST does not exist. A secret also goes inside a DST ending
+    /// with `/`. May be in another mount, of either KV version.
     pub dst: String,
     /// Overwrite secrets that exist at the destination (default: refuse).
     #[arg(long)]
@@ -244,12 +245,14 @@ pub async fn put(vault: &Vault, args: &PutArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let loaded: Vec<(String, Encoding)> = pairs.iter().map(|p| (p.key.clone(), p.value.encoding)).collect();
-    let saved = vault.save(&mount, &path, &new, &snapshot.expected, Some(&old), &loaded).await.map_err(|e| match e {
-        crate::vault::VaultError::CasMismatch { .. } => anyhow::anyhow!(
-            "{e}: nothing was written; run the command again to apply it over the new version"
-        ),
-        other => other.into(),
-    })?;
+    let saved = vault.save(&mount, &path, &new, &snapshot.expected, Some(&old), &loaded).await.map_err(
+        |e| match e {
+            crate::vault::VaultError::CasMismatch { .. } => anyhow::anyhow!(
+                "{e}: nothing was written; run the command again to apply it over the new version"
+            ),
+            other => other.into(),
+        },
+    )?;
     let diff = masked_diff(&old, &new);
     let mut out = std::io::stdout().lock();
     let full = format!("{}/{path}", mount.path);
@@ -383,7 +386,6 @@ pub async fn transfer(vault: &Vault, args: &TransferArgs, mode: TransferMode) ->
     check_user_path(&args.src)?;
     check_user_path(&args.dst)?;
     let (smount, spath) = locate(vault, &args.src).await?;
-    let (dmount, dpath) = locate(vault, &args.dst).await?;
     let src = Location::new(smount, &spath);
     // Secret or folder? A trailing `/` says folder; otherwise a secret if one exists, else a folder.
     let is_folder = if args.src.ends_with('/') || spath.is_empty() {
@@ -401,12 +403,8 @@ pub async fn transfer(vault: &Vault, args: &TransferArgs, mode: TransferMode) ->
     } else {
         bail!("{} not found", src.display());
     };
-    let name = src.path.rsplit('/').next().unwrap_or("");
-    let dst = if args.dst.ends_with('/') || (dpath.is_empty() && !is_folder) {
-        Location::new(dmount, &crate::vault::write::join(&dpath, name))
-    } else {
-        Location::new(dmount, &dpath)
-    };
+    // As mv(1) and cp -r: into DST when it is an existing folder, else renamed to DST.
+    let dst = vault.transfer_destination(&src, is_folder, &args.dst).await?;
     let opts = TransferOptions {
         overwrite: args.overwrite,
         keep_source_versions: args.keep_source_versions,

@@ -232,7 +232,9 @@ pub async fn copy(vault: &Vault, args: &CopyArgs) -> anyhow::Result<ExitCode> {
                 bail!("{full} is not a readable secret");
             };
             if snippet::withheld(r.target.secret_type, key) {
-                bail!("the private key of an ssh-auth secret never leaves sesame: {full} {key} is not copied");
+                bail!(
+                    "the private key of an ssh-auth secret never leaves sesame: {full} {key} is not copied"
+                );
             }
             let Some(value) = data.get(key) else { bail!("{full} has no key {key:?}") };
             (value.reveal(), Content::Secret, format!("the value of {key} in {full}"))

@@ -18,11 +18,11 @@ use super::SecretValue;
 /// and storage backends cap entries near 512 KiB to 1 MiB.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024;
 
+use super::annotation;
 /// Prefix of the annotation names recording a value's encoding (`encoding.KEY`, see
 /// [`crate::secret::annotation`]: stored as `sesame.encoding.KEY` in KV v2 custom_metadata, in the mount's
 /// registry on KV v1).
 pub use super::annotation::ENCODING_PREFIX as ENCODING_ANNOTATION_PREFIX;
-use super::annotation;
 
 /// Longest custom_metadata key Vault accepts.
 const MAX_METADATA_KEY: usize = 128;

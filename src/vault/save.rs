@@ -149,7 +149,8 @@ mod tests {
             ("K".repeat(200), Encoding::Base64),
         ];
         let (changes, unrecorded) = encoding_changes(&now, Some(&before), &loaded);
-        let got: Vec<(&str, Option<&str>)> = changes.iter().map(|(k, v)| (k.as_str(), v.as_deref())).collect();
+        let got: Vec<(&str, Option<&str>)> =
+            changes.iter().map(|(k, v)| (k.as_str(), v.as_deref())).collect();
         assert_eq!(
             got,
             [

@@ -207,7 +207,6 @@ pub(crate) fn relabel(e: VaultError, mount: &Mount, path: &str) -> VaultError {
     }
 }
 
-
 fn invalid_path(path: &str) -> Result<(), VaultError> {
     rules::check_path(path).map_err(|reason| VaultError::Invalid(format!("invalid name {path:?}: {reason}")))
 }
