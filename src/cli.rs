@@ -103,8 +103,14 @@ pub enum Command {
     /// Delete a secret, or with -r every secret below a folder (after confirming the count).
     Rm(crate::commands::edit::RmArgs),
     /// Move or rename a secret or folder, also across mounts and KV versions: copy, verify, then delete.
+    ///
+    /// As mv(1): `sesame mv SRC DST` puts SRC inside DST when DST is an existing folder (or a mount), and
+    /// renames SRC to DST when DST does not exist. Every copy is verified before the source is deleted.
     Mv(crate::commands::edit::TransferArgs),
     /// Copy a secret or folder, also across mounts and KV versions (KV v2 custom_metadata included).
+    ///
+    /// As cp -r: `sesame cp SRC DST` puts the copy inside DST when DST is an existing folder (or a mount), and
+    /// makes DST the copy when DST does not exist.
     Cp(crate::commands::edit::TransferArgs),
     /// List the versions of a KV v2 secret with their time and state.
     History(crate::commands::edit::HistoryArgs),

@@ -26,13 +26,24 @@ use crate::secret::types::{TYPE_ANNOTATION, detect};
 use crate::vault::annotations::Annotations;
 use crate::vault::kv::{KvVersion, Mount, encode_path};
 
-/// The annotation (see [`crate::vault::annotations`]) that flags a secret for `sesame run --folder`: EOxHub's
-/// "inject as environment variables". Set it to `true`; absent or anything else means not flagged.
-pub const INJECT_ANNOTATION: &str = "inject.env";
+/// The annotation that flags a secret for `sesame run --folder`: EOxHub's "inject as environment variables"
+/// ([`crate::secret::annotation::INJECT_ENV`]). Set it to `true`; absent or anything else means not flagged.
+pub use crate::secret::annotation::INJECT_ENV as INJECT_ANNOTATION;
 
 /// True when a secret's annotations flag it for injection ([`INJECT_ANNOTATION`] = `true`).
 pub fn is_injected(annotations: &Annotations) -> bool {
     annotations.get(INJECT_ANNOTATION).is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
+/// True when `key` of a secret of type `ty` never goes into a snippet, nor to the clipboard: an ssh-auth
+/// secret's private key never leaves sesame. The TUI's chooser and the `snippet` and `copy` commands ask here.
+pub fn withheld(ty: SecretType, key: &str) -> bool {
+    ty == SecretType::SshAuth && key == crate::secret::types::SSH_PRIVATE_KEY
+}
+
+/// Drops from `data` (the values a snippet may be built from) the keys [`withheld`] for a secret of type `ty`.
+pub fn withhold(ty: SecretType, data: &mut SecretData) {
+    data.pairs.retain(|(k, _)| !withheld(ty, k));
 }
 
 /// The keys whose values are stored base64-encoded with the encoding recorded (`sesame.encoding.KEY` =
@@ -41,7 +52,7 @@ pub fn binary_keys(annotations: &Annotations) -> Vec<String> {
     let prefix = crate::secret::file::ENCODING_ANNOTATION_PREFIX;
     annotations
         .iter()
-        .filter(|(_, v)| v.as_str() == "base64")
+        .filter(|(_, v)| v.as_str() == crate::secret::annotation::BASE64)
         .filter_map(|(k, _)| k.strip_prefix(prefix).map(str::to_string))
         .collect()
 }

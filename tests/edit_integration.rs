@@ -1004,7 +1004,11 @@ async fn cli_edits_print_no_value() {
     let r = run_fails(&["rm", &format!("{}/app", m2.path)], None, &secrets);
     assert!(r.err.contains("use -r"), "{}", r.err);
 
-    // cp a folder into another mount and KV version, mv it back, rm -r with a confirmation.
+    // cp a folder into another mount and KV version, mv it back, rm -r with a confirmation. As cp -r: the
+    // first copy makes `copied` (it did not exist), the second goes inside it, the third finds it taken.
+    let r = run_ok(&["cp", &format!("{}/app/", m2.path), &format!("{}/copied/", m1.path)], None, &secrets);
+    assert_eq!(r.out.trim(), "1 copied", "{}", r.out);
+    assert_eq!(raw_read(&m1, "copied/db").await.unwrap()["DB_PASSWORD"], "n3w-pass");
     let r = run_ok(&["cp", &format!("{}/app/", m2.path), &format!("{}/copied/", m1.path)], None, &secrets);
     assert_eq!(r.out.trim(), "1 copied", "{}", r.out);
     assert_eq!(raw_read(&m1, "copied/app/db").await.unwrap()["DB_PASSWORD"], "n3w-pass");
@@ -1013,7 +1017,7 @@ async fn cli_edits_print_no_value() {
     let r =
         run_ok(&["mv", &format!("{}/copied/app", m1.path), &format!("{}/moved", m2.path)], None, &secrets);
     assert_eq!(r.out.trim(), "1 moved", "{}", r.out);
-    assert!(names(&m1, "copied").await.is_empty());
+    assert_eq!(names(&m1, "copied").await, ["db"]);
     run_ok(
         &["mv", &format!("{}/moved/db", m2.path), &format!("{}/moved/renamed db", m2.path)],
         None,

@@ -250,11 +250,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             let _ = tx.send(Msg::Theirs { req, result: vault.read(&mount, &path, None).await });
         }
         Command::MakeFolder { req, mount, path } => {
-            let keep =
-                SecretData::from_json_object(r#"{"placeholder":"kept by sesame"}"#).unwrap_or_default();
-            let result = write(vault, &mount, &crate::app::join(&path, ".keep"), &keep, None, false, &[])
-                .await
-                .map(|_| format!("{}/{path}", mount.path));
+            let result = vault.make_folder(&mount, &path).await;
             let _ = tx.send(Msg::FolderMade { req, result });
         }
     }
@@ -296,7 +292,7 @@ pub async fn resolve(vault: &Vault, path: &str) -> Result<StartTarget, VaultErro
 }
 
 /// Writes a secret with check-and-set against `base` (`None`: create only) unless `force`, then records the
-/// encodings of values loaded from binary files as annotations (`encoding.KEY`, on KV v1 and KV v2).
+/// encodings of values loaded from binary files as annotations ([`Vault::save`]).
 pub async fn write(
     vault: &Vault,
     mount: &Mount,
@@ -306,82 +302,9 @@ pub async fn write(
     force: bool,
     encodings: &[(String, String)],
 ) -> Result<Option<u64>, VaultError> {
-    let expected = match (force, base) {
-        (true, _) => Expected::Anything,
-        (false, None) => Expected::Absent,
-        (false, Some(read)) => Expected::from_read(read),
-    };
-    let written = vault.write(mount, path, data, &expected).await?;
-    // One store for both, so a KV v1 registry is read once.
-    let store = AnnotationStore::new(vault.clone());
-    record_encodings(&store, mount, path, data, base, encodings).await?;
-    // An admin saving a key-only secret refreshes the key names recorded for non-admins (a no-op otherwise).
-    let modes = Modes::new(store);
-    if let Err(e) = modes.refresh_keys(mount, path).await {
-        tracing::debug!(error = %e, "refreshing the key names of a key-only secret");
-    }
-    Ok(written.version)
-}
-
-/// Records the encodings of values loaded from binary files as annotations (`encoding.KEY`: KV v2
-/// custom_metadata, KV v1 the mount's registry), and forgets the records of values replaced or removed since
-/// `base` was loaded. Failing to record an encoding is an error (the data itself is saved); failing to tidy
-/// old records is only logged.
-async fn record_encodings(
-    store: &AnnotationStore,
-    mount: &Mount,
-    path: &str,
-    data: &SecretData,
-    base: Option<&SecretRead>,
-    encodings: &[(String, String)],
-) -> Result<(), VaultError> {
-    use crate::vault::annotations::{Changes, check_name};
-    let name_of = |k: &str| crate::secret::file::encoding_annotation(k);
-    let mut changes = Changes::new();
-    for (k, e) in encodings {
-        let name = name_of(k);
-        if check_name(&name).is_ok() {
-            changes.insert(name, Some(e.clone()));
-        } else {
-            tracing::debug!("a key name does not fit an annotation name: its encoding is not recorded");
-        }
-    }
-    let setting = !changes.is_empty();
-    let stale: Vec<String> = base
-        .and_then(|b| b.data.as_ref())
-        .map(|old| {
-            old.pairs
-                .iter()
-                .filter(|(k, v)| {
-                    !encodings.iter().any(|(ek, _)| ek == k)
-                        && data.get(k).is_none_or(|now| now.json_text() != v.json_text())
-                })
-                .map(|(k, _)| name_of(k))
-                .collect()
-        })
-        .unwrap_or_default();
-    if !stale.is_empty() {
-        match store.get(mount, path).await {
-            Ok(recorded) => {
-                for name in stale.into_iter().filter(|n| recorded.contains_key(n)) {
-                    changes.insert(name, None);
-                }
-            }
-            Err(e) => tracing::debug!(error = %e, "cannot read the annotations to tidy encoding records"),
-        }
-    }
-    if changes.is_empty() {
-        return Ok(());
-    }
-    match store.set(mount, path, &changes).await {
-        Ok(_) => Ok(()),
-        Err(e) if setting => Err(VaultError::Invalid(format!(
-            "{}/{path} was saved, but recording which values are base64-encoded failed: {e}",
-            mount.path
-        ))),
-        Err(e) => {
-            tracing::debug!(error = %e, "cannot tidy encoding records");
-            Ok(())
-        }
-    }
+    let loaded: Vec<_> =
+        encodings.iter().map(|(k, e)| (k.clone(), crate::secret::file::Encoding::from_record(e))).collect();
+    let before = base.and_then(|b| b.data.as_ref());
+    let expected = Expected::for_save(base, force);
+    Ok(vault.save(mount, path, data, &expected, before, &loaded).await?.into_result()?.version)
 }

@@ -1205,7 +1205,7 @@ impl App {
             && let Some(mut data) = s.read.as_ref().and_then(|r| r.data.clone())
         {
             // An ssh-auth secret's private key never leaves sesame, snippets included.
-            data.pairs.retain(|(k, _)| !self.is_immutable_key(k));
+            crate::snippet::withhold(self.secret_type(s), &mut data);
             let mut target = crate::snippet::Target::secret(
                 &self.addr,
                 self.namespace.as_deref(),
@@ -1724,12 +1724,8 @@ impl App {
                 if self.chooser_when_loaded
                     && let Some(mut data) = read.data.clone()
                 {
-                    if crate::secret::types::SecretType::from_keys(data.keys())
-                        == crate::secret::types::SecretType::SshAuth
-                    {
-                        // An ssh-auth secret's private key never leaves sesame, snippets included.
-                        data.pairs.retain(|(k, _)| k != "ssh-privatekey");
-                    }
+                    // An ssh-auth secret's private key never leaves sesame, snippets included.
+                    crate::snippet::withhold(forms::type_of(&self.types, s, Some(&data)), &mut data);
                     let target = crate::snippet::Target::secret(
                         &self.addr,
                         self.namespace.as_deref(),

@@ -18,12 +18,12 @@ use crate::secret::SecretData;
 use crate::secret::diff::masked_diff;
 use crate::secret::file::{self, Encoding, FileValue};
 use crate::secret::rules;
-use crate::vault::annotations::{self, AnnotationStore, Annotations, Changes};
+use crate::vault::annotations::AnnotationStore;
 use crate::vault::connect::ConnectArgs;
 use crate::vault::kv::{KvVersion, Mount, Vault};
 use crate::vault::transfer::{BatchReport, ItemStatus, Location, TransferMode, TransferOptions};
 use crate::vault::walk::WalkOptions;
-use crate::vault::write::{DeleteMode, MkdirOutcome};
+use crate::vault::write::DeleteMode;
 
 /// `sesame put`.
 #[derive(Args, Debug)]
@@ -81,8 +81,9 @@ pub struct RmArgs {
 pub struct TransferArgs {
     /// The secret or folder to copy/move (a trailing `/` means the folder when a secret has the same name).
     pub src: String,
-    /// The new path; ending with `/`, the folder to put SRC into under its own name. May be in another
-    /// mount, of either KV version.
+    /// Where to: as mv(1) and cp -r, SRC goes inside DST under its own name when DST is an existing folder
+    /// (or a mount), and is renamed to DST when DST does not exist. A secret also goes inside a DST ending
+    /// with `/`. May be in another mount, of either KV version.
     pub dst: String,
     /// Overwrite secrets that exist at the destination (default: refuse).
     #[arg(long)]
@@ -243,16 +244,19 @@ pub async fn put(vault: &Vault, args: &PutArgs) -> anyhow::Result<ExitCode> {
             None => new.pairs.push((p.key.clone(), p.value.value.clone())),
         }
     }
-    let written = vault.write(&mount, &path, &new, &snapshot.expected).await.map_err(|e| match e {
-        crate::vault::VaultError::CasMismatch { .. } => anyhow::anyhow!(
-            "{e}: nothing was written; run the command again to apply it over the new version"
-        ),
-        other => other.into(),
-    })?;
+    let loaded: Vec<(String, Encoding)> = pairs.iter().map(|p| (p.key.clone(), p.value.encoding)).collect();
+    let saved = vault.save(&mount, &path, &new, &snapshot.expected, Some(&old), &loaded).await.map_err(
+        |e| match e {
+            crate::vault::VaultError::CasMismatch { .. } => anyhow::anyhow!(
+                "{e}: nothing was written; run the command again to apply it over the new version"
+            ),
+            other => other.into(),
+        },
+    )?;
     let diff = masked_diff(&old, &new);
     let mut out = std::io::stdout().lock();
     let full = format!("{}/{path}", mount.path);
-    match written.version {
+    match saved.written.version {
         Some(v) => write!(out, "{full}: version {v}")?,
         None => write!(out, "{full}: written")?,
     }
@@ -268,44 +272,11 @@ pub async fn put(vault: &Vault, args: &PutArgs) -> anyhow::Result<ExitCode> {
     writeln!(out, " ({})", parts.join("; "))?;
     out.flush()?;
     drop(out);
-    // Record the encodings of base64 values as annotations (KV v2 custom_metadata, KV v1 registry); forget
-    // those of replaced or dropped keys.
-    let store = AnnotationStore::new(vault.clone());
-    let recorded = store.get(&mount, &path).await.unwrap_or_else(|e| {
-        tracing::debug!(error = %e, "cannot read the annotations to tidy encoding records");
-        Annotations::new()
-    });
-    let mut changes = Changes::new();
-    for p in &pairs {
-        let name = file::encoding_annotation(&p.key);
-        if annotations::check_name(&name).is_err() {
-            if p.value.encoding == Encoding::Base64 {
-                eprintln!("sesame: cannot record that {} is base64-encoded (key too long)", p.key);
-            }
-            continue;
-        }
-        match p.value.encoding.metadata_value() {
-            Some(enc) if recorded.get(&name).map(String::as_str) != Some(enc) => {
-                changes.insert(name, Some(enc.to_string()));
-            }
-            None if recorded.contains_key(&name) => {
-                changes.insert(name, None);
-            }
-            _ => {}
-        }
+    for key in &saved.unrecorded {
+        eprintln!("sesame: cannot record that {key} is base64-encoded (key too long)");
     }
-    for k in &diff.removed {
-        let name = file::encoding_annotation(k);
-        if recorded.contains_key(&name) {
-            changes.insert(name, None);
-        }
-    }
-    if !changes.is_empty() {
-        store.set(&mount, &path, &changes).await.with_context(|| {
-            format!("{full} was written, but recording the encoding of its values failed")
-        })?;
-    }
-    for p in &written.placeholders_removed {
+    saved.records?;
+    for p in &saved.written.placeholders_removed {
         eprintln!("sesame: removed the placeholder {p}");
     }
     Ok(ExitCode::SUCCESS)
@@ -314,13 +285,9 @@ pub async fn put(vault: &Vault, args: &PutArgs) -> anyhow::Result<ExitCode> {
 /// `sesame mkdir PATH`.
 pub async fn mkdir(vault: &Vault, args: &MkdirArgs) -> anyhow::Result<ExitCode> {
     let (mount, folder) = locate_item(vault, &args.path, "folder").await?;
-    match vault.mkdir(&mount, &folder).await? {
-        MkdirOutcome::Created => {
-            println!("{}/{folder}/: created", mount.path);
-            Ok(ExitCode::SUCCESS)
-        }
-        MkdirOutcome::AlreadyExists => bail!("{}/{folder}/ already exists", mount.path),
-    }
+    let full = vault.make_folder(&mount, &folder).await?;
+    println!("{full}/: created");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `sesame rm [-r] [--all-versions] PATH`.
@@ -419,7 +386,6 @@ pub async fn transfer(vault: &Vault, args: &TransferArgs, mode: TransferMode) ->
     check_user_path(&args.src)?;
     check_user_path(&args.dst)?;
     let (smount, spath) = locate(vault, &args.src).await?;
-    let (dmount, dpath) = locate(vault, &args.dst).await?;
     let src = Location::new(smount, &spath);
     // Secret or folder? A trailing `/` says folder; otherwise a secret if one exists, else a folder.
     let is_folder = if args.src.ends_with('/') || spath.is_empty() {
@@ -437,12 +403,8 @@ pub async fn transfer(vault: &Vault, args: &TransferArgs, mode: TransferMode) ->
     } else {
         bail!("{} not found", src.display());
     };
-    let name = src.path.rsplit('/').next().unwrap_or("");
-    let dst = if args.dst.ends_with('/') || (dpath.is_empty() && !is_folder) {
-        Location::new(dmount, &crate::vault::write::join(&dpath, name))
-    } else {
-        Location::new(dmount, &dpath)
-    };
+    // As mv(1) and cp -r: into DST when it is an existing folder, else renamed to DST.
+    let dst = vault.transfer_destination(&src, is_folder, &args.dst).await?;
     let opts = TransferOptions {
         overwrite: args.overwrite,
         keep_source_versions: args.keep_source_versions,

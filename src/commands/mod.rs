@@ -16,14 +16,10 @@ use crate::vault::kv::KvVersion;
 
 /// Splits `mount/path` into the mount and the path inside it.
 pub async fn locate(vault: &Vault, path: &str) -> anyhow::Result<(crate::vault::Mount, String)> {
-    let trimmed = path.trim_matches('/');
-    if trimmed.is_empty() {
-        bail!("give a path that starts with a mount, e.g. secret/ or secret/apps/web/db");
+    match vault.locate(path).await {
+        Err(e @ crate::vault::VaultError::Invalid(_)) => Err(e.into()),
+        r => r.with_context(|| format!("cannot find the mount of {}", path.trim_matches('/'))),
     }
-    let mount =
-        vault.mount_of(trimmed).await.with_context(|| format!("cannot find the mount of {trimmed}"))?;
-    let rest = trimmed.strip_prefix(mount.path.as_str()).unwrap_or("").trim_matches('/').to_string();
-    Ok((mount, rest))
 }
 
 /// Asks on the terminal for `expected` to be typed; refuses when standard input is not a terminal.

@@ -160,8 +160,12 @@ async fn resolve(vault: &Vault, path: &str) -> anyhow::Result<Resolved> {
             // from the keys.
             let annotations =
                 AnnotationStore::new(vault.clone()).get(&mount, &rest).await.unwrap_or_default();
-            let target = Target::secret(vault.addr(), vault.namespace(), &mount, &rest, data.keys())
+            let mut target = Target::secret(vault.addr(), vault.namespace(), &mount, &rest, data.keys())
                 .with_annotations(&annotations);
+            // An ssh-auth secret's private key never leaves sesame, snippets and copies included.
+            let (mut data, ty) = (data, target.secret_type);
+            snippet::withhold(ty, &mut data);
+            target.keys.retain(|k| !snippet::withheld(ty, k));
             Ok(Resolved { target, data: Some(data), key_only: false })
         }
         Err(VaultError::NotFound { .. }) => {
@@ -227,6 +231,11 @@ pub async fn copy(vault: &Vault, args: &CopyArgs) -> anyhow::Result<ExitCode> {
                 }
                 bail!("{full} is not a readable secret");
             };
+            if snippet::withheld(r.target.secret_type, key) {
+                bail!(
+                    "the private key of an ssh-auth secret never leaves sesame: {full} {key} is not copied"
+                );
+            }
             let Some(value) = data.get(key) else { bail!("{full} has no key {key:?}") };
             (value.reveal(), Content::Secret, format!("the value of {key} in {full}"))
         }

@@ -18,13 +18,11 @@ use super::SecretValue;
 /// and storage backends cap entries near 512 KiB to 1 MiB.
 pub const MAX_FILE_BYTES: u64 = 512 * 1024;
 
-/// Prefix of the custom_metadata keys recording a value's encoding (`sesame.encoding.KEY` = `base64`).
-pub const ENCODING_PREFIX: &str = "sesame.encoding.";
-
+use super::annotation;
 /// Prefix of the annotation names recording a value's encoding (`encoding.KEY`, see
-/// [`crate::vault::annotations`]: stored as `sesame.encoding.KEY` in KV v2 custom_metadata, in the mount's
+/// [`crate::secret::annotation`]: stored as `sesame.encoding.KEY` in KV v2 custom_metadata, in the mount's
 /// registry on KV v1).
-pub const ENCODING_ANNOTATION_PREFIX: &str = "encoding.";
+pub use super::annotation::ENCODING_PREFIX as ENCODING_ANNOTATION_PREFIX;
 
 /// Longest custom_metadata key Vault accepts.
 const MAX_METADATA_KEY: usize = 128;
@@ -39,11 +37,16 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    /// The encoding an encoding record names (`base64`; anything else is text).
+    pub fn from_record(value: &str) -> Self {
+        if value == annotation::BASE64 { Self::Base64 } else { Self::Text }
+    }
+
     /// The custom_metadata value for this encoding (`None` for text: nothing is recorded).
     pub fn metadata_value(self) -> Option<&'static str> {
         match self {
             Self::Text => None,
-            Self::Base64 => Some("base64"),
+            Self::Base64 => Some(annotation::BASE64),
         }
     }
 }
@@ -127,13 +130,13 @@ pub fn value_from_bytes(bytes: &[u8]) -> FileValue {
 
 /// The custom_metadata key recording the encoding of `key`, or `None` when the key is too long for one.
 pub fn encoding_metadata_key(key: &str) -> Option<String> {
-    let k = format!("{ENCODING_PREFIX}{key}");
+    let k = annotation::metadata_key(&annotation::encoding(key));
     (k.chars().count() <= MAX_METADATA_KEY).then_some(k)
 }
 
 /// The annotation name recording the encoding of `key` (`encoding.KEY`).
 pub fn encoding_annotation(key: &str) -> String {
-    format!("{ENCODING_ANNOTATION_PREFIX}{key}")
+    annotation::encoding(key)
 }
 
 /// The encoding recorded for `key` in a secret's custom_metadata (text when nothing is recorded).
@@ -145,7 +148,7 @@ where
     custom_metadata
         .into_iter()
         .find(|(k, _)| Some(k.as_str()) == wanted.as_deref())
-        .map_or(Encoding::Text, |(_, v)| if v == "base64" { Encoding::Base64 } else { Encoding::Text })
+        .map_or(Encoding::Text, |(_, v)| Encoding::from_record(v))
 }
 
 /// The bytes a value stands for, given its encoding (for exporting a value back to a file). `None` when

@@ -3,6 +3,7 @@
 //! A value is kept as the exact JSON text Vault returned (`"abc"`, `42`, `{"a":1}`), so non-string values
 //! survive untouched, and that text lives in a [`Zeroizing`] buffer that is wiped when dropped.
 
+pub mod annotation;
 pub mod diff;
 pub mod docker;
 pub mod file;

@@ -7,8 +7,8 @@
 
 use std::fmt;
 
-/// The annotation (without the `sesame.` prefix) that records a secret's type.
-pub const TYPE_ANNOTATION: &str = "type";
+/// The annotation that records a secret's type ([`crate::secret::annotation::TYPE`]).
+pub use super::annotation::TYPE as TYPE_ANNOTATION;
 
 /// The key of a `kubernetes.io/dockerconfigjson` secret.
 pub const DOCKER_CONFIG_KEY: &str = ".dockerconfigjson";

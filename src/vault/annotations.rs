@@ -44,8 +44,8 @@ use super::kv::{KvVersion, Mount, Vault, encode_path};
 use super::walk::{WalkOptions, walk};
 use super::write::{join, relabel};
 
-/// The prefix of sesame's keys in KV v2 `custom_metadata`.
-pub const PREFIX: &str = "sesame.";
+/// The prefix of sesame's keys in KV v2 `custom_metadata` ([`crate::secret::annotation::PREFIX`]).
+pub use crate::secret::annotation::PREFIX;
 
 /// The KV v1 registry secret, relative to the mount.
 pub const REGISTRY_PATH: &str = ".sesame/annotations";

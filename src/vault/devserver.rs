@@ -31,6 +31,11 @@ use rand::Rng;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::error::VaultError;
+use super::kv::{KvVersion, Mount, Vault};
+use super::write::Expected;
+use crate::secret::SecretData;
+
 /// Environment variable naming the server binary (between `--dev-server` and the `PATH` lookup).
 pub const SERVER_ENV: &str = "SESAME_DEV_SERVER";
 
@@ -549,7 +554,7 @@ fn http_client(timeout: Duration) -> anyhow::Result<reqwest::Client> {
 }
 
 /// Percent-encodes each `/`-separated segment of `path` as [`super::kv::encode_path`] does, dropping empty
-/// segments.
+/// segments (the test harness's raw requests use it).
 pub fn encode_path(path: &str) -> String {
     super::kv::encode_path(&path.split('/').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("/"))
 }
@@ -667,46 +672,41 @@ fn demo_jobs(demo: &DemoData) -> Vec<Job> {
     jobs
 }
 
-/// Seeds the demo data of `assets/demo.json` into the server at `addr` (creating missing mounts).
+/// Seeds the demo data of `assets/demo.json` into the server at `addr` (creating missing mounts), through the
+/// same client, path encoder and write as every other request of sesame ([`Vault`]).
 pub async fn seed_demo(addr: &str, token: &str) -> anyhow::Result<()> {
     let demo = DemoData::embedded()?;
-    let client = http_client(Duration::from_secs(30))?;
-    let addr = addr.trim_end_matches('/');
+    let vault = Vault::connect(addr, token)?;
 
-    let resp = client
-        .get(format!("{addr}/v1/sys/mounts"))
-        .header("X-Vault-Token", token)
-        .send()
-        .await
-        .context("listing mounts")?;
-    let mounts: Value = check(resp, "listing mounts").await?;
+    let mounts = vault.call_json("GET", "sys/mounts", None).await.context("listing mounts")?;
     let table = mounts.get("data").unwrap_or(&mounts);
     for mount in &demo.mounts {
         if table.get(format!("{}/", mount.path)).is_some() {
             continue;
         }
-        let what = format!("enabling KV v{} at {}/", mount.version, mount.path);
-        let resp = client
-            .post(format!("{addr}/v1/sys/mounts/{}", encode_path(&mount.path)))
-            .header("X-Vault-Token", token)
-            .json(&json!({
-                "type": "kv",
-                "description": mount.description,
-                "options": { "version": mount.version.to_string() },
-            }))
-            .send()
+        let body = json!({
+            "type": "kv",
+            "description": mount.description,
+            "options": { "version": mount.version.to_string() },
+        });
+        vault
+            .call("POST", &format!("sys/mounts/{}", super::kv::encode_path(&mount.path)), Some(&body))
             .await
-            .with_context(|| what.clone())?;
-        check(resp, &what).await?;
+            .with_context(|| format!("enabling KV v{} at {}/", mount.version, mount.path))?;
     }
 
     let jobs = demo_jobs(&demo);
     let results: Vec<anyhow::Result<()>> = stream::iter(jobs)
         .map(|job| {
-            let client = &client;
+            let vault = &vault;
             async move {
+                let mount = Mount {
+                    path: job.mount.clone(),
+                    version: if job.version == 1 { KvVersion::V1 } else { KvVersion::V2 },
+                    description: String::new(),
+                };
                 for data in &job.versions {
-                    write_secret(client, addr, token, &job.mount, job.version, &job.path, data).await?;
+                    write_secret(vault, &mount, &job.path, data).await?;
                 }
                 Ok(())
             }
@@ -717,52 +717,28 @@ pub async fn seed_demo(addr: &str, token: &str) -> anyhow::Result<()> {
     results.into_iter().collect()
 }
 
-/// Writes one version of a secret (KV v1 or v2), retrying while a new KV v2 mount upgrades.
+/// Writes one version of a secret (KV v1 or v2, no check-and-set), retrying while a new KV v2 mount upgrades.
 async fn write_secret(
-    client: &reqwest::Client,
-    addr: &str,
-    token: &str,
-    mount: &str,
-    version: u8,
+    vault: &Vault,
+    mount: &Mount,
     path: &str,
     data: &Map<String, Value>,
 ) -> anyhow::Result<()> {
-    let (url, body) = if version == 1 {
-        (format!("{addr}/v1/{}/{}", encode_path(mount), encode_path(path)), Value::Object(data.clone()))
-    } else {
-        (format!("{addr}/v1/{}/data/{}", encode_path(mount), encode_path(path)), json!({ "data": data }))
-    };
-    let what = format!("writing {mount}/{path}");
+    let what = || format!("writing {}/{path}", mount.path);
+    let data = SecretData::from_json_object(&Value::Object(data.clone()).to_string()).with_context(what)?;
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let resp = client
-            .post(&url)
-            .header("X-Vault-Token", token)
-            .json(&body)
-            .send()
-            .await
-            .with_context(|| what.clone())?;
-        if resp.status() == reqwest::StatusCode::BAD_REQUEST && Instant::now() < deadline {
-            let text = resp.text().await.unwrap_or_default();
-            if text.contains("Upgrading from non-versioned to versioned") {
+        match vault.write_data(mount, path, &data, &Expected::Anything).await {
+            Ok(_) => return Ok(()),
+            Err(VaultError::Api { code: 400, errors, .. })
+                if Instant::now() < deadline
+                    && errors.iter().any(|e| e.contains("Upgrading from non-versioned to versioned")) =>
+            {
                 tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
             }
-            bail!("{what}: HTTP 400: {}", text.trim());
+            Err(e) => return Err(anyhow!(e).context(what())),
         }
-        check(resp, &what).await?;
-        return Ok(());
     }
-}
-
-/// Fails with the server's message unless `resp` is a success; returns the JSON body (or null).
-async fn check(resp: reqwest::Response, what: &str) -> anyhow::Result<Value> {
-    let status = resp.status();
-    let text = resp.text().await.unwrap_or_default();
-    if !status.is_success() {
-        bail!("{what}: HTTP {}: {}", status.as_u16(), text.trim());
-    }
-    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// `sesame dev`: starts a server, optionally seeds it, prints an eval-able `export` line, and

@@ -9,10 +9,13 @@ pub mod devserver;
 pub mod error;
 pub mod kv;
 pub mod modes;
+pub mod path;
 pub mod policy;
+pub mod save;
 pub mod transfer;
 pub mod walk;
 pub mod write;
 
 pub use error::VaultError;
 pub use kv::{KvVersion, Mount, Vault};
+pub use path::join;

@@ -35,14 +35,9 @@ use super::capabilities::Permission;
 use super::error::VaultError;
 use super::kv::{KvVersion, Mount, Vault, encode_path};
 
-/// Annotation holding the mode.
-pub const MODE: &str = "mode";
-/// Annotation holding who set the mode (the token's display name).
-pub const MODE_BY: &str = "mode.by";
-/// Annotation holding when the mode was set (RFC 3339, UTC).
-pub const MODE_AT: &str = "mode.at";
-/// Annotation holding the key names of a key-only secret (JSON array), continued in `mode.keys.2`….
-pub const MODE_KEYS: &str = "mode.keys";
+/// The annotations of a mode: the mode, who set it, when, and a key-only secret's key names
+/// ([`crate::secret::annotation`]).
+pub use crate::secret::annotation::{MODE, MODE_AT, MODE_BY, MODE_KEYS};
 /// At most this many annotation values hold the key names (so at most `8 × 512` bytes of JSON).
 pub const MAX_KEY_CHUNKS: usize = 8;
 

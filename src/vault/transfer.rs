@@ -383,6 +383,41 @@ fn wrote_any(items: &[ItemReport]) -> bool {
 }
 
 impl Vault {
+    /// Where a copy or a move of `src` goes when the user names `dst` (`mount/path`), as mv(1), `cp -r` and the
+    /// cloud CLIs decide: inside `dst`, under the source's own name, when `dst` is an existing folder (a mount's
+    /// root always is); otherwise `dst` itself, which renames the source.
+    ///
+    /// For a secret source, `dst` ending with `/` names a folder (existing or not) to put the secret into, and an
+    /// existing secret at `dst` is the destination itself (overwritten only when asked) even when a folder of
+    /// the same name exists. For a folder source a trailing `/` changes nothing.
+    pub async fn transfer_destination(
+        &self,
+        src: &Location,
+        src_is_folder: bool,
+        dst: &str,
+    ) -> Result<Location, VaultError> {
+        let (mount, path) = self.locate(dst).await?;
+        let inside = if path.is_empty() {
+            true
+        } else if src_is_folder {
+            !self.list(&mount, &path).await?.is_empty()
+        } else if dst.ends_with('/') {
+            true
+        } else if self.exists(&mount, &path).await? {
+            false
+        } else {
+            !self.list(&mount, &path).await?.is_empty()
+        };
+        if !inside {
+            return Ok(Location::new(mount, &path));
+        }
+        let name = match src.path.rsplit('/').next() {
+            Some(n) if !n.is_empty() => n,
+            _ => src.mount.path.as_str(),
+        };
+        Ok(Location::new(mount, &join(&path, name)))
+    }
+
     /// Copies or moves one secret (a rename is a move in the same folder). Errors only for a refused
     /// request (invalid name, same place); everything else is in the one-item report.
     pub async fn transfer_secret(

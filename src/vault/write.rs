@@ -24,6 +24,7 @@ use zeroize::Zeroizing;
 
 use super::error::VaultError;
 use super::kv::{KvVersion, Mount, SecretRead, Vault, VersionInfo, VersionState, encode_path};
+pub use super::path::{join, split_parent};
 use crate::secret::SecretData;
 use crate::secret::diff::same_data;
 use crate::secret::rules;
@@ -49,6 +50,16 @@ pub enum Expected {
 }
 
 impl Expected {
+    /// What a save from an editor expects: `base` as it was loaded (`None`: nothing, create only), or
+    /// anything when the user chose to overwrite (`force`).
+    pub fn for_save(base: Option<&SecretRead>, force: bool) -> Self {
+        match (force, base) {
+            (true, _) => Self::Anything,
+            (false, None) => Self::Absent,
+            (false, Some(read)) => Self::from_read(read),
+        }
+    }
+
     /// What to expect after loading `read`: its version on KV v2 (even a deleted one), its data on KV v1.
     pub fn from_read(read: &SecretRead) -> Self {
         match (&read.version, &read.data) {
@@ -193,25 +204,6 @@ pub(crate) fn relabel(e: VaultError, mount: &Mount, path: &str) -> VaultError {
         VaultError::Forbidden { detail, .. } => VaultError::Forbidden { path: full, detail },
         VaultError::CasMismatch { .. } => VaultError::CasMismatch { path: full },
         other => other,
-    }
-}
-
-/// `a/b`, or `b` when `a` is empty.
-pub(crate) fn join(a: &str, b: &str) -> String {
-    let (a, b) = (a.trim_matches('/'), b.trim_matches('/'));
-    match (a.is_empty(), b.is_empty()) {
-        (true, _) => b.to_string(),
-        (_, true) => a.to_string(),
-        _ => format!("{a}/{b}"),
-    }
-}
-
-/// The folder holding `path` (`""` at the mount's root) and the last segment.
-pub(crate) fn split_parent(path: &str) -> (&str, &str) {
-    let path = path.trim_matches('/');
-    match path.rsplit_once('/') {
-        Some((parent, name)) => (parent, name),
-        None => ("", path),
     }
 }
 
@@ -535,6 +527,16 @@ impl Vault {
         }
         self.tidy_placeholders(mount, folder, true).await;
         Ok(MkdirOutcome::Created)
+    }
+
+    /// Creates a folder as both front ends do ([`Vault::mkdir`]); a folder that already lists something is an
+    /// error. Returns the folder as users write it (`mount/folder`).
+    pub async fn make_folder(&self, mount: &Mount, folder: &str) -> Result<String, VaultError> {
+        let full = join(&mount.path, folder);
+        match self.mkdir(mount, folder).await? {
+            MkdirOutcome::Created => Ok(full),
+            MkdirOutcome::AlreadyExists => Err(VaultError::Invalid(format!("{full}/ already exists"))),
+        }
     }
 
     /// Removes placeholders made useless by `created` (a secret, or a folder when `is_folder`), which was
