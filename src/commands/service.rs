@@ -194,12 +194,14 @@ pub fn refused_env(name: &str) -> bool {
 
 /// Fails, naming them, when `names` hold refused variables that `allowed` does not let through.
 fn check_env_names<'a>(names: impl IntoIterator<Item = &'a str>, allowed: &[String]) -> anyhow::Result<()> {
-    let refused: Vec<String> = names
+    let mut refused: Vec<String> = names
         .into_iter()
         .filter(|n| refused_env(n) && !allowed.iter().any(|a| a == n))
         // sanitize: the names come from the server; escaped until the shared sanitizer exists.
         .map(|n| format!("{}", n.escape_debug()))
         .collect();
+    refused.sort();
+    refused.dedup();
     if refused.is_empty() {
         return Ok(());
     }
@@ -620,8 +622,8 @@ mod tests {
         }
         let e = check_env_names(["DB_USER", "PATH", "LD_PRELOAD"], &[]).err().map(|e| e.to_string());
         let e = e.unwrap_or_default();
-        assert!(e.contains("refusing to set PATH, LD_PRELOAD:"), "{e}");
-        assert!(e.contains("--allow-env PATH --allow-env LD_PRELOAD"), "{e}");
+        assert!(e.contains("refusing to set LD_PRELOAD, PATH:"), "{e}");
+        assert!(e.contains("--allow-env LD_PRELOAD --allow-env PATH"), "{e}");
         let e = check_env_names(["PATH", "LD_PRELOAD"], &["PATH".into()]).err().map(|e| e.to_string());
         assert!(e.unwrap_or_default().contains("refusing to set LD_PRELOAD: this variable"));
         assert!(check_env_names(["PATH", "LD_PRELOAD"], &["PATH".into(), "LD_PRELOAD".into()]).is_ok());
