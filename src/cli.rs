@@ -95,7 +95,7 @@ pub enum Command {
     /// Internal: serves the system clipboard and clears copied values after sesame exits.
     #[command(hide = true)]
     ClipboardHelper(crate::clipboard::HelperArgs),
-    /// Create or update a secret with check-and-set: `sesame put PATH KEY=VALUE… [KEY=@FILE] [KEY=@-]`.
+    /// Create or update a secret with check-and-set: `sesame put PATH KEY=VALUE… [KEY=?] [KEY=@FILE] [KEY=@-]`.
     /// Prints key names and the new version, never values.
     Put(crate::commands::edit::PutArgs),
     /// Create a folder (kept alive by a `.keep` placeholder secret).

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod commands;
 pub mod config;
+pub mod fsutil;
 pub mod keymap;
 pub mod logging;
 pub mod secret;

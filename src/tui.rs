@@ -11,7 +11,10 @@ use crossterm::execute;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
+use crate::app::service::CopyRequest;
 use crate::app::{App, Command, Msg, effects};
+use crate::clipboard::CopyOutcome;
+use crate::clipboard::worker::{Done, Worker};
 use crate::vault::Vault;
 
 /// How often the spinner turns and the preview debounce counts down.
@@ -34,7 +37,7 @@ pub async fn run(
     mut app: App,
     initial: Vec<Command>,
     given_mounts: Vec<String>,
-    mut clipboard: crate::clipboard::Clipboard,
+    clipboard: crate::clipboard::Clipboard,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let _guard = TerminalGuard;
@@ -43,6 +46,10 @@ pub async fn run(
     app.update(Msg::Resize(size.width, size.height));
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    // The clipboard runs on its own thread (it starts processes and waits for them); copies and clears come
+    // back here with the OSC 52 bytes to write between frames.
+    let (clip_tx, mut clip_rx) = mpsc::unbounded_channel::<Done<CopyRequest>>();
+    let clipboard = Worker::start(clipboard, clip_tx)?;
     for cmd in initial {
         effects::spawn(&vault, &given_mounts, cmd, &tx);
     }
@@ -69,13 +76,11 @@ pub async fn run(
                 None => break,
             },
             Some(msg) = rx.recv() => msg,
+            Some(done) = clip_rx.recv() => match clipboard_done(done, terminal.backend_mut()) {
+                Some(msg) => msg,
+                None => continue,
+            },
             _ = tick.tick() => {
-                let now = std::time::Instant::now();
-                if clipboard.next_clear().is_some_and(|t| t <= now) {
-                    for cleared in clipboard.poll(now, Some(terminal.backend_mut())) {
-                        tracing::debug!(?cleared, "clipboard clear");
-                    }
-                }
                 if !app.busy() && app.preview.due.is_none() {
                     continue;
                 }
@@ -94,22 +99,24 @@ pub async fn run(
             }
         }
         for msg in batch {
-            run_cmds(app.update(msg), &mut terminal, &mut clipboard, &vault, &given_mounts, &tx);
+            run_cmds(app.update(msg), &clipboard, &vault, &given_mounts, &tx);
         }
         dirty = true;
         if app.should_quit {
             break;
         }
     }
+    // After the terminal is restored: pending clears go to detached helpers (OSC 52 ones may write to
+    // the terminal).
+    drop(_guard);
+    let _ = tokio::task::spawn_blocking(move || clipboard.finish()).await;
     Ok(())
 }
 
-/// Runs the commands of one update: copies here (the clipboard may write OSC 52 through the terminal, between
-/// frames), everything else as network tasks.
+/// Runs the commands of one update: copies go to the clipboard thread, everything else as network tasks.
 fn run_cmds(
     cmds: Vec<Command>,
-    terminal: &mut ratatui::DefaultTerminal,
-    clipboard: &mut crate::clipboard::Clipboard,
+    clipboard: &Worker<CopyRequest>,
     vault: &Vault,
     given_mounts: &[String],
     tx: &mpsc::UnboundedSender<Msg>,
@@ -118,13 +125,51 @@ fn run_cmds(
     for cmd in cmds {
         match cmd {
             Command::Copy(req) => {
-                let outcome = clipboard.copy(&req.text.0, req.content, Some(terminal.backend_mut()));
-                let manual = outcome.is_manual().then(|| (format!("Copy {}", req.what), req.text.clone()));
-                let message = outcome.message(&req.what);
-                let _ = tx.send(Msg::CopyResult { message, copied: !outcome.is_manual(), manual });
+                let text = req.text.0.clone();
+                if !clipboard.copy(text, req.content, req.clone()) {
+                    let reason = "the clipboard thread has stopped".to_string();
+                    let _ = tx.send(copy_result(&CopyOutcome::Manual { reason }, req));
+                }
             }
             other => network.push(other),
         }
     }
     effects::spawn_batch(vault, given_mounts, network, tx);
+}
+
+/// Writes what the clipboard thread has for the terminal (OSC 52) and turns a finished copy into its
+/// message; a clear only writes.
+fn clipboard_done(done: Done<CopyRequest>, term: &mut impl std::io::Write) -> Option<Msg> {
+    let mut write = |bytes: &[u8]| {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        term.write_all(bytes).and_then(|()| term.flush())
+    };
+    match done {
+        Done::Copied { outcome, terminal, tag } => {
+            let outcome = match write(&terminal) {
+                Ok(()) => outcome,
+                Err(e) => {
+                    CopyOutcome::Manual { reason: format!("OSC 52: cannot write to the terminal: {e}") }
+                }
+            };
+            Some(copy_result(&outcome, tag))
+        }
+        Done::Cleared { outcomes, terminal } => {
+            if let Err(e) = write(&terminal) {
+                tracing::debug!(error = %e, "cannot write the clipboard clear");
+            }
+            for cleared in outcomes {
+                tracing::debug!(?cleared, "clipboard clear");
+            }
+            None
+        }
+    }
+}
+
+fn copy_result(outcome: &CopyOutcome, req: CopyRequest) -> Msg {
+    let manual = outcome.is_manual().then(|| (format!("Copy {}", req.what), req.text));
+    let message = outcome.message(&req.what);
+    Msg::CopyResult { message, copied: !outcome.is_manual(), manual }
 }

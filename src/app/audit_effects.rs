@@ -61,7 +61,7 @@ pub async fn export(path: &str, format: ExportFormat, report: &AuditReport, over
         return ExportResult::Failed(format!("{shown} is a folder: type a file name"));
     }
     let mut opts = tokio::fs::OpenOptions::new();
-    opts.write(true);
+    opts.write(true).mode(crate::fsutil::FILE_MODE);
     if overwrite {
         opts.create(true).truncate(true);
     } else {

@@ -30,9 +30,10 @@ use crate::vault::write::DeleteMode;
 pub struct PutArgs {
     /// The secret, e.g. `secret/apps/web/db`; created if missing.
     pub path: String,
-    /// KEY=VALUE pairs. KEY=@FILE loads a file (UTF-8 text as is, anything else base64-encoded, at most
-    /// 512 KiB); KEY=@- reads standard input. Prefer @FILE or @- for real secrets: other users may see
-    /// command lines.
+    /// KEY=VALUE pairs. KEY=? asks for the value (echo off on a terminal; one line from a pipe); KEY=@FILE
+    /// loads a file (UTF-8 text as is, anything else base64-encoded, at most 512 KiB); KEY=@- reads
+    /// standard input. A KEY=VALUE value is visible to other users in the process list (ps) and may stay in
+    /// the shell's history: use KEY=?, @FILE or @- for real secrets.
     #[arg(value_name = "KEY=VALUE", required_unless_present = "type")]
     pub pairs: Vec<String>,
     /// Drop the keys not given (default: keep them and change only the keys given).
@@ -203,6 +204,8 @@ fn parse_pairs(args: &[String]) -> anyhow::Result<Vec<Pair>> {
                 );
             }
             file::value_from_bytes(&bytes)
+        } else if value == "?" {
+            asked_value(key)?
         } else if let Some(path) = value.strip_prefix('@') {
             file::load_file_value(&PathBuf::from(path))?
         } else {
@@ -215,6 +218,74 @@ fn parse_pairs(args: &[String]) -> anyhow::Result<Vec<Pair>> {
         out.push(Pair { key: key.to_string(), value });
     }
     Ok(out)
+}
+
+/// The value of `KEY=?`: asked on stderr and typed with echo off when standard input is a terminal, else
+/// one line of standard input (without its line ending). It never passes through argv.
+fn asked_value(key: &str) -> anyhow::Result<FileValue> {
+    use std::io::{BufRead as _, IsTerminal as _};
+    let text = if std::io::stdin().is_terminal() {
+        // sanitize: the key was typed by the user and checked by `rules::key_error`.
+        read_hidden(&format!("Value of {key} (not shown): "))?
+    } else {
+        let mut line = zeroize::Zeroizing::new(String::new());
+        let read = std::io::stdin()
+            .lock()
+            .take(file::MAX_FILE_BYTES + 2)
+            .read_line(&mut line)
+            .with_context(|| format!("reading the value of {key} from standard input"))?;
+        if read == 0 {
+            bail!("no value for {key}: standard input has ended (KEY=? reads one line)");
+        }
+        let end = line.trim_end_matches('\n').trim_end_matches('\r').len();
+        line.truncate(end);
+        line
+    };
+    if text.len() as u64 > file::MAX_FILE_BYTES {
+        bail!("the value of {key} is longer than {} KiB", file::MAX_FILE_BYTES / 1024);
+    }
+    Ok(FileValue {
+        value: crate::secret::SecretValue::from_string(text.as_str()),
+        encoding: Encoding::Text,
+        size: text.len() as u64,
+    })
+}
+
+/// Asks with `prompt` on stderr and reads a line from the terminal with echo off (raw mode, so nothing
+/// typed is shown); Enter ends it, Esc or Ctrl-C cancels.
+fn read_hidden(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
+    use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+    let mut err = std::io::stderr();
+    write!(err, "{prompt}")?;
+    err.flush()?;
+    crossterm::terminal::enable_raw_mode().context("cannot turn the terminal's echo off")?;
+    // Room for a long value up front, so that growing it leaves no copy behind.
+    let mut value = zeroize::Zeroizing::new(String::with_capacity(4096));
+    let result = loop {
+        let ev = match event::read() {
+            Ok(ev) => ev,
+            Err(e) => break Err(anyhow::Error::from(e).context("reading the terminal")),
+        };
+        match ev {
+            Event::Key(k) if k.kind != KeyEventKind::Release => match k.code {
+                KeyCode::Enter => break Ok(()),
+                KeyCode::Esc => break Err(anyhow::anyhow!("cancelled: nothing was written")),
+                KeyCode::Char('c' | 'd') if k.modifiers.contains(KeyModifiers::CONTROL) => {
+                    break Err(anyhow::anyhow!("cancelled: nothing was written"));
+                }
+                KeyCode::Backspace => {
+                    value.pop();
+                }
+                KeyCode::Char(c) => value.push(c),
+                _ => {}
+            },
+            Event::Paste(p) => value.push_str(&p),
+            _ => {}
+        }
+    };
+    let _ = crossterm::terminal::disable_raw_mode();
+    let _ = writeln!(err);
+    result.map(|()| value)
 }
 
 /// `sesame put PATH KEY=VALUE… [--replace]`.

@@ -77,6 +77,10 @@ pub struct RunArgs {
     /// When several secrets have the same key, let the later one win instead of failing.
     #[arg(long = "override")]
     pub override_: bool,
+    /// Let this variable through although it changes how programs load or shells start (PATH, LD_*,
+    /// BASH_ENV…: see "Variables that run and export refuse" in the README); repeatable.
+    #[arg(long = "allow-env", value_name = "NAME")]
+    pub allow_env: Vec<String>,
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
@@ -118,8 +122,96 @@ pub struct ExportArgs {
     /// Print even when the output is a terminal (by default the values only go to pipes and files).
     #[arg(long)]
     pub reveal: bool,
+    /// Let this key through although, as a variable, it changes how programs load or shells start (PATH,
+    /// LD_*, BASH_ENV…: see "Variables that run and export refuse" in the README); repeatable.
+    #[arg(long = "allow-env", value_name = "NAME")]
+    pub allow_env: Vec<String>,
     #[command(flatten)]
     pub connect: ConnectArgs,
+}
+
+/// Variables a secret may not set in `run`'s child or `export`'s output unless `--allow-env` names them:
+/// each one changes which code a program loads or what a shell runs before the command, so whoever may
+/// write the secret would run code as whoever runs sesame. Exact names (case-sensitive, as the
+/// environment is).
+pub const REFUSED_ENV: &[&str] = &[
+    // Where programs are found, and what shells read or run on start.
+    "PATH",
+    "BASH_ENV",
+    "ENV",
+    "ZDOTDIR",
+    "IFS",
+    "CDPATH",
+    "PROMPT_COMMAND",
+    "PS1",
+    "PS2",
+    "PS4",
+    "SHELLOPTS",
+    "BASHOPTS",
+    "GLOBIGNORE",
+    // The C library and the dynamic loader.
+    "GCONV_PATH",
+    "GLIBC_TUNABLES",
+    "HOSTALIASES",
+    "LOCPATH",
+    "NLSPATH",
+    "RESOLV_HOST_CONF",
+    // Interpreters and runtimes that load code named by a variable.
+    "PERL5OPT",
+    "PERL5LIB",
+    "PERLLIB",
+    "PERL5DB",
+    "PYTHONPATH",
+    "PYTHONSTARTUP",
+    "PYTHONHOME",
+    "PYTHONUSERBASE",
+    "PYTHONWARNINGS",
+    "PYTHONBREAKPOINT",
+    "NODE_OPTIONS",
+    "NODE_PATH",
+    "RUBYOPT",
+    "RUBYLIB",
+    "JAVA_TOOL_OPTIONS",
+    "JDK_JAVA_OPTIONS",
+    "_JAVA_OPTIONS",
+    "CLASSPATH",
+    // Tools that run a command named by a variable.
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    "GIT_EXEC_PATH",
+    "GIT_ASKPASS",
+    "SSH_ASKPASS",
+];
+
+/// Prefixes of the variables refused as [`REFUSED_ENV`]: the dynamic loader (`LD_PRELOAD`,
+/// `LD_LIBRARY_PATH`, `LD_AUDIT`…, macOS `DYLD_*`), glibc's allocator hooks, and bash's exported functions.
+pub const REFUSED_ENV_PREFIXES: &[&str] = &["LD_", "DYLD_", "MALLOC_", "BASH_FUNC_"];
+
+/// Whether a secret may not set the variable `name` without `--allow-env`.
+pub fn refused_env(name: &str) -> bool {
+    REFUSED_ENV.contains(&name) || REFUSED_ENV_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// Fails, naming them, when `names` hold refused variables that `allowed` does not let through.
+fn check_env_names<'a>(names: impl IntoIterator<Item = &'a str>, allowed: &[String]) -> anyhow::Result<()> {
+    let mut refused: Vec<String> = names
+        .into_iter()
+        .filter(|n| refused_env(n) && !allowed.iter().any(|a| a == n))
+        // sanitize: the names come from the server; escaped until the shared sanitizer exists.
+        .map(|n| format!("{}", n.escape_debug()))
+        .collect();
+    refused.sort();
+    refused.dedup();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "refusing to set {}: {} the command loads or how its shell starts, so whoever may write the \
+         secret could run code as you; nothing was run. If you mean it, add {}",
+        refused.join(", "),
+        if refused.len() == 1 { "this variable changes what" } else { "these variables change what" },
+        refused.iter().map(|n| format!("--allow-env {n}")).collect::<Vec<_>>().join(" ")
+    )
 }
 
 /// A resolved secret or folder, with the values when it is a readable secret.
@@ -454,6 +546,7 @@ pub async fn run(vault: &Vault, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let merged = merge(vault, &args.folders, &args.paths, &args.prefix, args.override_).await?;
     let vars = env_of(&decoded_text(&merged));
     drop(merged);
+    check_env_names(vars.iter().map(|(n, _)| n.as_str()), &args.allow_env)?;
     let Some((program, rest)) = args.command.split_first() else { bail!("give the command to run after --") };
     let mut cmd = std::process::Command::new(program);
     cmd.args(rest);
@@ -491,6 +584,8 @@ pub async fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCode
     if let Some(full) = merged.key_only.first() {
         bail!("{}", crate::vault::modes::values_refused(full));
     }
+    // Every format: the JSON and Kubernetes outputs end up as environments too (`envFrom`, loaders).
+    check_env_names(merged.data.keys(), &args.allow_env)?;
     let text = match args.format {
         ExportFormat::Env => snippet::export_lines(&env_of(&decoded_text(&merged))),
         ExportFormat::Dotenv => snippet::dotenv_body(&env_of(&decoded_text(&merged))),
@@ -518,4 +613,28 @@ pub async fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCode
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loader_and_shell_variables_are_refused_unless_allowed() {
+        for name in
+            ["PATH", "LD_PRELOAD", "LD_LIBRARY_PATH", "DYLD_INSERT_LIBRARIES", "BASH_ENV", "MALLOC_CHECK_"]
+        {
+            assert!(refused_env(name), "{name}");
+        }
+        for name in ["DB_PASSWORD", "path", "MY_PATH", "PATHS", "APP_LD_PRELOAD", "LD"] {
+            assert!(!refused_env(name), "{name}");
+        }
+        let e = check_env_names(["DB_USER", "PATH", "LD_PRELOAD"], &[]).err().map(|e| e.to_string());
+        let e = e.unwrap_or_default();
+        assert!(e.contains("refusing to set LD_PRELOAD, PATH:"), "{e}");
+        assert!(e.contains("--allow-env LD_PRELOAD --allow-env PATH"), "{e}");
+        let e = check_env_names(["PATH", "LD_PRELOAD"], &["PATH".into()]).err().map(|e| e.to_string());
+        assert!(e.unwrap_or_default().contains("refusing to set LD_PRELOAD: this variable"));
+        assert!(check_env_names(["PATH", "LD_PRELOAD"], &["PATH".into(), "LD_PRELOAD".into()]).is_ok());
+    }
 }

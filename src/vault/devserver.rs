@@ -10,15 +10,18 @@
 //! child; it only ends when the child has ended. The child gets its own process group so that
 //! terminal signals (Ctrl-C) reach sesame only, which then stops the server itself.
 //!
-//! The server's output never reaches the terminal (sesame runs a TUI): it goes to a private
-//! (mode 0600) log file in the cache directory, whose tail is quoted if the server dies while
-//! starting. The log holds the root token, so it is deleted when the server is stopped.
+//! The server's output never reaches the terminal (sesame runs a TUI): it goes through a pipe to a
+//! private (mode 0600, folder 0700) log file in the cache directory, whose tail is quoted if the
+//! server dies while starting. `server -dev` prints its unseal key and root token in a banner; the
+//! pipe's reader ([`redact_line`]) writes those lines without their values and blanks the token
+//! wherever else it appears, so the log never holds either, even after a `SIGKILL`. The log is
+//! still deleted when the server is stopped.
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::net::TcpListener;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -251,6 +254,8 @@ fn spawn_supervised(mut cmd: Command) -> io::Result<(u32, Arc<ChildState>)> {
                 return;
             }
         };
+        // The child has its copies of the pipes: ours must close, or the log pump never sees the end.
+        drop(cmd);
         let pid = child.id();
         let state = Arc::new(ChildState::default());
         if tx.send(Ok((pid, Arc::clone(&state)))).is_err() {
@@ -306,7 +311,7 @@ fn log_dir() -> PathBuf {
         // SAFETY: getuid has no preconditions and cannot fail.
         unsafe { libc::getuid() }
     ))]) {
-        if fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).is_ok() {
+        if crate::fsutil::own_private_dir(&dir).is_ok() {
             prune_stale_logs(&dir);
             return dir;
         }
@@ -341,6 +346,56 @@ fn prune_stale_logs(dir: &Path) {
 /// Creates (truncating) a private log file.
 fn create_log(path: &Path) -> io::Result<File> {
     OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)
+}
+
+/// How long a failed start waits for the server's last output to reach the log.
+const PUMP_DRAIN: Duration = Duration::from_secs(2);
+
+/// What the log holds instead of a secret of the dev server's banner.
+const REDACTED: &str = "(not kept in this log)";
+
+/// One line of the server's output as the log keeps it: the banner's `Unseal Key:` and `Root Token:`
+/// lines without their values, and `token` blanked anywhere else.
+pub fn redact_line(line: &[u8], token: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(line);
+    let trimmed = text.trim_start();
+    for label in ["Unseal Key", "Root Token"] {
+        if trimmed.starts_with(label) {
+            let indent = &text[..text.len() - trimmed.len()];
+            let head = trimmed.split_once(':').map_or(trimmed, |(h, _)| h);
+            return format!("{indent}{head}: {REDACTED}\n").into_bytes();
+        }
+    }
+    let mut out = if token.is_empty() { text.into_owned() } else { text.replace(token, REDACTED) };
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// Copies the server's output from `reader` to `log` line by line through [`redact_line`], in a thread
+/// of its own. The receiver is told (disconnected) once the output has ended and all of it is written.
+fn pump_log(reader: io::PipeReader, mut log: File, token: String) -> std::sync::mpsc::Receiver<()> {
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let spawned = std::thread::Builder::new().name("sesame-devserver-log".into()).spawn(move || {
+        use std::io::BufRead as _;
+        let _done = done;
+        let mut reader = io::BufReader::new(reader);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let _ = log.write_all(&redact_line(&line, &token));
+                }
+            }
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start the dev server's log thread: {e}");
+    }
+    finished
 }
 
 /// The last `lines` lines of the log (at most 16 KiB of it), for error messages.
@@ -421,7 +476,8 @@ impl DevServer {
         let log = create_log(&log_path)
             .with_context(|| format!("creating {}", log_path.display()))
             .map_err(fatal)?;
-        let log_err = log.try_clone().context("duplicating the log file handle").map_err(fatal)?;
+        let (reader, writer) = io::pipe().context("creating the log pipe").map_err(fatal)?;
+        let writer_err = writer.try_clone().context("duplicating the log pipe").map_err(fatal)?;
 
         let mut cmd = Command::new(binary);
         cmd.arg("server")
@@ -429,8 +485,8 @@ impl DevServer {
             .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
             .arg("-dev-no-store-token")
             .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log_err);
+            .stdout(writer)
+            .stderr(writer_err);
         for (key, _) in std::env::vars_os() {
             let k = key.to_string_lossy();
             if k.starts_with("VAULT_") || k.starts_with("BAO_") {
@@ -444,6 +500,9 @@ impl DevServer {
 
         let (pid, state) =
             spawn_supervised(cmd).with_context(|| format!("starting {}", binary.display())).map_err(fatal)?;
+        // The pipe's write ends went with `cmd` (dropped by the supervisor once spawned): the pump ends
+        // when the server and whatever it started have closed their output.
+        let pumped = pump_log(reader, log, token.to_owned());
         // From here on, dropping `server` (error or cancellation) kills the child.
         let server = DevServer { addr, token: token.to_owned(), pid, log_path, state, stopped: false };
         match server.wait_ready().await {
@@ -452,6 +511,10 @@ impl DevServer {
                 Ok(server)
             }
             Err(e) => {
+                if server.state.exited() {
+                    // Its last words are on their way through the pump.
+                    let _ = tokio::task::spawn_blocking(move || pumped.recv_timeout(PUMP_DRAIN)).await;
+                }
                 let tail = log_tail(&server.log_path, 20);
                 let msg = format!("{e:#}\n{} (log {}):\n{tail}", binary.display(), server.log_path.display());
                 let taken = tail.contains("address already in use");
@@ -937,6 +1000,23 @@ mod tests {
         prune_stale_logs(tmp.path());
         assert!(mine.exists() && other.exists());
         assert!(!stale.exists());
+    }
+
+    #[test]
+    fn the_banner_secrets_never_reach_the_log() {
+        let tok = "s3cr3t-root";
+        assert_eq!(
+            redact_line(b"Unseal Key: lESTy9wP2UWaIyyjNFlG4fTU=\n", tok),
+            b"Unseal Key: (not kept in this log)\n"
+        );
+        assert_eq!(redact_line(b"Root Token: s3cr3t-root\n", tok), b"Root Token: (not kept in this log)\n");
+        assert_eq!(redact_line(b"  Root Token: other", tok), b"  Root Token: (not kept in this log)\n");
+        assert_eq!(
+            redact_line(b"core: token=s3cr3t-root used\n", tok),
+            b"core: token=(not kept in this log) used\n"
+        );
+        assert_eq!(redact_line(b"core: unsealed\n", tok), b"core: unsealed\n");
+        assert_eq!(redact_line(b"\n", ""), b"\n");
     }
 
     #[test]

@@ -48,39 +48,39 @@
 //! tick; [`Clipboard::next_clear`] says when), writing OSC 52 through the caller's terminal writer; on exit
 //! [`Clipboard::hand_off`] (also run on drop) passes the remaining ones to detached helpers. The command line
 //! copies, then hands off at once.
+//!
+//! # Off the UI task
+//! Starting the helper, waiting for its acknowledgement and every `tmux` call can take seconds. The TUI
+//! therefore runs its [`Clipboard`] on a thread of its own ([`worker`]): copies and the timed clears happen
+//! there, and the only thing that reaches the UI task is the OSC 52 bytes to write to the terminal, with
+//! the outcome. The command line calls [`Clipboard`] directly.
+//!
+//! # One file per backend
+//! [`system`] (arboard and the helper), [`tmux`], [`osc52`], [`manual`] (the last resort); this module
+//! plans, remembers what to clear, and reports.
 
 use std::ffi::OsString;
 use std::fmt;
-use std::io::{BufRead as _, BufReader, Read as _, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::sync::mpsc;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+mod manual;
+pub mod osc52;
+pub mod system;
+pub mod tmux;
+pub mod worker;
+
+pub use osc52::{Wrap, osc52, osc52_clear};
+pub use system::{HelperArgs, HelperTask, run_helper};
+pub use tmux::TMUX_BUFFER;
+
 /// Seconds after which a copied secret value is cleared, unless the config file says otherwise.
 pub const DEFAULT_CLEAR_AFTER_SECS: u64 = 30;
-
-/// The tmux buffer sesame copies into.
-pub const TMUX_BUFFER: &str = "sesame";
-
-/// GNU screen passes at most 768 bytes per string sequence; each chunk gets `ESC P` before and `ESC \` after.
-const SCREEN_CHUNK: usize = 768 - 4;
-
-/// How long the helper may take to say whether it owns the clipboard.
-const HELPER_ACK_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How many of the most recent tmux buffers a clear looks at.
-const MAX_TMUX_BUFFERS_CHECKED: usize = 20;
-
-/// How often the clipboard helper checks that the clipboard still holds its text.
-const HOLD_POLL: Duration = Duration::from_secs(1);
-
-/// How long a `tmux` command may take.
-const TMUX_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// `[clipboard] method` in the config file.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -144,18 +144,6 @@ impl Method {
     }
 }
 
-/// How an OSC 52 sequence is wrapped for a multiplexer between sesame and the terminal.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Wrap {
-    /// The plain sequence.
-    #[default]
-    None,
-    /// tmux passthrough: `ESC P tmux; <sequence with every ESC doubled> ESC \`.
-    Tmux,
-    /// GNU screen: the sequence cut into chunks, each in `ESC P … ESC \`.
-    Screen,
-}
-
 /// What the environment says about where sesame runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Environment {
@@ -207,47 +195,6 @@ pub fn plan(setting: MethodSetting, env: &Environment) -> Vec<Method> {
                 v.push(Method::System);
             }
             v
-        }
-    }
-}
-
-/// The OSC 52 sequence that puts `payload` on the clipboard: `ESC ] 52 ; c ; <base64> BEL`, wrapped.
-pub fn osc52(payload: &[u8], wrap: Wrap) -> Zeroizing<Vec<u8>> {
-    let mut seq = Zeroizing::new(b"\x1b]52;c;".to_vec());
-    let b64 = Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(payload));
-    seq.extend_from_slice(b64.as_bytes());
-    seq.push(0x07);
-    wrap_sequence(&seq, wrap)
-}
-
-/// The OSC 52 sequence with an empty payload, which clears the clipboard in terminals that support it.
-pub fn osc52_clear(wrap: Wrap) -> Zeroizing<Vec<u8>> {
-    osc52(b"", wrap)
-}
-
-fn wrap_sequence(seq: &[u8], wrap: Wrap) -> Zeroizing<Vec<u8>> {
-    match wrap {
-        Wrap::None => Zeroizing::new(seq.to_vec()),
-        Wrap::Tmux => {
-            let mut out = Zeroizing::new(Vec::with_capacity(seq.len() + 16));
-            out.extend_from_slice(b"\x1bPtmux;");
-            for &b in seq {
-                if b == 0x1b {
-                    out.push(0x1b);
-                }
-                out.push(b);
-            }
-            out.extend_from_slice(b"\x1b\\");
-            out
-        }
-        Wrap::Screen => {
-            let mut out = Zeroizing::new(Vec::with_capacity(seq.len() + 16));
-            for chunk in seq.chunks(SCREEN_CHUNK) {
-                out.extend_from_slice(b"\x1bP");
-                out.extend_from_slice(chunk);
-                out.extend_from_slice(b"\x1b\\");
-            }
-            out
         }
     }
 }
@@ -393,7 +340,7 @@ impl Clipboard {
             pending: Vec::new(),
             children: Vec::new(),
             local: None,
-            owner_file: owner_file_path(),
+            owner_file: osc52::owner_file_path(),
             tmux_wrap: None,
         }
     }
@@ -453,12 +400,7 @@ impl Clipboard {
                 Err(e) => failures.push(format!("{}: {e}", method.label())),
             }
         }
-        let reason = if failures.is_empty() {
-            "the clipboard is turned off ([clipboard] method = \"off\")".to_string()
-        } else {
-            failures.join("; ")
-        };
-        CopyOutcome::Manual { reason }
+        CopyOutcome::Manual { reason: manual::reason(&failures) }
     }
 
     /// When the next clear is due, if any.
@@ -544,7 +486,7 @@ impl Clipboard {
             let child = self
                 .spawn_helper(&args, text.as_bytes())
                 .map_err(|e| format!("cannot start the helper: {e}"))?;
-            let child = wait_for_ack(child)?;
+            let child = system::wait_for_ack(child)?;
             self.children.push(child);
             return Ok(CopyOutcome::Copied { method: Method::System, clear_in });
         }
@@ -552,7 +494,7 @@ impl Clipboard {
             self.local = Some(arboard::Clipboard::new().map_err(|e| e.to_string())?);
         }
         let cb = self.local.as_mut().ok_or("no clipboard")?;
-        set_text(cb, text, content == Content::Secret).map_err(|e| e.to_string())?;
+        system::set_text(cb, text, content == Content::Secret).map_err(|e| e.to_string())?;
         if let Some(d) = clear_in {
             self.push_pending(PendingKind::Local, d, text);
         }
@@ -560,7 +502,7 @@ impl Clipboard {
     }
 
     fn copy_tmux(&mut self, text: &str, clear_in: Option<Duration>) -> Result<CopyOutcome, String> {
-        let outer = tmux_load(text)?;
+        let outer = tmux::tmux_load(text)?;
         if let Some(d) = clear_in {
             self.push_pending(PendingKind::Tmux { outer }, d, text);
         }
@@ -574,15 +516,10 @@ impl Clipboard {
         term: Option<&mut dyn Write>,
     ) -> Result<CopyOutcome, String> {
         let wrap = self.osc_wrap();
-        write_terminal(term, &osc52(text.as_bytes(), wrap))?;
+        osc52::write_terminal(term, &osc52(text.as_bytes(), wrap))?;
         let id = format!("{:016x}", rand::random::<u64>());
         if let Some(path) = &self.owner_file {
-            if let Some(dir) = path.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            if let Err(e) = std::fs::write(path, &id) {
-                tracing::debug!(error = %e, "cannot record the OSC 52 owner");
-            }
+            osc52::record_owner(path, &id);
         }
         if let Some(d) = clear_in {
             // Inside tmux the value is kept to delete the buffer tmux may have made of it.
@@ -603,7 +540,7 @@ impl Clipboard {
     /// The OSC 52 wrapping for this environment (asks tmux once).
     fn osc_wrap(&mut self) -> Wrap {
         if self.env.tmux {
-            *self.tmux_wrap.get_or_insert_with(tmux_osc_wrap)
+            *self.tmux_wrap.get_or_insert_with(tmux::tmux_osc_wrap)
         } else if self.env.screen {
             Wrap::Screen
         } else {
@@ -617,7 +554,7 @@ impl Clipboard {
                 let Some(cb) = self.local.as_mut() else {
                     return ClearOutcome::Failed { method: Method::System, reason: "no clipboard".into() };
                 };
-                if !holds(cb, &p.value) {
+                if !system::holds(cb, &p.value) {
                     return ClearOutcome::Changed(Method::System);
                 }
                 match cb.clear() {
@@ -625,33 +562,17 @@ impl Clipboard {
                     Err(e) => ClearOutcome::Failed { method: Method::System, reason: e.to_string() },
                 }
             }
-            PendingKind::Tmux { outer } => tmux_clear(&p.value, outer),
+            PendingKind::Tmux { outer } => tmux::tmux_clear(&p.value, outer),
             PendingKind::Osc52 { wrap, id, tmux } => {
                 let tmux_value = tmux.then_some(p.value.as_str());
-                osc52_clear_if_owner(self.owner_file.as_deref(), &id, wrap, term, tmux_value)
+                osc52::osc52_clear_if_owner(self.owner_file.as_deref(), &id, wrap, term, tmux_value)
             }
         }
     }
 
     fn spawn_helper(&self, args: &[String], input: &[u8]) -> std::io::Result<Child> {
         let helper = self.helper.as_ref().ok_or_else(|| std::io::Error::other("no helper"))?;
-        let mut cmd = Command::new(helper);
-        cmd.arg("clipboard-helper")
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        #[cfg(unix)]
-        {
-            use std::os::unix::process::CommandExt as _;
-            // Its own process group: Ctrl-C in the shell does not reach it.
-            cmd.process_group(0);
-        }
-        let mut child = cmd.spawn()?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(input)?;
-        }
-        Ok(child)
+        system::spawn_helper(helper, args, input)
     }
 
     fn reap(&mut self) {
@@ -665,355 +586,15 @@ impl Drop for Clipboard {
     }
 }
 
-/// Waits for the helper's first line: `ok`, or `error: …`.
-fn wait_for_ack(mut child: Child) -> Result<Child, String> {
-    let Some(stdout) = child.stdout.take() else { return Err("the helper has no output".into()) };
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    match rx.recv_timeout(HELPER_ACK_TIMEOUT) {
-        Ok(line) if line.trim() == "ok" => Ok(child),
-        Ok(line) => {
-            let _ = child.wait();
-            let line = line.trim();
-            Err(line
-                .strip_prefix("error: ")
-                .unwrap_or(if line.is_empty() { "the helper failed" } else { line })
-                .to_string())
-        }
-        Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            Err("the clipboard did not answer in time".into())
-        }
-    }
-}
-
-fn write_terminal(term: Option<&mut dyn Write>, bytes: &[u8]) -> Result<(), String> {
-    match term {
-        Some(t) => t
-            .write_all(bytes)
-            .and_then(|()| t.flush())
-            .map_err(|e| format!("cannot write to the terminal: {e}")),
-        None => {
-            let mut tty = std::fs::OpenOptions::new()
-                .write(true)
-                .open("/dev/tty")
-                .map_err(|e| format!("no terminal (/dev/tty: {e})"))?;
-            tty.write_all(bytes)
-                .and_then(|()| tty.flush())
-                .map_err(|e| format!("cannot write to the terminal: {e}"))
-        }
-    }
-}
-
-fn owner_file_path() -> Option<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "sesame")?;
-    let dir = dirs.runtime_dir().unwrap_or_else(|| dirs.cache_dir()).to_path_buf();
-    Some(dir.join("osc52-owner"))
-}
-
-/// Sends an empty OSC 52 if sesame's last OSC 52 copy is still `id`; inside tmux (`tmux_value`), also deletes
-/// the buffers tmux made of the value.
-fn osc52_clear_if_owner(
-    owner_file: Option<&Path>,
-    id: &str,
-    wrap: Wrap,
-    term: Option<&mut dyn Write>,
-    tmux_value: Option<&str>,
-) -> ClearOutcome {
-    // A missing or unreadable owner file clears anyway: better a cleared clipboard than a leaked password.
-    if let Some(current) = owner_file.and_then(|p| std::fs::read_to_string(p).ok())
-        && current.trim() != id
-    {
-        return ClearOutcome::Changed(Method::Osc52);
-    }
-    let written = write_terminal(term, &osc52_clear(wrap));
-    if let Some(value) = tmux_value {
-        let _ = tmux_clear(value, true);
-    }
-    match written {
-        Ok(()) => ClearOutcome::Cleared(Method::Osc52),
-        Err(reason) => ClearOutcome::Failed { method: Method::Osc52, reason },
-    }
-}
-
-/// Runs `tmux ARGS` with `input` on stdin; returns stdout, or stderr's first line as the error.
-fn tmux(args: &[&str], input: &[u8]) -> Result<Zeroizing<Vec<u8>>, String> {
-    let mut child = Command::new("tmux")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run tmux: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(input);
-    }
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut out = Zeroizing::new(Vec::new());
-        let mut err = Vec::new();
-        if let Some(s) = stdout.as_mut() {
-            let _ = s.read_to_end(&mut out);
-        }
-        if let Some(s) = stderr.as_mut() {
-            let _ = s.read_to_end(&mut err);
-        }
-        let _ = tx.send((out, err));
-    });
-    let Ok((out, err)) = rx.recv_timeout(TMUX_TIMEOUT) else {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err("tmux did not answer in time".into());
-    };
-    let status = child.wait().map_err(|e| e.to_string())?;
-    if status.success() {
-        Ok(out)
-    } else {
-        let err = String::from_utf8_lossy(&err);
-        let line = err.lines().next().unwrap_or("").trim();
-        Err(if line.is_empty() { format!("tmux failed ({status})") } else { format!("tmux: {line}") })
-    }
-}
-
-/// Loads `text` into the buffer `sesame`, forwarding it to the outer terminal (`-w`) when this tmux
-/// knows the flag. Returns whether `-w` was accepted.
-fn tmux_load(text: &str) -> Result<bool, String> {
-    match tmux(&["load-buffer", "-b", TMUX_BUFFER, "-w", "-"], text.as_bytes()) {
-        Ok(_) => Ok(true),
-        Err(first) => match tmux(&["load-buffer", "-b", TMUX_BUFFER, "-"], text.as_bytes()) {
-            Ok(_) => Ok(false),
-            Err(_) => Err(first),
-        },
-    }
-}
-
-/// Deletes the tmux buffers that hold exactly `value` (the buffer `sesame`, or the automatic buffer tmux made
-/// from an OSC 52 under `set-clipboard on`); if one of them was the most recent buffer and the value was
-/// forwarded to the outer terminal, overwrites the outer clipboard with a space.
-fn tmux_clear(value: &str, outer: bool) -> ClearOutcome {
-    let names = match tmux(&["list-buffers", "-F", "#{buffer_name}"], b"") {
-        Ok(n) => String::from_utf8_lossy(&n).lines().map(str::to_string).collect::<Vec<_>>(),
-        Err(_) => return ClearOutcome::Changed(Method::Tmux),
-    };
-    let mut deleted = 0;
-    let mut top = false;
-    // Most recent first; a value copied long ago has been pushed out by tmux's buffer-limit anyway.
-    for (i, name) in names.iter().take(MAX_TMUX_BUFFERS_CHECKED).enumerate() {
-        if !tmux(&["show-buffer", "-b", name], b"").is_ok_and(|c| c.as_slice() == value.as_bytes()) {
-            continue;
-        }
-        if let Err(reason) = tmux(&["delete-buffer", "-b", name], b"") {
-            return ClearOutcome::Failed { method: Method::Tmux, reason };
-        }
-        deleted += 1;
-        top |= i == 0;
-    }
-    if deleted == 0 {
-        return ClearOutcome::Changed(Method::Tmux);
-    }
-    if outer && top {
-        let scratch = "sesame-clear";
-        if tmux(&["load-buffer", "-b", scratch, "-w", "-"], b" ").is_ok() {
-            let _ = tmux(&["delete-buffer", "-b", scratch], b"");
-        }
-    }
-    ClearOutcome::Cleared(Method::Tmux)
-}
-
-/// Plain OSC 52 under `set-clipboard on`; passthrough under `allow-passthrough on|all` or on a tmux without
-/// that option (< 3.3 always passes through); plain otherwise.
-fn tmux_osc_wrap() -> Wrap {
-    let option = |name: &str| {
-        tmux(&["show-options", "-gv", name], b"").map(|o| String::from_utf8_lossy(&o).trim().to_string())
-    };
-    if option("set-clipboard").is_ok_and(|v| v == "on") {
-        return Wrap::None;
-    }
-    match option("allow-passthrough") {
-        Ok(v) if v == "on" || v == "all" => Wrap::Tmux,
-        Ok(_) => Wrap::None,
-        Err(e) if e.contains("invalid option") || e.contains("unknown option") => Wrap::Tmux,
-        Err(_) => Wrap::None,
-    }
-}
-
-#[cfg(all(unix, not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))))]
-use arboard::SetExtLinux as _;
-
-/// True when the system clipboard holds `value` (read back; the copy read is zeroized).
-fn holds(cb: &mut arboard::Clipboard, value: &str) -> bool {
-    cb.get_text().map(Zeroizing::new).is_ok_and(|t| t.as_str() == value)
-}
-
-/// Sets the clipboard's text; a secret is offered with the hint that keeps it out of clipboard managers'
-/// history. The `Clipboard` object serves it while it lives.
-fn set_text(cb: &mut arboard::Clipboard, text: &str, secret: bool) -> Result<(), arboard::Error> {
-    let set = cb.set();
-    #[cfg(all(unix, not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))))]
-    let set = if secret { set.exclude_from_history() } else { set };
-    #[cfg(not(all(unix, not(any(target_os = "macos", target_os = "android", target_os = "emscripten")))))]
-    let _ = secret;
-    set.text(text)
-}
-
-/// What the hidden `sesame clipboard-helper` does.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HelperTask {
-    /// Set the system clipboard to stdin and serve it until another program takes it over (a secret: until
-    /// `--after-ms`, then clear it if it still holds the value).
-    Hold,
-    /// After `--after-ms`, delete the tmux buffer `sesame` if it still holds stdin.
-    ClearTmux,
-    /// After `--after-ms`, send an empty OSC 52 to the terminal if the owner file still holds `--owner`.
-    ClearOsc52,
-}
-
-/// Arguments of the hidden `sesame clipboard-helper` (started by [`Clipboard`], not by users).
-#[derive(clap::Args, Debug, Clone)]
-pub struct HelperArgs {
-    /// The task.
-    #[arg(value_enum)]
-    pub task: HelperTask,
-    /// The text is a secret value.
-    #[arg(long)]
-    pub secret: bool,
-    /// Delay before clearing, in milliseconds (0: never clear).
-    #[arg(long, default_value_t = 0)]
-    pub after_ms: u64,
-    /// tmux forwarded the value to the outer terminal.
-    #[arg(long)]
-    pub outer: bool,
-    /// The OSC 52 owner id.
-    #[arg(long, default_value = "")]
-    pub owner: String,
-    /// The OSC 52 wrapping.
-    #[arg(long, value_enum, default_value_t = Wrap::None)]
-    pub wrap: Wrap,
-    /// The OSC 52 copy was made inside tmux: also delete the tmux buffers holding the value (read on stdin).
-    #[arg(long)]
-    pub tmux: bool,
-}
-
-/// Runs `sesame clipboard-helper`: ignores SIGHUP (it outlives the terminal), reads its input from stdin
-/// and does its task. The exit status is only for debugging.
-pub async fn run_helper(args: HelperArgs) -> ExitCode {
-    #[cfg(unix)]
-    let _hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
-    match tokio::task::spawn_blocking(move || helper_task(&args)).await {
-        Ok(code) => code,
-        Err(_) => ExitCode::FAILURE,
-    }
-}
-
-fn helper_task(args: &HelperArgs) -> ExitCode {
-    let mut input = Zeroizing::new(String::new());
-    if std::io::stdin().read_to_string(&mut input).is_err() {
-        println!("error: cannot read the text");
-        return ExitCode::FAILURE;
-    }
-    let delay = Duration::from_millis(args.after_ms);
-    match args.task {
-        HelperTask::Hold => hold(&input, args.secret, (args.after_ms > 0).then_some(delay)),
-        HelperTask::ClearTmux => {
-            std::thread::sleep(delay);
-            exit_for(&tmux_clear(&input, args.outer))
-        }
-        HelperTask::ClearOsc52 => {
-            std::thread::sleep(delay);
-            let tmux_value = args.tmux.then_some(input.as_str());
-            exit_for(&osc52_clear_if_owner(
-                owner_file_path().as_deref(),
-                &args.owner,
-                args.wrap,
-                None,
-                tmux_value,
-            ))
-        }
-    }
-}
-
-fn exit_for(outcome: &ClearOutcome) -> ExitCode {
-    match outcome {
-        ClearOutcome::Failed { .. } => ExitCode::FAILURE,
-        _ => ExitCode::SUCCESS,
-    }
-}
-
-fn hold(text: &str, secret: bool, clear_after: Option<Duration>) -> ExitCode {
-    let mut stdout = std::io::stdout();
-    let mut cb = match arboard::Clipboard::new() {
-        Ok(cb) => cb,
-        Err(e) => {
-            let _ = writeln!(stdout, "error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if let Err(e) = set_text(&mut cb, text, secret) {
-        let _ = writeln!(stdout, "error: {e}");
-        return ExitCode::FAILURE;
-    }
-    let _ = writeln!(stdout, "ok");
-    let _ = stdout.flush();
-    // Serve (arboard's thread answers other programs) while the clipboard still holds the text: reading it
-    // back is a round trip to the display server, so this also notices another program's copy and a display
-    // server that went away (arboard's own wait does not). A clipboard manager that took the value over and
-    // serves it still "holds" it, and is cleared at the deadline.
-    let due = clear_after.filter(|_| secret).map(|d| Instant::now() + d);
-    loop {
-        let nap = due.map_or(HOLD_POLL, |d| d.saturating_duration_since(Instant::now()).min(HOLD_POLL));
-        std::thread::sleep(nap);
-        if !holds(&mut cb, text) {
-            return ExitCode::SUCCESS;
-        }
-        if due.is_some_and(|d| Instant::now() >= d) {
-            let _ = cb.clear();
-            return ExitCode::SUCCESS;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
     use super::*;
 
     fn env(vars: &[(&str, &str)]) -> Environment {
         let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Environment::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| OsString::from(v)))
-    }
-
-    #[test]
-    fn osc52_plain_bytes() {
-        // "hello" is aGVsbG8= in base64.
-        assert_eq!(osc52(b"hello", Wrap::None).as_slice(), b"\x1b]52;c;aGVsbG8=\x07");
-        assert_eq!(osc52_clear(Wrap::None).as_slice(), b"\x1b]52;c;\x07");
-    }
-
-    #[test]
-    fn osc52_tmux_passthrough_doubles_escapes() {
-        assert_eq!(osc52(b"hello", Wrap::Tmux).as_slice(), b"\x1bPtmux;\x1b\x1b]52;c;aGVsbG8=\x07\x1b\\");
-    }
-
-    #[test]
-    fn osc52_screen_chunks() {
-        assert_eq!(osc52(b"hello", Wrap::Screen).as_slice(), b"\x1bP\x1b]52;c;aGVsbG8=\x07\x1b\\");
-        let long = vec![b'x'; 1200];
-        let plain = osc52(&long, Wrap::None);
-        let wrapped = osc52(&long, Wrap::Screen);
-        let chunks: Vec<&[u8]> = wrapped
-            .split(|&b| b == b'P')
-            .skip(1)
-            .map(|c| c.strip_suffix(b"\x1b\\\x1b").or_else(|| c.strip_suffix(b"\x1b\\")).unwrap_or(c))
-            .collect();
-        assert_eq!(chunks.len(), plain.len().div_ceil(SCREEN_CHUNK));
-        assert!(chunks.iter().all(|c| c.len() <= SCREEN_CHUNK));
-        assert_eq!(chunks.concat(), plain.as_slice());
     }
 
     #[test]
