@@ -6,36 +6,17 @@ mod common;
 use serde_json::{Value, json};
 use sesame::vault::kv::{KvVersion, Mount};
 use sesame::vault::transfer::Location;
+use sesame::vault::walk::{WalkOptions, walk};
 
-use common::cli::{Run, run};
+use common::cli::{fails, ok};
 
-fn ok(args: &[&str]) -> Run {
-    let r = run(args, None);
-    assert_eq!(r.code, 0, "sesame {args:?}: {}", r.err);
-    r
-}
-
-fn fails(args: &[&str]) -> Run {
-    let r = run(args, None);
-    assert_ne!(r.code, 0, "sesame {args:?} should fail: {}", r.out);
-    r
-}
-
-/// Every secret of a mount (recursively, hidden ones included) with its data.
+/// Every secret of a mount (hidden ones included) with its data, by path.
 async fn tree(m: &Mount) -> Vec<(String, Value)> {
     let vault = common::vault();
     let mut out = Vec::new();
-    let mut folders = vec![String::new()];
-    while let Some(folder) = folders.pop() {
-        for e in vault.list(m, &folder).await.expect("listing") {
-            let path = sesame::vault::join(&folder, &e.name);
-            if e.is_folder {
-                folders.push(path);
-            } else {
-                let data = vault.read(m, &path, None).await.expect("reading").data.unwrap_or_default();
-                out.push((path, serde_json::from_str(&data.to_json_compact()).expect("json")));
-            }
-        }
+    for path in walk(&vault, m, "", &WalkOptions::default()).await.expect("walking") {
+        let data = vault.read(m, &path, None).await.expect("reading").data.unwrap_or_default();
+        out.push((path, serde_json::from_str(&data.to_json_compact()).expect("json")));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out

@@ -15,7 +15,7 @@ use sesame::vault::kv::{KvVersion, Mount};
 use sesame::vault::write::{PLACEHOLDER, placeholder_data};
 use sesame::vault::{Vault, VaultError};
 
-use common::cli::{Run, run};
+use common::cli::{fails, ok};
 use common::ui::{code, enter, key};
 use crossterm::event::KeyCode;
 
@@ -83,20 +83,6 @@ impl Tui {
     }
 }
 
-/// `sesame ARGS` that must succeed.
-fn cli_ok(args: &[&str]) -> Run {
-    let r = run(args, None);
-    assert_eq!(r.code, 0, "sesame {args:?}: {}", r.err);
-    r
-}
-
-/// `sesame ARGS` that must fail.
-fn cli_fails(args: &[&str]) -> Run {
-    let r = run(args, None);
-    assert_ne!(r.code, 0, "sesame {args:?} should fail: {}", r.out);
-    r
-}
-
 /// Everything a mount holds: each secret (hidden ones and a KV v1 registry included) with its data as JSON
 /// and its annotations.
 async fn holdings(vault: &Vault, mount: &Mount) -> BTreeMap<String, (String, BTreeMap<String, String>)> {
@@ -143,11 +129,11 @@ async fn new_folder_is_one_operation() {
         assert!(tui.message().contains("cannot create the folder"), "KV v{version}: {}", tui.message());
 
         // CLI: the same.
-        cli_ok(&["mkdir", &format!("{}/proj", c.path)]);
-        cli_ok(&["mkdir", &format!("{}/proj/sub", c.path)]);
-        let r = cli_fails(&["mkdir", &format!("{}/proj", c.path)]);
+        ok(&["mkdir", &format!("{}/proj", c.path)]);
+        ok(&["mkdir", &format!("{}/proj/sub", c.path)]);
+        let r = fails(&["mkdir", &format!("{}/proj", c.path)]);
         assert!(r.err.contains("already exists"), "{}", r.err);
-        cli_fails(&["mkdir", &format!("{}/ bad", c.path)]);
+        fails(&["mkdir", &format!("{}/ bad", c.path)]);
 
         let (tm, cm) = (holdings(&vault, &t).await, holdings(&vault, &c).await);
         assert_eq!(tm, cm, "KV v{version}: the TUI and the CLI leave the same folders");
@@ -200,7 +186,7 @@ async fn saving_a_value_loaded_from_a_file_records_its_encoding_once() {
                 );
             }
             // CLI: the same file into the same key.
-            cli_ok(&["put", &format!("{}/app", c.path), &format!("BLOB=@{file}")]);
+            ok(&["put", &format!("{}/app", c.path), &format!("BLOB=@{file}")]);
             let (tm, cm) = (holdings(&vault, &t).await, holdings(&vault, &c).await);
             assert_eq!(tm, cm, "KV v{version}: the TUI and the CLI save the same data and records");
             if file == text {
@@ -243,20 +229,14 @@ async fn an_ssh_private_key_stays_out_of_every_snippet() {
 
     let mut tui = Tui::start(&format!("{}/", m.path)).await;
     for (name, private_shown) in expected {
-        let cli = cli_ok(&["snippet", &format!("{}/{name}", m.path), "--format", "k8s", "--reveal"]);
+        let cli = ok(&["snippet", &format!("{}/{name}", m.path), "--format", "k8s", "--reveal"]);
         let mut cli_keys = manifest_keys(&cli.out);
         cli_keys.sort();
         assert_eq!(cli_keys.contains(&"ssh-privatekey".to_string()), private_shown, "{name}: {}", cli.out);
         assert_eq!(cli.out.contains("UFJJVkFURQ=="), private_shown, "{name}: the value itself");
         if !private_shown {
-            let copy = cli_fails(&[
-                "copy",
-                &format!("{}/{name}", m.path),
-                "--key",
-                "ssh-privatekey",
-                "--via",
-                "off",
-            ]);
+            let copy =
+                fails(&["copy", &format!("{}/{name}", m.path), "--key", "ssh-privatekey", "--via", "off"]);
             assert!(copy.err.contains("never leaves sesame"), "{name}: {}", copy.err);
         }
 
@@ -279,16 +259,23 @@ async fn an_ssh_private_key_stays_out_of_every_snippet() {
     }
 }
 
-#[tokio::test]
-async fn a_full_path_is_located_once() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_path_is_split_into_mount_and_path_alike() {
     let vault = common::vault();
     let m = fresh(2).await;
+    common::server().write_kv(&m.path, 2, "a/b/x", serde_json::json!({"K": "v"})).await;
     let (mount, rest) = vault.locate(&format!("/{}/a/b/", m.path)).await.expect("located");
     assert_eq!((mount.path.as_str(), rest.as_str()), (m.path.as_str(), "a/b"));
     let (_, root) = vault.locate(&format!("{}/", m.path)).await.expect("located");
     assert_eq!(root, "");
     assert!(matches!(vault.locate("/").await, Err(VaultError::Invalid(_))));
-    // The CLI says the same thing for the same input.
-    let r = cli_fails(&["ls", "/"]);
+
+    // The TUI started on the path opens that folder of that mount; the CLI lists the same folder.
+    let tui = Tui::start(&format!("/{}/a/b/", m.path)).await;
+    assert_eq!(tui.app.mount.as_ref().map(|m| m.path.as_str()), Some(m.path.as_str()));
+    assert_eq!(tui.app.folder, rest);
+    assert_eq!(tui.app.list.selected_entry().map(|e| e.name.as_str()), Some("x"));
+    assert_eq!(ok(&["ls", &format!("/{}/a/b/", m.path)]).out, "x\n");
+    let r = fails(&["ls", "/"]);
     assert!(r.err.contains("give a path that starts with a mount"), "{}", r.err);
 }

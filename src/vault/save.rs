@@ -56,6 +56,9 @@ impl Vault {
         // One store for both, so a KV v1 registry is read once.
         let store = AnnotationStore::new(self.clone());
         let (records, unrecorded) = record_encodings(&store, mount, path, data, before, loaded).await;
+        if !unrecorded.is_empty() {
+            tracing::debug!(keys = unrecorded.len(), "key names too long for an encoding record");
+        }
         // An admin saving a key-only secret refreshes the key names recorded for non-admins (a no-op otherwise).
         if let Err(e) = Modes::new(store).refresh_keys(mount, path).await {
             tracing::debug!(error = %e, "refreshing the key names of a key-only secret");

@@ -49,3 +49,17 @@ pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Run {
         err: String::from_utf8_lossy(&o.stderr).into_owned(),
     }
 }
+
+/// `sesame ARGS` with the root token, which must succeed.
+pub fn ok(args: &[&str]) -> Run {
+    let r = run(args, None);
+    assert_eq!(r.code, 0, "sesame {args:?}\nstdout: {}\nstderr: {}", r.out, r.err);
+    r
+}
+
+/// `sesame ARGS` with the root token, which must fail.
+pub fn fails(args: &[&str]) -> Run {
+    let r = run(args, None);
+    assert_ne!(r.code, 0, "sesame {args:?} should fail\nstdout: {}\nstderr: {}", r.out, r.err);
+    r
+}
