@@ -39,6 +39,11 @@ pub async fn run(
     given_mounts: Vec<String>,
     clipboard: crate::clipboard::Clipboard,
 ) -> anyhow::Result<()> {
+    // The clipboard runs on its own thread (it starts processes and waits for them); copies and clears come
+    // back here with the OSC 52 bytes to write between frames. Made before the terminal guard, so that on
+    // every way out the terminal is restored before the pending clears are handed off.
+    let (clip_tx, mut clip_rx) = mpsc::unbounded_channel::<Done<CopyRequest>>();
+    let clipboard = Worker::start(clipboard, clip_tx)?;
     let mut terminal = ratatui::try_init()?;
     let _guard = TerminalGuard;
     execute!(std::io::stdout(), EnableMouseCapture)?;
@@ -46,10 +51,6 @@ pub async fn run(
     app.update(Msg::Resize(size.width, size.height));
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    // The clipboard runs on its own thread (it starts processes and waits for them); copies and clears come
-    // back here with the OSC 52 bytes to write between frames.
-    let (clip_tx, mut clip_rx) = mpsc::unbounded_channel::<Done<CopyRequest>>();
-    let clipboard = Worker::start(clipboard, clip_tx)?;
     for cmd in initial {
         effects::spawn(&vault, &given_mounts, cmd, &tx);
     }
@@ -107,7 +108,7 @@ pub async fn run(
         }
     }
     // After the terminal is restored: pending clears go to detached helpers (OSC 52 ones may write to
-    // the terminal).
+    // the terminal), waited for off the runtime's threads.
     drop(_guard);
     let _ = tokio::task::spawn_blocking(move || clipboard.finish()).await;
     Ok(())

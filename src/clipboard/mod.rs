@@ -44,8 +44,8 @@
 //!   only if sesame's own last OSC 52 copy is still that one. Something copied since by another program can
 //!   therefore be cleared too: that is the price of not leaving a password on the clipboard.
 //!
-//! In a long-running process (the TUI), [`Clipboard::poll`] performs the clears that are due (call it on every
-//! tick; [`Clipboard::next_clear`] says when), writing OSC 52 through the caller's terminal writer; on exit
+//! In a long-running process (the TUI, through [`worker`]), [`Clipboard::poll`] performs the clears that are
+//! due ([`Clipboard::next_clear`] says when), writing OSC 52 to the writer it is given; on exit
 //! [`Clipboard::hand_off`] (also run on drop) passes the remaining ones to detached helpers. The command line
 //! copies, then hands off at once.
 //!

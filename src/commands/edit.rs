@@ -252,7 +252,7 @@ fn asked_value(key: &str) -> anyhow::Result<FileValue> {
 }
 
 /// Asks with `prompt` on stderr and reads a line from the terminal with echo off (raw mode, so nothing
-/// typed is shown); Enter ends it, Esc or Ctrl-C cancels.
+/// typed is shown); Enter ends it, Ctrl-U starts over, Esc or Ctrl-C cancels.
 fn read_hidden(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
     use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
     let mut err = std::io::stderr();
@@ -273,10 +273,11 @@ fn read_hidden(prompt: &str) -> anyhow::Result<zeroize::Zeroizing<String>> {
                 KeyCode::Char('c' | 'd') if k.modifiers.contains(KeyModifiers::CONTROL) => {
                     break Err(anyhow::anyhow!("cancelled: nothing was written"));
                 }
+                KeyCode::Char('u') if k.modifiers.contains(KeyModifiers::CONTROL) => value.clear(),
                 KeyCode::Backspace => {
                     value.pop();
                 }
-                KeyCode::Char(c) => value.push(c),
+                KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => value.push(c),
                 _ => {}
             },
             Event::Paste(p) => value.push_str(&p),

@@ -1019,6 +1019,20 @@ mod tests {
         assert_eq!(redact_line(b"\n", ""), b"\n");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn no_line_keeps_the_token(before in "\\PC{0,40}", after in "\\PC{0,40}", raw in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let token = random_token();
+            let line = format!("{before}{token}{after}\n");
+            let out = String::from_utf8_lossy(&redact_line(line.as_bytes(), &token)).into_owned();
+            proptest::prop_assert!(!out.contains(&token), "{out:?}");
+            proptest::prop_assert!(out.ends_with('\n') && out.matches('\n').count() == 1);
+            // Any bytes at all: one line out, never a panic.
+            let out = redact_line(&raw, &token);
+            proptest::prop_assert!(out.ends_with(b"\n"));
+        }
+    }
+
     #[test]
     fn log_tail_takes_last_lines() {
         let tmp = tempfile::tempdir().unwrap();
