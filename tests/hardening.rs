@@ -252,7 +252,14 @@ async fn the_clipboard_helper_inherits_no_token() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("tmux buffer"), "{}", text(&out.stdout));
 
-    let pids = helpers_with(&marker);
+    // The helper is forked and then exec'd on its own: until the exec its /proc entry still shows sesame's
+    // command line. Wait (bounded) for the exec'd helper to appear.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut pids = helpers_with(&marker);
+    while pids.is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        pids = helpers_with(&marker);
+    }
     assert_eq!(pids.len(), 1, "one helper waits to clear tmux: {pids:?}");
     let env = std::fs::read(format!("/proc/{}/environ", pids[0])).expect("the helper's environment");
     let env = text(&env);
