@@ -64,7 +64,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::{CrosstermBackend, TestBackend};
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
-use sesame::app::{App, Command, Msg, StartTarget};
+use sesame::app::{App, Effect, Msg, StartTarget};
 use sesame::keymap::Keymap;
 use sesame::vault::kv::{Entry, KvVersion, Mount};
 
@@ -89,7 +89,7 @@ fn app_in_folder(size: (u16, u16)) -> (App, u64) {
     let cmds = app.update(Msg::Resolved(Ok(StartTarget { mount, path: "big".into(), is_secret: false })));
     let req = cmds
         .iter()
-        .find_map(|c| if let Command::List { req, .. } = c { Some(*req) } else { None })
+        .find_map(|c| if let Effect::List { req, .. } = c { Some(*req) } else { None })
         .unwrap_or(0);
     (app, req)
 }

@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
-use crate::app::Action;
+use crate::action::Action;
 
 /// The built-in bindings.
 pub const DEFAULT_KEYMAP: &str = include_str!("../assets/keymap.toml");

@@ -5,6 +5,7 @@
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod action;
 pub mod app;
 pub mod cli;
 pub mod clipboard;

@@ -2,7 +2,7 @@
 //! every exit path (ratatui's panic hook covers panics).
 //!
 //! One task owns the [`App`]; terminal events, ticks, signals and network answers arrive on channels and
-//! go through `App::update`; the commands it returns run as spawned tasks.
+//! go through `App::update`; the effects it returns run as spawned tasks.
 
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::app::service::CopyRequest;
-use crate::app::{App, Command, Msg, effects};
+use crate::app::{App, Effect, Msg, effects};
 use crate::clipboard::CopyOutcome;
 use crate::clipboard::worker::{Done, Worker};
 use crate::vault::Vault;
@@ -35,7 +35,7 @@ impl Drop for TerminalGuard {
 pub async fn run(
     vault: Vault,
     mut app: App,
-    initial: Vec<Command>,
+    initial: Vec<Effect>,
     given_mounts: Vec<String>,
     clipboard: crate::clipboard::Clipboard,
 ) -> anyhow::Result<()> {
@@ -114,9 +114,9 @@ pub async fn run(
     Ok(())
 }
 
-/// Runs the commands of one update: copies go to the clipboard thread, everything else as network tasks.
+/// Runs the effects of one update: copies go to the clipboard thread, everything else as network tasks.
 fn run_cmds(
-    cmds: Vec<Command>,
+    cmds: Vec<Effect>,
     clipboard: &Worker<CopyRequest>,
     vault: &Vault,
     given_mounts: &[String],
@@ -125,7 +125,7 @@ fn run_cmds(
     let mut network = Vec::with_capacity(cmds.len());
     for cmd in cmds {
         match cmd {
-            Command::Copy(req) => {
+            Effect::Copy(req) => {
                 let text = req.text.0.clone();
                 if !clipboard.copy(text, req.content, req.clone()) {
                     let reason = "the clipboard thread has stopped".to_string();

@@ -7,20 +7,20 @@ use common::fixtures::{audit_report, live_read, version_meta};
 use common::ui::*;
 
 use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use sesame::app::{App, Command, Msg, PreviewData, PreviewState};
+use sesame::app::{App, Effect, Msg, PreviewData, PreviewState};
 use sesame::secret::SecretData;
 use sesame::vault::VaultError;
 use sesame::vault::kv::{Entry, Identity, KvVersion, SecretRead};
 
 /// Feeds the mounts answer and returns the commands.
-fn with_mounts(app: &mut App) -> Vec<Command> {
+fn with_mounts(app: &mut App) -> Vec<Effect> {
     app.update(Msg::Mounts(Ok(two_mounts())))
 }
 
-fn list_req(cmds: &[Command]) -> (u64, String) {
+fn list_req(cmds: &[Effect]) -> (u64, String) {
     cmds.iter()
         .find_map(|c| match c {
-            Command::List { req, folder, .. } => Some((*req, folder.clone())),
+            Effect::List { req, folder, .. } => Some((*req, folder.clone())),
             _ => None,
         })
         .expect("a List command")
@@ -29,7 +29,7 @@ fn list_req(cmds: &[Command]) -> (u64, String) {
 #[test]
 fn starts_by_loading_mounts_and_identity() {
     let (app, cmds) = new_app(None);
-    assert_eq!(cmds, vec![Command::LoadMounts, Command::LoadIdentity]);
+    assert_eq!(cmds, vec![Effect::LoadMounts, Effect::LoadIdentity]);
     assert!(app.busy());
 }
 
@@ -134,7 +134,7 @@ fn preview_is_debounced_and_carries_keys_only() {
     assert!(app.update(Msg::Tick).is_empty());
     let cmds = app.update(Msg::Tick);
     let preq = match &cmds[..] {
-        [Command::Preview { req, path, is_folder: false, .. }] => {
+        [Effect::Preview { req, path, is_folder: false, .. }] => {
             assert_eq!(path, "c");
             *req
         }
@@ -153,9 +153,9 @@ fn open_secret(app: &mut App) -> u64 {
     let (req, _) = list_req(&app.update(code(KeyCode::Enter)));
     app.update(Msg::Listed { req, result: Ok(entries(&["db"])), done: true });
     let cmds = app.update(code(KeyCode::Enter));
-    assert!(cmds.iter().any(|c| matches!(c, Command::LoadAnnotations { path, .. } if path == "db")));
-    match cmds.iter().find(|c| matches!(c, Command::Read { .. })) {
-        Some(Command::Read { req, path, .. }) => {
+    assert!(cmds.iter().any(|c| matches!(c, Effect::LoadAnnotations { path, .. } if path == "db")));
+    match cmds.iter().find(|c| matches!(c, Effect::Read { .. })) {
+        Some(Effect::Read { req, path, .. }) => {
             assert_eq!(path, "db");
             *req
         }
@@ -212,14 +212,14 @@ fn errors_become_messages_not_crashes() {
 fn start_path_to_a_secret_opens_it() {
     let (mut app, _) = new_app(Some("secret/apps/web/db"));
     let cmds = with_mounts(&mut app);
-    assert_eq!(cmds, vec![Command::Resolve { path: "secret/apps/web/db".into() }]);
+    assert_eq!(cmds, vec![Effect::Resolve { path: "secret/apps/web/db".into() }]);
     let cmds = app.update(Msg::Resolved(Ok(sesame::app::StartTarget {
         mount: mount("secret", KvVersion::V2),
         path: "apps/web/db".into(),
         is_secret: true,
     })));
-    assert!(cmds.iter().any(|c| matches!(c, Command::List { folder, .. } if folder == "apps/web")));
-    assert!(cmds.iter().any(|c| matches!(c, Command::Read { path, .. } if path == "apps/web/db")));
+    assert!(cmds.iter().any(|c| matches!(c, Effect::List { folder, .. } if folder == "apps/web")));
+    assert!(cmds.iter().any(|c| matches!(c, Effect::Read { path, .. } if path == "apps/web/db")));
     assert!(app.secret.is_some());
 }
 
@@ -245,7 +245,7 @@ fn mouse_click_selects_then_opens_and_wheel_scrolls() {
     assert_eq!(app.list.selected, 2);
     let cmds = app.update(click(4));
     assert!(
-        matches!(&cmds[..], [Command::Read { path, .. }, Command::LoadAnnotations { .. }] if path == "s02")
+        matches!(&cmds[..], [Effect::Read { path, .. }, Effect::LoadAnnotations { .. }] if path == "s02")
     );
     app.update(key('q'));
     app.update(Msg::Mouse(MouseEvent {
@@ -276,10 +276,10 @@ fn open_editor(app: &mut App) {
     assert!(app.editor.is_some(), "e opens the editor");
 }
 
-fn write_cmd(cmds: &[Command]) -> (u64, bool, Option<u64>) {
+fn write_cmd(cmds: &[Effect]) -> (u64, bool, Option<u64>) {
     cmds.iter()
         .find_map(|c| match c {
-            Command::Write { req, force, base, .. } => {
+            Effect::Write { req, force, base, .. } => {
                 Some((*req, *force, base.as_ref().and_then(|b| b.version.as_ref()).map(|v| v.version)))
             }
             _ => None,
@@ -318,7 +318,7 @@ fn edit_save_goes_through_a_summary_with_check_and_set() {
     let cmds = app.update(Msg::Written { req, result: Ok(Some(4)) });
     assert!(app.editor.is_none());
     assert!(
-        cmds.iter().any(|c| matches!(c, Command::Read { path, .. } if path == "db")),
+        cmds.iter().any(|c| matches!(c, Effect::Read { path, .. } if path == "db")),
         "the secret is re-read"
     );
     assert!(app.message.as_ref().unwrap().1.contains("version 4"));
@@ -335,7 +335,7 @@ fn conflict_offers_their_change_overwrite_or_keep_editing() {
     assert!(matches!(app.editor.as_ref().unwrap().mode, sesame::app::editor::EditMode::Conflict { .. }));
     let cmds = app.update(key('d'));
     let treq = match &cmds[..] {
-        [Command::ReadTheirs { req, .. }] => *req,
+        [Effect::ReadTheirs { req, .. }] => *req,
         other => panic!("expected ReadTheirs, got {other:?}"),
     };
     let theirs = SecretRead {
@@ -426,7 +426,7 @@ fn open_history(app: &mut App) -> u64 {
     app.update(Msg::Secret { req, result: Ok(db_secret()) });
     let cmds = app.update(key('H'));
     let hreq = match &cmds[..] {
-        [Command::LoadHistory { req, path, .. }] => {
+        [Effect::LoadHistory { req, path, .. }] => {
             assert_eq!(path, "db");
             *req
         }
@@ -450,7 +450,7 @@ fn history_opens_diffs_and_rolls_back_with_confirmation() {
     // Oldest version: open it read-only in the secret view.
     app.update(key('G'));
     let cmds = app.update(code(KeyCode::Enter));
-    assert!(matches!(&cmds[..], [Command::Read { version: Some(1), .. }]), "{cmds:?}");
+    assert!(matches!(&cmds[..], [Effect::Read { version: Some(1), .. }]), "{cmds:?}");
     assert_eq!(app.secret.as_ref().unwrap().version, Some(1));
     app.update(key('e'));
     assert!(app.editor.is_none(), "an older version is not edited in place");
@@ -458,14 +458,14 @@ fn history_opens_diffs_and_rolls_back_with_confirmation() {
     assert!(app.history.is_some(), "back from the version returns to the history");
     // Diff version 1 with the current one.
     let cmds = app.update(key('D'));
-    assert!(matches!(&cmds[..], [Command::DiffVersions { a: 1, b: 4, .. }]), "{cmds:?}");
+    assert!(matches!(&cmds[..], [Effect::DiffVersions { a: 1, b: 4, .. }]), "{cmds:?}");
     // Roll back to version 1 asks first, then sends the operation with the current version seen.
     assert!(app.update(key('R')).is_empty());
     let cmds = app.update(key('y'));
     assert!(
         matches!(
             &cmds[..],
-            [Command::VersionOp { op: sesame::app::history::VersionOp::Rollback(1), current: 4, .. }]
+            [Effect::VersionOp { op: sesame::app::history::VersionOp::Rollback(1), current: 4, .. }]
         ),
         "{cmds:?}"
     );
@@ -482,7 +482,7 @@ fn destroy_needs_the_version_typed_and_state_rules_hold() {
     let cmds = app.update(key('y'));
     assert!(matches!(
         &cmds[..],
-        [Command::VersionOp { op: sesame::app::history::VersionOp::Undelete(3), .. }]
+        [Effect::VersionOp { op: sesame::app::history::VersionOp::Undelete(3), .. }]
     ));
     app.update(key('j')); // version 2, destroyed
     app.update(key('X'));
@@ -494,10 +494,7 @@ fn destroy_needs_the_version_typed_and_state_rules_hold() {
     app.update(code(KeyCode::Backspace));
     app.update(key('1'));
     let cmds = app.update(code(KeyCode::Enter));
-    assert!(matches!(
-        &cmds[..],
-        [Command::VersionOp { op: sesame::app::history::VersionOp::Destroy(1), .. }]
-    ));
+    assert!(matches!(&cmds[..], [Effect::VersionOp { op: sesame::app::history::VersionOp::Destroy(1), .. }]));
 }
 
 #[test]
@@ -510,7 +507,7 @@ fn use_in_service_copies_paths_directly_and_values_after_a_confirm() {
     assert_eq!(c.format(), Some(sesame::snippet::SnippetFormat::Path));
     let cmds = app.update(code(KeyCode::Enter));
     match &cmds[..] {
-        [Command::Copy(req)] => {
+        [Effect::Copy(req)] => {
             assert_eq!(req.text.0.as_str(), "secret/db");
             assert_eq!(req.content, sesame::clipboard::Content::Text);
         }
@@ -534,7 +531,7 @@ fn use_in_service_copies_paths_directly_and_values_after_a_confirm() {
     assert!(app.chooser.as_ref().unwrap().confirm);
     let cmds = app.update(key('y'));
     match &cmds[..] {
-        [Command::Copy(req)] => {
+        [Effect::Copy(req)] => {
             assert_eq!(req.content, sesame::clipboard::Content::Secret, "values are cleared later");
             assert!(req.text.0.contains("PASSWORD="));
             assert!(!format!("{req:?}").contains("hunter2"), "Debug never shows the text");
@@ -555,7 +552,7 @@ fn copying_a_value_asks_and_a_failed_copy_shows_the_text() {
     app.update(key('y'));
     let cmds = app.update(key('y'));
     let text = match &cmds[..] {
-        [Command::Copy(req)] => req.text.clone(),
+        [Effect::Copy(req)] => req.text.clone(),
         other => panic!("expected a copy, got {other:?}"),
     };
     assert_eq!(text.0.as_str(), "hunter2");
@@ -571,7 +568,7 @@ fn copying_a_value_asks_and_a_failed_copy_shows_the_text() {
     assert!(app.manual_copy.is_none(), "any key closes it");
     // Key names are copied without asking.
     let cmds = app.update(key('Y'));
-    assert!(matches!(&cmds[..], [Command::Copy(r)] if r.text.0.as_str() == "PASSWORD"));
+    assert!(matches!(&cmds[..], [Effect::Copy(r)] if r.text.0.as_str() == "PASSWORD"));
 }
 
 #[test]
@@ -588,12 +585,12 @@ fn folders_get_path_snippets_only_and_inject_is_toggled_on_the_server() {
     app.update(code(KeyCode::Esc));
     app.update(key('j'));
     let cmds = app.update(key('I'));
-    assert!(matches!(&cmds[..], [Command::ToggleInject { path, .. }] if path == "db"));
+    assert!(matches!(&cmds[..], [Effect::ToggleInject { path, .. }] if path == "db"));
 }
 
 // ---- The audit view (admins) ----
 
-use sesame::app::audit::{AuditCommand, AuditHandle, AuditMsg, ExportFormat, ExportResult, SortKey};
+use sesame::app::audit::{AuditEffect, AuditHandle, AuditMsg, ExportFormat, ExportResult, SortKey};
 use sesame::vault::audit::{AuditReport, Scope};
 
 /// The app in `secret/` with its listing, and the audit's crawl command after `A`.
@@ -604,7 +601,7 @@ fn open_audit(app: &mut App) -> (u64, Vec<Scope>, AuditHandle) {
     app.update(Msg::Listed { req, result: Ok(entries(&["apps/", "teams/"])), done: true });
     let cmds = app.update(key('A'));
     match &cmds[..] {
-        [Command::Audit(AuditCommand::Run { req, scopes, policy, handle })] => {
+        [Effect::Audit(AuditEffect::Run { req, scopes, policy, handle })] => {
             assert_eq!(policy, "sesame-modes");
             (*req, scopes.clone(), handle.clone())
         }
@@ -653,7 +650,7 @@ fn audit_from_the_mount_list_covers_every_kv_mount() {
     let (mut app, _) = new_app(None);
     with_mounts(&mut app);
     let cmds = app.update(key('A'));
-    let Some(Command::Audit(AuditCommand::Run { scopes, .. })) = cmds.first() else { panic!("{cmds:?}") };
+    let Some(Effect::Audit(AuditEffect::Run { scopes, .. })) = cmds.first() else { panic!("{cmds:?}") };
     let names: Vec<&str> = scopes.iter().map(|s| s.mount.path.as_str()).collect();
     assert_eq!(names, ["legacy", "secret"]);
     assert_eq!(app.audit.as_ref().unwrap().scope_label(), "legacy/, secret/");
@@ -701,9 +698,9 @@ fn audit_filters_sorts_and_jumps_to_the_secret() {
     assert_eq!(app.context(), sesame::keymap::Context::Explorer);
 }
 
-fn export_req(cmds: &[Command]) -> (u64, String, ExportFormat, bool) {
+fn export_req(cmds: &[Effect]) -> (u64, String, ExportFormat, bool) {
     match cmds {
-        [Command::Audit(AuditCommand::Export { req, path, format, overwrite, .. })] => {
+        [Effect::Audit(AuditEffect::Export { req, path, format, overwrite, .. })] => {
             (*req, path.clone(), *format, *overwrite)
         }
         other => panic!("expected an export, got {other:?}"),
@@ -727,7 +724,7 @@ fn audit_exports_json_or_csv_after_a_prompt_and_asks_before_replacing() {
     let cmds = app.update(code(KeyCode::Enter));
     let (ereq, path, format, overwrite) = export_req(&cmds);
     assert_eq!((path.as_str(), format, overwrite), ("sesame-audit.json", ExportFormat::Json, false));
-    let Command::Audit(AuditCommand::Export { report, .. }) = &cmds[0] else { unreachable!() };
+    let Effect::Audit(AuditEffect::Export { report, .. }) = &cmds[0] else { unreachable!() };
     assert_eq!(report, &audit_report(), "the whole report, not only the filtered rows");
     assert!(app.busy());
     let at = "/tmp/x/sesame-audit.json".to_string();
@@ -776,7 +773,7 @@ fn a_failed_audit_says_who_may_run_it_and_closing_stops_the_crawl() {
     assert!(!v.busy());
     // r audits again with a fresh handle; Esc closes and stops it.
     let cmds = app.update(key('r'));
-    let Some(Command::Audit(AuditCommand::Run { handle, req: req2, .. })) = cmds.first() else {
+    let Some(Effect::Audit(AuditEffect::Run { handle, req: req2, .. })) = cmds.first() else {
         panic!("{cmds:?}")
     };
     assert!(*req2 != req && *handle != first);

@@ -8,8 +8,9 @@ use common::ui::*;
 use std::sync::atomic::Ordering;
 
 use crossterm::event::{KeyCode, KeyModifiers};
-use sesame::app::ops::{Count, DestCheck, OpsCommand, OpsMsg, Stage};
-use sesame::app::{Action, App, Command, Msg};
+use sesame::action::Action;
+use sesame::app::ops::{Count, DestCheck, OpsEffect, OpsMsg, Stage};
+use sesame::app::{App, Effect, Msg};
 use sesame::vault::VaultError;
 use sesame::vault::capabilities::{Action as Cap, Permission};
 use sesame::vault::kv::KvVersion;
@@ -19,7 +20,7 @@ use sesame::vault::write::DeleteMode;
 
 /// An app in `mount/` (legacy is KV v1, secret KV v2) listing `apps/`, `teams/`, `db`, `web`; returns the
 /// commands of the listing's answer.
-fn in_mount(version: KvVersion) -> (App, Vec<Command>) {
+fn in_mount(version: KvVersion) -> (App, Vec<Effect>) {
     let mut app = sized_app((100, 30));
     app.update(Msg::Mounts(Ok(two_mounts())));
     if version == KvVersion::V2 {
@@ -32,17 +33,17 @@ fn in_mount(version: KvVersion) -> (App, Vec<Command>) {
     (app, cmds)
 }
 
-fn ops_cmd(cmds: &[Command]) -> OpsCommand {
+fn ops_cmd(cmds: &[Effect]) -> OpsEffect {
     cmds.iter()
         .find_map(|c| match c {
-            Command::Ops(o) if !matches!(o, OpsCommand::Permissions { .. }) => Some(o.clone()),
+            Effect::Ops(o) if !matches!(o, OpsEffect::Permissions { .. }) => Some(o.clone()),
             _ => None,
         })
         .unwrap_or_else(|| panic!("an operations command in {cmds:?}"))
 }
 
-fn has_list(cmds: &[Command]) -> bool {
-    cmds.iter().any(|c| matches!(c, Command::List { .. }))
+fn has_list(cmds: &[Effect]) -> bool {
+    cmds.iter().any(|c| matches!(c, Effect::List { .. }))
 }
 
 fn message(app: &App) -> String {
@@ -57,7 +58,7 @@ fn item(src: &str, dst: &str, status: ItemStatus) -> ItemReport {
 fn deleting_a_kv2_secret_offers_the_latest_version_or_every_version() {
     let (mut app, _) = in_mount(KvVersion::V2);
     select(&mut app, "db");
-    assert!(app.update(key('d')).iter().all(|c| !matches!(c, Command::Ops(OpsCommand::DeleteSecret { .. }))));
+    assert!(app.update(key('d')).iter().all(|c| !matches!(c, Effect::Ops(OpsEffect::DeleteSecret { .. }))));
     match &app.ops.stage {
         Some(Stage::DeleteSecret { choices, selected: 0, .. }) => {
             assert_eq!(choices.len(), 2);
@@ -73,7 +74,7 @@ fn deleting_a_kv2_secret_offers_the_latest_version_or_every_version() {
     app.update(key('j'));
     let cmds = app.update(code(KeyCode::Enter));
     let req = match ops_cmd(&cmds) {
-        OpsCommand::DeleteSecret { req, target, mode } => {
+        OpsEffect::DeleteSecret { req, target, mode } => {
             assert_eq!((target.mount.path.as_str(), target.path.as_str()), ("secret", "db"));
             assert_eq!(mode, DeleteMode::AllVersions);
             req
@@ -102,7 +103,7 @@ fn deleting_a_kv1_secret_from_the_secret_view_reports_a_403_plainly() {
         other => panic!("{other:?}"),
     }
     let cmds = app.update(key('y'));
-    let OpsCommand::DeleteSecret { req, target, mode } = ops_cmd(&cmds) else { panic!() };
+    let OpsEffect::DeleteSecret { req, target, mode } = ops_cmd(&cmds) else { panic!() };
     assert_eq!((target.path.as_str(), mode), ("web", DeleteMode::Latest));
     let err = VaultError::Forbidden { path: "legacy/web".into(), detail: "permission denied".into() };
     app.update(Msg::Ops(OpsMsg::Deleted { req, result: Err(err) }));
@@ -116,7 +117,7 @@ fn a_folder_is_deleted_after_counting_and_typing_its_name_with_a_partial_failure
     let (mut app, _) = in_mount(KvVersion::V2);
     select(&mut app, "apps");
     let cmds = app.update(key('d'));
-    let OpsCommand::Count { req, target } = ops_cmd(&cmds) else { panic!("{cmds:?}") };
+    let OpsEffect::Count { req, target } = ops_cmd(&cmds) else { panic!("{cmds:?}") };
     assert!(target.is_folder && target.path == "apps");
     assert!(app.busy(), "counting shows a spinner");
     // Typing before the count is in does nothing.
@@ -135,7 +136,7 @@ fn a_folder_is_deleted_after_counting_and_typing_its_name_with_a_partial_failure
     // A wrong word deletes nothing.
     typed(&mut app, "yes");
     let cmds = app.update(code(KeyCode::Enter));
-    assert!(cmds.iter().all(|c| !matches!(c, Command::Ops(OpsCommand::DeleteFolder { .. }))));
+    assert!(cmds.iter().all(|c| !matches!(c, Effect::Ops(OpsEffect::DeleteFolder { .. }))));
     match &app.ops.stage {
         Some(Stage::DeleteFolder { error: Some(e), .. }) => assert!(e.contains("type apps"), "{e}"),
         other => panic!("{other:?}"),
@@ -144,7 +145,7 @@ fn a_folder_is_deleted_after_counting_and_typing_its_name_with_a_partial_failure
     app.update(code(KeyCode::Tab)); // KV v2: every version
     typed(&mut app, "apps");
     let cmds = app.update(code(KeyCode::Enter));
-    let OpsCommand::DeleteFolder { req, mode, progress, .. } = ops_cmd(&cmds) else { panic!() };
+    let OpsEffect::DeleteFolder { req, mode, progress, .. } = ops_cmd(&cmds) else { panic!() };
     assert_eq!(mode, DeleteMode::AllVersions);
     // Progress is polled on ticks.
     progress.0.total.store(3, Ordering::SeqCst);
@@ -199,7 +200,7 @@ fn a_folder_is_deleted_after_counting_and_typing_its_name_with_a_partial_failure
 fn an_empty_folder_has_nothing_to_confirm() {
     let (mut app, _) = in_mount(KvVersion::V1);
     select(&mut app, "teams");
-    let OpsCommand::Count { req, .. } = ops_cmd(&app.update(key('d'))) else { panic!() };
+    let OpsEffect::Count { req, .. } = ops_cmd(&app.update(key('d'))) else { panic!() };
     app.update(Msg::Ops(OpsMsg::Counted { req, result: Ok(WalkResult::default()) }));
     assert!(app.update(key('x')).is_empty());
     assert!(app.ops.stage.is_none());
@@ -227,7 +228,7 @@ fn moving_a_folder_checks_the_destination_asks_before_overwriting_and_reports_ex
     app.update(ctrl('u'));
     typed(&mut app, "legacy/apps");
     let cmds = app.update(code(KeyCode::Enter));
-    let OpsCommand::CheckDestination { req, source, text } = ops_cmd(&cmds) else { panic!() };
+    let OpsEffect::CheckDestination { req, source, text } = ops_cmd(&cmds) else { panic!() };
     assert_eq!((source.path.as_str(), text.as_str()), ("apps", "legacy/apps"));
     let dst = Location::new(mount("legacy", KvVersion::V1), "apps");
     app.update(Msg::Ops(OpsMsg::Checked {
@@ -242,7 +243,7 @@ fn moving_a_folder_checks_the_destination_asks_before_overwriting_and_reports_ex
     // n goes back to the prompt; Enter checks again; y overwrites.
     app.update(key('n'));
     assert!(matches!(&app.ops.stage, Some(Stage::Destination { .. })));
-    let OpsCommand::CheckDestination { req, .. } = ops_cmd(&app.update(code(KeyCode::Enter))) else {
+    let OpsEffect::CheckDestination { req, .. } = ops_cmd(&app.update(code(KeyCode::Enter))) else {
         panic!()
     };
     app.update(Msg::Ops(OpsMsg::Checked {
@@ -250,7 +251,7 @@ fn moving_a_folder_checks_the_destination_asks_before_overwriting_and_reports_ex
         result: Ok(DestCheck { dst: dst.clone(), existing: Some("there".into()), denied: None }),
     }));
     let cmds = app.update(key('y'));
-    let OpsCommand::Transfer { req, source, dst: to, mode, overwrite, .. } = ops_cmd(&cmds) else { panic!() };
+    let OpsEffect::Transfer { req, source, dst: to, mode, overwrite, .. } = ops_cmd(&cmds) else { panic!() };
     assert!(source.is_folder);
     assert_eq!((to, mode, overwrite), (dst, TransferMode::Move, true));
     let report = BatchReport {
@@ -296,7 +297,7 @@ fn a_destination_the_token_may_not_write_stays_in_the_prompt() {
     app.update(key('C'));
     app.update(ctrl('w'));
     typed(&mut app, "copy-of-db");
-    let OpsCommand::CheckDestination { req, text, .. } = ops_cmd(&app.update(code(KeyCode::Enter))) else {
+    let OpsEffect::CheckDestination { req, text, .. } = ops_cmd(&app.update(code(KeyCode::Enter))) else {
         panic!()
     };
     assert_eq!(text, "secret/copy-of-db");
@@ -305,7 +306,7 @@ fn a_destination_the_token_may_not_write_stays_in_the_prompt() {
     app.update(Msg::Ops(OpsMsg::Checked { req, result: Err(VaultError::Invalid("late".into())) }));
     assert!(matches!(&app.ops.stage, Some(Stage::Destination { error: None, checking: None, .. })));
     app.update(code(KeyCode::Backspace));
-    let OpsCommand::CheckDestination { req, .. } = ops_cmd(&app.update(code(KeyCode::Enter))) else {
+    let OpsEffect::CheckDestination { req, .. } = ops_cmd(&app.update(code(KeyCode::Enter))) else {
         panic!()
     };
     app.update(Msg::Ops(OpsMsg::Checked {
@@ -333,7 +334,7 @@ fn renaming_a_secret_moves_it_in_its_folder_and_selects_the_new_name() {
     app.update(code(KeyCode::Backspace));
     app.update(code(KeyCode::Backspace));
     typed(&mut app, "2");
-    let OpsCommand::CheckDestination { req, text, .. } = ops_cmd(&app.update(code(KeyCode::Enter))) else {
+    let OpsEffect::CheckDestination { req, text, .. } = ops_cmd(&app.update(code(KeyCode::Enter))) else {
         panic!()
     };
     assert_eq!(text, "secret/db2");
@@ -342,7 +343,7 @@ fn renaming_a_secret_moves_it_in_its_folder_and_selects_the_new_name() {
         req,
         result: Ok(DestCheck { dst: dst.clone(), existing: None, denied: None }),
     }));
-    let OpsCommand::Transfer { req, mode, overwrite, .. } = ops_cmd(&cmds) else { panic!() };
+    let OpsEffect::Transfer { req, mode, overwrite, .. } = ops_cmd(&cmds) else { panic!() };
     assert_eq!((mode, overwrite), (TransferMode::Move, false));
     let report = BatchReport {
         items: vec![item("secret/db", "secret/db2", ItemStatus::Done)],
@@ -352,7 +353,7 @@ fn renaming_a_secret_moves_it_in_its_folder_and_selects_the_new_name() {
     assert!(app.ops.stage.is_none(), "a complete single move needs no report popup");
     assert_eq!(message(&app), "Renamed secret/db → secret/db2");
     assert!(has_list(&cmds));
-    let Some(Command::List { req, .. }) = cmds.iter().find(|c| matches!(c, Command::List { .. })) else {
+    let Some(Effect::List { req, .. }) = cmds.iter().find(|c| matches!(c, Effect::List { .. })) else {
         panic!()
     };
     app.update(Msg::Listed {
@@ -369,7 +370,7 @@ fn a_refused_transfer_changes_nothing_and_says_why() {
     select(&mut app, "teams");
     app.update(key('C'));
     typed(&mut app, "2");
-    let OpsCommand::CheckDestination { req, .. } = ops_cmd(&app.update(code(KeyCode::Enter))) else {
+    let OpsEffect::CheckDestination { req, .. } = ops_cmd(&app.update(code(KeyCode::Enter))) else {
         panic!()
     };
     let dst = Location::new(mount("secret", KvVersion::V2), "teams2");
@@ -377,7 +378,7 @@ fn a_refused_transfer_changes_nothing_and_says_why() {
         req,
         result: Ok(DestCheck { dst, existing: None, denied: None }),
     }));
-    let OpsCommand::Transfer { req, mode, .. } = ops_cmd(&cmds) else { panic!() };
+    let OpsEffect::Transfer { req, mode, .. } = ops_cmd(&cmds) else { panic!() };
     assert_eq!(mode, TransferMode::Copy);
     let cmds = app.update(Msg::Ops(OpsMsg::Done {
         req,
@@ -394,7 +395,7 @@ fn permissions_are_asked_for_the_rows_on_screen_cached_per_folder_and_gate_actio
     let (scope, queries) = cmds
         .iter()
         .find_map(|c| match c {
-            Command::Ops(OpsCommand::Permissions { scope, queries, .. }) => {
+            Effect::Ops(OpsEffect::Permissions { scope, queries, .. }) => {
                 Some((scope.clone(), queries.clone()))
             }
             _ => None,
@@ -406,7 +407,7 @@ fn permissions_are_asked_for_the_rows_on_screen_cached_per_folder_and_gate_actio
     assert!(queries.contains(&("apps".to_string(), Cap::List)));
     // Asked once: moving around asks nothing more.
     let more = app.update(key('j'));
-    assert!(more.iter().all(|c| !matches!(c, Command::Ops(OpsCommand::Permissions { .. }))));
+    assert!(more.iter().all(|c| !matches!(c, Effect::Ops(OpsEffect::Permissions { .. }))));
 
     let deny = |why: &str| Permission::Denied(why.to_string());
     let answers: Vec<_> = queries
@@ -445,23 +446,23 @@ fn permissions_are_asked_for_the_rows_on_screen_cached_per_folder_and_gate_actio
     select(&mut app, "web");
     assert_eq!(app.action_denied(Action::Edit), None);
     let cmds = app.update(key('e'));
-    assert!(cmds.iter().any(|c| matches!(c, Command::Read { .. })), "{cmds:?}");
+    assert!(cmds.iter().any(|c| matches!(c, Effect::Read { .. })), "{cmds:?}");
 
     // Leaving the folder drops the answers; coming back asks again.
     app.update(code(KeyCode::Esc));
     select(&mut app, "apps");
     let cmds = app.update(code(KeyCode::Enter));
-    let Some(Command::List { req, .. }) = cmds.iter().find(|c| matches!(c, Command::List { .. })) else {
+    let Some(Effect::List { req, .. }) = cmds.iter().find(|c| matches!(c, Effect::List { .. })) else {
         panic!()
     };
     let cmds = app.update(Msg::Listed { req: *req, result: Ok(entries(&["x"])), done: true });
     assert!(
         cmds.iter().any(
-            |c| matches!(c, Command::Ops(OpsCommand::Permissions { scope, .. }) if scope == "secret/apps")
+            |c| matches!(c, Effect::Ops(OpsEffect::Permissions { scope, .. }) if scope == "secret/apps")
         )
     );
     let cmds = app.update(key('h'));
-    let Some(Command::List { req, .. }) = cmds.iter().find(|c| matches!(c, Command::List { .. })) else {
+    let Some(Effect::List { req, .. }) = cmds.iter().find(|c| matches!(c, Effect::List { .. })) else {
         panic!()
     };
     assert_eq!(app.action_denied(Action::NewSecret), None, "answers of the folder left are gone");
@@ -472,15 +473,15 @@ fn permissions_are_asked_for_the_rows_on_screen_cached_per_folder_and_gate_actio
     });
     assert!(
         cmds.iter()
-            .any(|c| matches!(c, Command::Ops(OpsCommand::Permissions { scope, .. }) if scope == "secret/"))
+            .any(|c| matches!(c, Effect::Ops(OpsEffect::Permissions { scope, .. }) if scope == "secret/"))
     );
 }
 
 #[test]
 fn history_actions_are_gated_too() {
     let (mut app, cmds) = in_mount(KvVersion::V2);
-    let Some(Command::Ops(OpsCommand::Permissions { scope, queries, .. })) =
-        cmds.iter().find(|c| matches!(c, Command::Ops(OpsCommand::Permissions { .. })))
+    let Some(Effect::Ops(OpsEffect::Permissions { scope, queries, .. })) =
+        cmds.iter().find(|c| matches!(c, Effect::Ops(OpsEffect::Permissions { .. })))
     else {
         panic!()
     };
@@ -498,7 +499,7 @@ fn history_actions_are_gated_too() {
     app.update(Msg::Ops(OpsMsg::Permissions { scope: scope.clone(), answers }));
     select(&mut app, "db");
     let cmds = app.update(key('H'));
-    let Some(Command::LoadHistory { req, .. }) = cmds.first() else { panic!("{cmds:?}") };
+    let Some(Effect::LoadHistory { req, .. }) = cmds.first() else { panic!("{cmds:?}") };
     let v = |n: u64| sesame::vault::write::VersionMeta {
         version: n,
         created_time: "2026-01-01T00:00:00Z".into(),
@@ -520,10 +521,10 @@ fn quitting_while_a_batch_runs_stops_it_and_refresh_asks_permissions_again() {
     let (mut app, _) = in_mount(KvVersion::V2);
     let cmds = app.update(key('r'));
     assert!(
-        cmds.iter().all(|c| !matches!(c, Command::Ops(OpsCommand::Permissions { .. }))),
+        cmds.iter().all(|c| !matches!(c, Effect::Ops(OpsEffect::Permissions { .. }))),
         "not while the listing reloads"
     );
-    let Some(Command::List { req, .. }) = cmds.iter().find(|c| matches!(c, Command::List { .. })) else {
+    let Some(Effect::List { req, .. }) = cmds.iter().find(|c| matches!(c, Effect::List { .. })) else {
         panic!()
     };
     let cmds = app.update(Msg::Listed {
@@ -532,13 +533,13 @@ fn quitting_while_a_batch_runs_stops_it_and_refresh_asks_permissions_again() {
         done: true,
     });
     assert!(
-        cmds.iter().any(|c| matches!(c, Command::Ops(OpsCommand::Permissions { .. }))),
+        cmds.iter().any(|c| matches!(c, Effect::Ops(OpsEffect::Permissions { .. }))),
         "a refresh asks again: policies may have changed"
     );
     select(&mut app, "apps");
     app.update(key('C'));
     typed(&mut app, "2");
-    let OpsCommand::CheckDestination { req, .. } = ops_cmd(&app.update(code(KeyCode::Enter))) else {
+    let OpsEffect::CheckDestination { req, .. } = ops_cmd(&app.update(code(KeyCode::Enter))) else {
         panic!()
     };
     let dst = Location::new(mount("secret", KvVersion::V2), "apps2");
@@ -546,7 +547,7 @@ fn quitting_while_a_batch_runs_stops_it_and_refresh_asks_permissions_again() {
         req,
         result: Ok(DestCheck { dst, existing: None, denied: None }),
     }));
-    let OpsCommand::Transfer { progress, .. } = ops_cmd(&cmds) else { panic!() };
+    let OpsEffect::Transfer { progress, .. } = ops_cmd(&cmds) else { panic!() };
     // The mouse does not move the rows beneath the popup.
     let click = crossterm::event::MouseEvent {
         kind: crossterm::event::MouseEventKind::ScrollDown,

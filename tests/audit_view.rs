@@ -13,8 +13,8 @@ use crossterm::event::KeyCode;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use sesame::app::audit::{AuditCommand, AuditMsg, ExportResult};
-use sesame::app::{App, Command, Msg, effects};
+use sesame::app::audit::{AuditEffect, AuditMsg, ExportResult};
+use sesame::app::{App, Effect, Msg, effects};
 use sesame::keymap::Keymap;
 use sesame::vault::annotations::AnnotationStore;
 use sesame::vault::audit::Drift;
@@ -23,7 +23,7 @@ use sesame::vault::modes::{Mode, Modes};
 use sesame::vault::{KvVersion, Mount, Vault};
 
 /// Runs one command as the TUI would and returns the answers it sent.
-async fn run(vault: &Vault, cmd: Command) -> Vec<Msg> {
+async fn run(vault: &Vault, cmd: Effect) -> Vec<Msg> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     effects::run(vault, &[], cmd, &tx).await;
     drop(tx);
@@ -51,7 +51,7 @@ async fn setup() -> (Vault, Mount) {
 }
 
 /// The app inside the mount, with the audit opened: the crawl command.
-fn open(m: &Mount) -> (App, Command) {
+fn open(m: &Mount) -> (App, Effect) {
     let (mut app, _) = App::new("http://test", Keymap::default_keymap(), None);
     app.update(Msg::Mounts(Ok(vec![m.clone()])));
     let req = app.list_req;
@@ -90,7 +90,7 @@ async fn the_view_audits_a_mount_jumps_and_exports_what_it_shows() {
     let prompt = app.audit.as_mut().unwrap().export.as_mut().unwrap();
     prompt.text = file.to_string_lossy().into_owned();
     let mut cmds = app.update(enter());
-    assert!(matches!(&cmds[..], [Command::Audit(AuditCommand::Export { .. })]), "{cmds:?}");
+    assert!(matches!(&cmds[..], [Effect::Audit(AuditEffect::Export { .. })]), "{cmds:?}");
     for msg in run(&root, cmds.remove(0)).await {
         assert!(matches!(&msg, Msg::Audit(AuditMsg::Exported { result: ExportResult::Written(_), .. })));
         app.update(msg);
@@ -103,12 +103,12 @@ async fn the_view_audits_a_mount_jumps_and_exports_what_it_shows() {
     // Jump to the key-only secret: its folder opens with it selected.
     let cmds = app.update(enter());
     assert!(app.audit.is_none());
-    let Some(Command::List { req, folder, .. }) = cmds.iter().find(|c| matches!(c, Command::List { .. }))
+    let Some(Effect::List { req, folder, .. }) = cmds.iter().find(|c| matches!(c, Effect::List { .. }))
     else {
         panic!("{cmds:?}")
     };
     assert_eq!(folder, "apps");
-    for msg in run(&root, Command::List { req: *req, mount: m.clone(), folder: folder.clone() }).await {
+    for msg in run(&root, Effect::List { req: *req, mount: m.clone(), folder: folder.clone() }).await {
         app.update(msg);
     }
     assert_eq!(app.list.selected_entry().unwrap().name, "api");
@@ -135,7 +135,7 @@ async fn a_token_that_is_not_an_admin_is_told_so() {
 async fn closing_the_view_stops_the_crawl() {
     let (root, m) = setup().await;
     let (mut app, crawl) = open(&m);
-    let Command::Audit(AuditCommand::Run { handle, .. }) = &crawl else { panic!("{crawl:?}") };
+    let Effect::Audit(AuditEffect::Run { handle, .. }) = &crawl else { panic!("{crawl:?}") };
     let handle = handle.clone();
     handle.stop();
     app.update(code(KeyCode::Esc));

@@ -4,14 +4,14 @@
 mod common;
 
 use serde_json::json;
-use sesame::app::{Command, Msg, effects};
+use sesame::app::{Effect, Msg, effects};
 use sesame::vault::Vault;
 use sesame::vault::annotations::AnnotationStore;
 use sesame::vault::modes::{Mode, Modes};
 
 async fn diff(vault: &Vault, mount: &sesame::vault::Mount, path: &str) -> Msg {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let cmd = Command::DiffVersions { req: 7, mount: mount.clone(), path: path.into(), a: 1, b: 2 };
+    let cmd = Effect::DiffVersions { req: 7, mount: mount.clone(), path: path.into(), a: 1, b: 2 };
     effects::run(vault, &[], cmd, &tx).await;
     rx.recv().await.expect("an answer")
 }

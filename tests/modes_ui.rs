@@ -6,7 +6,7 @@ mod common;
 use common::fixtures::live_read;
 use common::ui::*;
 
-use sesame::app::{App, Command, Msg};
+use sesame::app::{App, Effect, Msg};
 use sesame::secret::SecretData;
 use sesame::vault::annotations::Annotations;
 use sesame::vault::kv::{Entry, KvVersion, SecretRead};
@@ -114,7 +114,7 @@ fn an_admin_sets_a_mode_through_the_chooser() {
     app.update(key('j'));
     let cmds = app.update(enter());
     assert!(
-        matches!(&cmds[..], [Command::SetMode { mode: Mode::KeyOnly, path, .. }] if path == "teams/ml/mlflow"),
+        matches!(&cmds[..], [Effect::SetMode { mode: Mode::KeyOnly, path, .. }] if path == "teams/ml/mlflow"),
         "{cmds:?}"
     );
 }
@@ -155,7 +155,7 @@ fn policy_view_shows_the_diff_applies_after_a_confirm_and_copies_the_hcl() {
     app.update(Msg::Mounts(Ok(two_mounts())));
     let cmds = app.update(key('P'));
     let req = match &cmds[..] {
-        [Command::Policy(sesame::app::policy::PolicyCommand::Preview { req, scopes, .. })] => {
+        [Effect::Policy(sesame::app::policy::PolicyEffect::Preview { req, scopes, .. })] => {
             assert_eq!(scopes.len(), 2, "the policy covers every mount");
             *req
         }
@@ -172,7 +172,7 @@ fn policy_view_shows_the_diff_applies_after_a_confirm_and_copies_the_hcl() {
     // Copy the HCL: a plain text copy.
     let cmds = app.update(key('y'));
     assert!(
-        matches!(&cmds[..], [Command::Copy(r)] if r.content == sesame::clipboard::Content::Text && r.text.0.contains("mlflow"))
+        matches!(&cmds[..], [Effect::Copy(r)] if r.content == sesame::clipboard::Content::Text && r.text.0.contains("mlflow"))
     );
     // Apply asks first; anything but y cancels.
     assert!(app.update(key('a')).is_empty());
@@ -180,7 +180,7 @@ fn policy_view_shows_the_diff_applies_after_a_confirm_and_copies_the_hcl() {
     app.update(key('a'));
     let cmds = app.update(key('y'));
     assert!(
-        matches!(&cmds[..], [Command::Policy(sesame::app::policy::PolicyCommand::Apply { name, .. })] if name == "sesame-modes")
+        matches!(&cmds[..], [Effect::Policy(sesame::app::policy::PolicyEffect::Apply { name, .. })] if name == "sesame-modes")
     );
 }
 
@@ -195,13 +195,13 @@ fn policy_view_refuses_to_apply_an_incomplete_crawl() {
     })));
     drop(cmds);
     let cmds = app.update(key('P'));
-    let Some(Command::Policy(sesame::app::policy::PolicyCommand::Preview { req, .. })) = cmds.first() else {
+    let Some(Effect::Policy(sesame::app::policy::PolicyEffect::Preview { req, .. })) = cmds.first() else {
         panic!("expected a preview: {cmds:?}")
     };
     let mut p = policy_preview("-old\n+new\n");
     p.incomplete = 2;
     app.update(Msg::Policy(sesame::app::policy::PolicyMsg::Preview { req: *req, result: Ok(p) }));
     assert!(app.update(key('a')).is_empty());
-    assert!(app.update(key('y')).iter().all(|c| !matches!(c, Command::Policy(_))), "nothing is applied");
+    assert!(app.update(key('y')).iter().all(|c| !matches!(c, Effect::Policy(_))), "nothing is applied");
     assert!(app.policy.as_ref().unwrap().error.as_ref().unwrap().contains("could not be read"));
 }

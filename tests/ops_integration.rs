@@ -8,8 +8,8 @@ use common::vault;
 
 use serde_json::json;
 use sesame::app::effects;
-use sesame::app::ops::{OpsCommand, OpsMsg, ProgressHandle, Target};
-use sesame::app::{Command, Msg};
+use sesame::app::ops::{OpsEffect, OpsMsg, ProgressHandle, Target};
+use sesame::app::{Effect, Msg};
 use sesame::secret::SecretData;
 use sesame::vault::Vault;
 use sesame::vault::annotations::AnnotationStore;
@@ -25,9 +25,9 @@ async fn mount(version: u8) -> Mount {
 }
 
 /// Runs one command as the event loop does and returns its answer.
-async fn run(v: &Vault, cmd: OpsCommand) -> OpsMsg {
+async fn run(v: &Vault, cmd: OpsEffect) -> OpsMsg {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    effects::run(v, &[], Command::Ops(cmd), &tx).await;
+    effects::run(v, &[], Effect::Ops(cmd), &tx).await;
     match rx.recv().await {
         Some(Msg::Ops(m)) => m,
         other => panic!("expected an operations answer, got {other:?}"),
@@ -70,7 +70,7 @@ async fn folder_move_check_and_delete_run_as_the_tui_runs_them() {
     s.write_kv(&dst.path, 1, "taken/x", json!({"K": "there"})).await;
 
     // The destination is resolved from `mount/path`; a trailing / puts the folder inside.
-    let check = |text: &str| OpsCommand::CheckDestination {
+    let check = |text: &str| OpsEffect::CheckDestination {
         req: 1,
         source: target(&src, "team", true),
         text: text.to_string(),
@@ -94,7 +94,7 @@ async fn folder_move_check_and_delete_run_as_the_tui_runs_them() {
 
     // The move, with progress counters the UI polls.
     let progress = ProgressHandle::default();
-    let cmd = OpsCommand::Transfer {
+    let cmd = OpsEffect::Transfer {
         req: 2,
         source: target(&src, "team", true),
         dst: Location::new(dst.clone(), "moved"),
@@ -115,13 +115,13 @@ async fn folder_move_check_and_delete_run_as_the_tui_runs_them() {
 
     // Counting, then deleting the folder, also as the UI does.
     let OpsMsg::Counted { result, .. } =
-        run(&v, OpsCommand::Count { req: 3, target: target(&dst, "moved", true) }).await
+        run(&v, OpsEffect::Count { req: 3, target: target(&dst, "moved", true) }).await
     else {
         panic!()
     };
     // The placeholder moved along, then went: its folder holds secrets now.
     assert_eq!(result.unwrap().secrets, ["moved/a", "moved/sub/b"]);
-    let cmd = OpsCommand::DeleteFolder {
+    let cmd = OpsEffect::DeleteFolder {
         req: 4,
         target: target(&dst, "moved", true),
         mode: DeleteMode::Latest,
@@ -145,7 +145,7 @@ async fn single_deletes_and_permissions_against_a_real_policy() {
     store.set(&m1, "gone", &ch).await.unwrap();
     // KV v1: the secret and its annotations go.
     let cmd =
-        OpsCommand::DeleteSecret { req: 1, target: target(&m1, "gone", false), mode: DeleteMode::Latest };
+        OpsEffect::DeleteSecret { req: 1, target: target(&m1, "gone", false), mode: DeleteMode::Latest };
     let OpsMsg::Deleted { result, .. } = run(&v, cmd).await else { panic!() };
     assert_eq!(result.unwrap(), None);
     assert!(v.read(&m1, "gone", None).await.is_err());
@@ -162,7 +162,7 @@ async fn single_deletes_and_permissions_against_a_real_policy() {
         ("app/db".to_string(), Cap::DeleteAll),
         ("app/*".to_string(), Cap::Create),
     ];
-    let cmd = OpsCommand::Permissions { scope: format!("{}/app", m2.path), mount: m2.clone(), queries };
+    let cmd = OpsEffect::Permissions { scope: format!("{}/app", m2.path), mount: m2.clone(), queries };
     let OpsMsg::Permissions { scope, answers } = run(&ro, cmd).await else { panic!() };
     assert_eq!(scope, format!("{}/app", m2.path));
     let of = |cap| answers.iter().find(|((_, c), _)| *c == cap).map(|(_, p)| p.clone()).unwrap();
@@ -171,7 +171,7 @@ async fn single_deletes_and_permissions_against_a_real_policy() {
     assert!(matches!(of(Cap::DeleteAll), Permission::Denied(_)));
     assert!(matches!(of(Cap::Create), Permission::Denied(_)));
     // The destination check says the token may not write there.
-    let cmd = OpsCommand::CheckDestination {
+    let cmd = OpsEffect::CheckDestination {
         req: 2,
         source: target(&m2, "app/db", false),
         text: format!("{}/app/db2", m2.path),
@@ -179,7 +179,7 @@ async fn single_deletes_and_permissions_against_a_real_policy() {
     let OpsMsg::Checked { result, .. } = run(&ro, cmd).await else { panic!() };
     assert!(result.unwrap().denied.unwrap().contains("create"));
     // A delete tried anyway is reported as a 403.
-    let cmd = OpsCommand::DeleteSecret {
+    let cmd = OpsEffect::DeleteSecret {
         req: 3,
         target: target(&m2, "app/db", false),
         mode: DeleteMode::AllVersions,
@@ -187,7 +187,7 @@ async fn single_deletes_and_permissions_against_a_real_policy() {
     let OpsMsg::Deleted { result, .. } = run(&ro, cmd).await else { panic!() };
     assert!(result.unwrap_err().to_string().contains("permission denied"));
     // A single move the token may not finish fails without touching the source.
-    let cmd = OpsCommand::Transfer {
+    let cmd = OpsEffect::Transfer {
         req: 4,
         source: target(&m2, "app/db", false),
         dst: Location::new(m2.clone(), "app/db2"),

@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use sesame::app::{App, Command, Msg, effects};
+use sesame::app::{App, Effect, Msg, effects};
 use sesame::keymap::Keymap;
 use sesame::secret::SecretData;
 use sesame::vault::annotations::AnnotationStore;
@@ -37,7 +37,7 @@ impl Tui {
     }
 
     /// Runs `cmds` and everything their answers lead to, until nothing is left to do.
-    async fn settle(&mut self, mut cmds: Vec<Command>) {
+    async fn settle(&mut self, mut cmds: Vec<Effect>) {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         for _ in 0..200 {
             if cmds.is_empty() {

@@ -5,7 +5,7 @@ mod common;
 
 use serde_json::json;
 use sesame::app::Msg;
-use sesame::app::policy::{PolicyCommand, PolicyMsg, run};
+use sesame::app::policy::{PolicyEffect, PolicyMsg, run};
 use sesame::vault::annotations::AnnotationStore;
 use sesame::vault::audit::Scope;
 use sesame::vault::modes::{Mode, Modes};
@@ -26,7 +26,7 @@ async fn preview_then_apply_writes_the_generated_policy() {
 
     run(
         &vault,
-        PolicyCommand::Preview {
+        PolicyEffect::Preview {
             req: 1,
             scopes: vec![Scope::mount(mount.clone())],
             name: policy_name.clone(),
@@ -44,14 +44,14 @@ async fn preview_then_apply_writes_the_generated_policy() {
     assert!(preview.diff.contains(&format!("+path \"{name}/data/team/db\"")), "{}", preview.diff);
     assert!(!preview.hcl.contains("PASSWORD") && !preview.hcl.contains("\"x\""), "no value in the policy");
 
-    run(&vault, PolicyCommand::Apply { req: 2, name: policy_name.clone(), hcl: preview.hcl.clone() }, &tx)
+    run(&vault, PolicyEffect::Apply { req: 2, name: policy_name.clone(), hcl: preview.hcl.clone() }, &tx)
         .await;
     assert!(matches!(rx.recv().await, Some(Msg::Policy(PolicyMsg::Applied { req: 2, result: Ok(()) }))));
     let on_server = sesame::vault::policy::read_policy(&vault, &policy_name).await.unwrap();
     assert_eq!(on_server.as_deref().map(str::trim), Some(preview.hcl.trim()));
 
     // Now up to date: an empty diff.
-    run(&vault, PolicyCommand::Preview { req: 3, scopes: vec![Scope::mount(mount)], name: policy_name }, &tx)
+    run(&vault, PolicyEffect::Preview { req: 3, scopes: vec![Scope::mount(mount)], name: policy_name }, &tx)
         .await;
     match rx.recv().await {
         Some(Msg::Policy(PolicyMsg::Preview { req: 3, result: Ok(p) })) => {

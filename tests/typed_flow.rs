@@ -10,7 +10,7 @@ use common::ui::*;
 use base64::Engine as _;
 use crossterm::event::KeyCode;
 use sesame::app::forms::{Form, docker::DockerMode};
-use sesame::app::{App, Command, Msg};
+use sesame::app::{App, Effect, Msg};
 use sesame::secret::SecretData;
 use sesame::secret::types::SecretType;
 use sesame::vault::VaultError;
@@ -19,7 +19,7 @@ use sesame::vault::kv::{KvVersion, SecretRead};
 const ED25519: &str = include_str!("fixtures/ssh/ed25519");
 
 /// An app in `secret/` (KV v2) listing `names`; returns it with the commands of the listing answer.
-fn in_folder(names: &[&str]) -> (App, Vec<Command>) {
+fn in_folder(names: &[&str]) -> (App, Vec<Effect>) {
     let (mut app, _) = new_app(None);
     app.update(Msg::Mounts(Ok(vec![mount("secret", KvVersion::V2)])));
     let req = app.list_req;
@@ -35,10 +35,10 @@ fn new_secret(app: &mut App, name: &str) {
     assert!(matches!(app.form, Some(Form::Picker(_))), "the type picker follows the name");
 }
 
-fn write_of(cmds: &[Command]) -> (u64, String, SecretData, Option<SecretRead>, bool) {
+fn write_of(cmds: &[Effect]) -> (u64, String, SecretData, Option<SecretRead>, bool) {
     cmds.iter()
         .find_map(|c| match c {
-            Command::Write { req, path, data, base, force, .. } => {
+            Effect::Write { req, path, data, base, force, .. } => {
                 Some((*req, path.clone(), data.clone(), base.clone(), *force))
             }
             _ => None,
@@ -85,10 +85,10 @@ fn new_docker_secret_writes_dockerconfigjson_and_records_the_type() {
     let cmds = app.update(Msg::Written { req, result: Ok(Some(1)) });
     assert!(app.form.is_none());
     assert!(
-        cmds.iter().any(|c| matches!(c, Command::SetType { path, ty: SecretType::DockerConfigJson, .. } if path == "registry")),
+        cmds.iter().any(|c| matches!(c, Effect::SetType { path, ty: SecretType::DockerConfigJson, .. } if path == "registry")),
         "the type annotation is recorded: {cmds:?}"
     );
-    assert!(cmds.iter().any(|c| matches!(c, Command::Read { path, .. } if path == "registry")));
+    assert!(cmds.iter().any(|c| matches!(c, Effect::Read { path, .. } if path == "registry")));
     assert_eq!(app.listed_type("registry"), Some(SecretType::DockerConfigJson));
     assert!(app.message.as_ref().unwrap().1.contains("version 1"));
     // A failed annotation is reported, the secret stays saved.
@@ -109,7 +109,7 @@ fn docker_form_shows_problems_and_refuses_to_save_them() {
     app.update(code(KeyCode::Enter));
     typed(&mut app, "not a host");
     let cmds = app.update(ctrl('s'));
-    assert!(!cmds.iter().any(|c| matches!(c, Command::Write { .. })), "nothing written");
+    assert!(!cmds.iter().any(|c| matches!(c, Effect::Write { .. })), "nothing written");
     let Some(Form::Docker(f)) = &app.form else { panic!("the form stays") };
     assert!(f.error.as_ref().unwrap().contains("3 problems"), "{:?}", f.error);
     let issues = f.issues();
@@ -148,7 +148,7 @@ fn editing_a_docker_secret_opens_the_form_prefilled_with_check_and_set() {
     assert_eq!(f.config.registries[0].username, "alice");
     assert!(matches!(f.stored, Some(Ok(_))), "the stored JSON is kept for the read-only view");
     assert!(
-        !app.update(ctrl('s')).iter().any(|c| matches!(c, Command::Write { .. })),
+        !app.update(ctrl('s')).iter().any(|c| matches!(c, Effect::Write { .. })),
         "no change, nothing to save"
     );
     // Change the password: focus it and retype.
@@ -209,7 +209,7 @@ fn new_ssh_secret_validates_the_key_and_writes_it() {
     assert_eq!(data.keys().collect::<Vec<_>>(), ["ssh-privatekey"]);
     assert_eq!(data.get("ssh-privatekey").unwrap().reveal().as_str(), ED25519);
     let cmds = app.update(Msg::Written { req, result: Ok(Some(1)) });
-    assert!(cmds.iter().any(|c| matches!(c, Command::SetType { ty: SecretType::SshAuth, .. })));
+    assert!(cmds.iter().any(|c| matches!(c, Effect::SetType { ty: SecretType::SshAuth, .. })));
 }
 
 #[test]
@@ -338,14 +338,14 @@ fn types_load_lazily_for_the_rows_on_screen_and_stale_answers_are_dropped() {
     let (req, asked) = cmds
         .iter()
         .find_map(|c| match c {
-            Command::LoadTypes { req, folder, names, .. } if folder.is_empty() => Some((*req, names.clone())),
+            Effect::LoadTypes { req, folder, names, .. } if folder.is_empty() => Some((*req, names.clone())),
             _ => None,
         })
         .expect("one batched request for the visible secrets");
     assert!(!asked.is_empty() && asked.len() <= app.page(), "only the rows on screen: {}", asked.len());
     assert!(!asked.iter().any(|n| n == "sub"), "folders are not typed");
     // Nothing new on screen: nothing asked again.
-    assert!(!app.update(Msg::Tick).iter().any(|c| matches!(c, Command::LoadTypes { .. })));
+    assert!(!app.update(Msg::Tick).iter().any(|c| matches!(c, Effect::LoadTypes { .. })));
     app.update(Msg::Types {
         req,
         mount: "secret".into(),
@@ -358,7 +358,7 @@ fn types_load_lazily_for_the_rows_on_screen_and_stale_answers_are_dropped() {
     let cmds = app.update(code(KeyCode::PageDown));
     let more = cmds
         .iter()
-        .find_map(|c| if let Command::LoadTypes { names, .. } = c { Some(names.clone()) } else { None })
+        .find_map(|c| if let Effect::LoadTypes { names, .. } = c { Some(names.clone()) } else { None })
         .expect("the rows that came on screen");
     assert!(more.iter().all(|n| !asked.contains(n)));
     // Into a subfolder and the answer for the parent arrives late: dropped.
@@ -420,7 +420,7 @@ fn ssh_public_key_and_fingerprint_are_copied_without_asking() {
     };
     let cmds = app.update(key('F'));
     match &cmds[..] {
-        [Command::Copy(r)] => {
+        [Effect::Copy(r)] => {
             assert_eq!(r.text.0.as_str(), info.fingerprint);
             assert!(r.text.0.starts_with("SHA256:"));
             assert_eq!(r.content, sesame::clipboard::Content::Text);
@@ -429,7 +429,7 @@ fn ssh_public_key_and_fingerprint_are_copied_without_asking() {
     }
     let cmds = app.update(key('K'));
     match &cmds[..] {
-        [Command::Copy(r)] => {
+        [Effect::Copy(r)] => {
             assert_eq!(r.text.0.as_str(), info.public_key);
             assert!(!r.text.0.contains("PRIVATE"));
         }

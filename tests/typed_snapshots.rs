@@ -9,7 +9,7 @@ use common::ui::*;
 
 use base64::Engine as _;
 use crossterm::event::KeyCode;
-use sesame::app::{App, Command, Msg, PreviewData};
+use sesame::app::{App, Effect, Msg, PreviewData};
 use sesame::secret::types::SecretType;
 use sesame::vault::kv::{Identity, KvVersion, SecretRead};
 
@@ -206,7 +206,7 @@ fn explorer_with_type_tags() {
         app.update(Msg::Tick);
         let cmds = app.update(Msg::Tick);
         if let Some(preq) =
-            cmds.iter().find_map(|c| if let Command::Preview { req, .. } = c { Some(*req) } else { None })
+            cmds.iter().find_map(|c| if let Effect::Preview { req, .. } = c { Some(*req) } else { None })
         {
             app.update(Msg::Preview {
                 req: preq,

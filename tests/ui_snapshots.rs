@@ -6,7 +6,7 @@ use common::fixtures::{self, live_read, version_meta};
 use common::ui::*;
 
 use crossterm::event::KeyCode;
-use sesame::app::{App, Command, Msg, PreviewData};
+use sesame::app::{App, Effect, Msg, PreviewData};
 use sesame::vault::kv::{Identity, KvVersion, Mount};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
@@ -52,7 +52,7 @@ fn in_folder(size: (u16, u16)) -> App {
     let cmds = app.update(Msg::Tick);
     let preq = cmds
         .iter()
-        .find_map(|c| if let Command::Preview { req, .. } = c { Some(*req) } else { None })
+        .find_map(|c| if let Effect::Preview { req, .. } = c { Some(*req) } else { None })
         .unwrap();
     app.update(Msg::Preview {
         req: preq,
@@ -230,7 +230,7 @@ fn editor_summary_and_conflict() {
     insta::assert_snapshot!("editor_summary_80x24", summary);
     let cmds = app.update(key('y'));
     let req =
-        cmds.iter().find_map(|c| if let Command::Write { req, .. } = c { Some(*req) } else { None }).unwrap();
+        cmds.iter().find_map(|c| if let Effect::Write { req, .. } = c { Some(*req) } else { None }).unwrap();
     app.update(Msg::Written {
         req,
         result: Err(sesame::vault::VaultError::CasMismatch { path: "x".into() }),
@@ -295,7 +295,7 @@ fn auditing(size: (u16, u16)) -> (App, u64) {
     use std::sync::atomic::Ordering;
     let mut app = in_folder(size);
     let cmds = app.update(key('A'));
-    let Some(Command::Audit(sesame::app::audit::AuditCommand::Run { req, handle, .. })) = cmds.first() else {
+    let Some(Effect::Audit(sesame::app::audit::AuditEffect::Run { req, handle, .. })) = cmds.first() else {
         panic!("{cmds:?}")
     };
     let p = &handle.progress;
@@ -352,7 +352,7 @@ fn history_view() {
         let cmds = app.update(key('H'));
         let req = cmds
             .iter()
-            .find_map(|c| if let Command::LoadHistory { req, .. } = c { Some(*req) } else { None })
+            .find_map(|c| if let Effect::LoadHistory { req, .. } = c { Some(*req) } else { None })
             .unwrap();
         let versions = vec![
             version_meta(4, false, false),
@@ -367,7 +367,7 @@ fn history_view() {
         let cmds = app.update(key('D'));
         let dreq = cmds
             .iter()
-            .find_map(|c| if let Command::DiffVersions { req, .. } = c { Some(*req) } else { None })
+            .find_map(|c| if let Effect::DiffVersions { req, .. } = c { Some(*req) } else { None })
             .unwrap_or_else(|| panic!("a diff command: {cmds:?}"));
         let _ = dreq;
     }
@@ -377,7 +377,7 @@ fn history_view() {
     let cmds = app.update(key('H'));
     let req = cmds
         .iter()
-        .find_map(|c| if let Command::LoadHistory { req, .. } = c { Some(*req) } else { None })
+        .find_map(|c| if let Effect::LoadHistory { req, .. } = c { Some(*req) } else { None })
         .unwrap();
     app.update(Msg::History {
         req,
@@ -387,7 +387,7 @@ fn history_view() {
     let cmds = app.update(key('D'));
     let dreq = cmds
         .iter()
-        .find_map(|c| if let Command::DiffVersions { req, .. } = c { Some(*req) } else { None })
+        .find_map(|c| if let Effect::DiffVersions { req, .. } = c { Some(*req) } else { None })
         .unwrap();
     let diff = sesame::secret::diff::MaskedDiff {
         added: vec!["NEW_KEY".into()],

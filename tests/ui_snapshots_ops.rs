@@ -6,8 +6,8 @@ use common::ui::*;
 
 use crossterm::event::KeyCode;
 use ratatui::style::Modifier;
-use sesame::app::ops::{OpsCommand, OpsMsg};
-use sesame::app::{App, Command, Msg};
+use sesame::app::ops::{OpsEffect, OpsMsg};
+use sesame::app::{App, Effect, Msg};
 use sesame::vault::capabilities::{Action as Cap, Permission};
 use sesame::vault::kv::{Identity, KvVersion};
 use sesame::vault::transfer::{BatchReport, ItemReport, ItemStatus};
@@ -35,7 +35,7 @@ fn in_folder(size: (u16, u16), denied: &[(&str, Cap)]) -> App {
     let (scope, queries) = cmds
         .iter()
         .find_map(|c| match c {
-            Command::Ops(OpsCommand::Permissions { scope, queries, .. }) => {
+            Effect::Ops(OpsEffect::Permissions { scope, queries, .. }) => {
                 Some((scope.clone(), queries.clone()))
             }
             _ => None,
@@ -60,14 +60,14 @@ fn in_folder(size: (u16, u16), denied: &[(&str, Cap)]) -> App {
     app
 }
 
-fn ops_req(cmds: &[Command]) -> u64 {
+fn ops_req(cmds: &[Effect]) -> u64 {
     cmds.iter()
         .find_map(|c| match c {
-            Command::Ops(
-                OpsCommand::Count { req, .. }
-                | OpsCommand::DeleteFolder { req, .. }
-                | OpsCommand::Transfer { req, .. }
-                | OpsCommand::CheckDestination { req, .. },
+            Effect::Ops(
+                OpsEffect::Count { req, .. }
+                | OpsEffect::DeleteFolder { req, .. }
+                | OpsEffect::Transfer { req, .. }
+                | OpsEffect::CheckDestination { req, .. },
             ) => Some(*req),
             _ => None,
         })
@@ -133,8 +133,8 @@ fn move_prompt_and_progress() {
         req,
         result: Ok(sesame::app::ops::DestCheck { dst, existing: None, denied: None }),
     }));
-    let Some(Command::Ops(OpsCommand::Transfer { progress, .. })) =
-        cmds.iter().find(|c| matches!(c, Command::Ops(OpsCommand::Transfer { .. })))
+    let Some(Effect::Ops(OpsEffect::Transfer { progress, .. })) =
+        cmds.iter().find(|c| matches!(c, Effect::Ops(OpsEffect::Transfer { .. })))
     else {
         panic!("{cmds:?}")
     };

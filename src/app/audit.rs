@@ -3,12 +3,12 @@
 //!
 //! # Flow
 //! - `A` in the explorer opens the view: it audits the current mount, or every KV mount when opened from the
-//!   list of mounts. The crawl runs in the background ([`AuditCommand::Run`], bounded concurrency); its
+//!   list of mounts. The crawl runs in the background ([`AuditEffect::Run`], bounded concurrency); its
 //!   [`AuditProgress`] is shared with the view through an [`AuditHandle`] and polled on each
 //!   [`super::Msg::Tick`] for the progress bar.
 //! - The report arrives as [`AuditMsg::Done`] (answers of a crawl the user left or restarted are dropped). The
 //!   rows can be filtered (`/`), sorted (path, mode, who, when, drift first), and exported as JSON or CSV to a
-//!   file ([`AuditCommand::Export`]; the report holds paths, modes, names and key names, never a value).
+//!   file ([`AuditEffect::Export`]; the report holds paths, modes, names and key names, never a value).
 //! - Enter closes the view and opens the row's folder with the secret selected; `r` audits again; Esc or `q`
 //!   clears the filter, then closes the view and stops a crawl still running.
 //! - A failed crawl (a token that may not read the policy or list the mount: not an admin) says so in the
@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
-use super::{Action, App, Command, parent};
+use super::{Action, App, Effect, parent};
 use crate::keymap::{Context, Key};
 use crate::vault::VaultError;
 use crate::vault::audit::{AuditProgress, AuditReport, AuditRow, Drift, Scope};
@@ -91,7 +91,7 @@ impl ExportFormat {
 
 /// Network and file work of the audit view; each answer comes back as an [`AuditMsg`] with the same `req`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum AuditCommand {
+pub enum AuditEffect {
     /// Audit these scopes against the policy `policy`.
     Run {
         /// Request id.
@@ -425,7 +425,7 @@ fn failure(e: &VaultError, policy: &str) -> String {
 impl App {
     /// Opens the audit view for the current mount (every KV mount at the list of mounts) and starts the
     /// crawl.
-    pub(super) fn open_audit(&mut self, out: &mut Vec<Command>) {
+    pub(super) fn open_audit(&mut self, out: &mut Vec<Effect>) {
         let scopes: Vec<Scope> = match &self.mount {
             Some(m) => vec![Scope::mount(m.clone())],
             None => self.mounts.iter().flatten().cloned().map(Scope::mount).collect(),
@@ -437,7 +437,7 @@ impl App {
         let req = self.req();
         let handle = AuditHandle::default();
         let policy = DEFAULT_POLICY_NAME.to_string();
-        out.push(Command::Audit(AuditCommand::Run {
+        out.push(Effect::Audit(AuditEffect::Run {
             req,
             scopes: scopes.clone(),
             policy: policy.clone(),
@@ -447,7 +447,7 @@ impl App {
     }
 
     /// Audits again, keeping the rows on screen until the new report arrives.
-    fn rerun_audit(&mut self, out: &mut Vec<Command>) {
+    fn rerun_audit(&mut self, out: &mut Vec<Effect>) {
         let req = self.req();
         let Some(v) = self.audit.as_mut() else { return };
         if let Some(h) = v.running.take() {
@@ -459,7 +459,7 @@ impl App {
         v.fraction = 0.0;
         v.label.clear();
         v.error = None;
-        out.push(Command::Audit(AuditCommand::Run {
+        out.push(Effect::Audit(AuditEffect::Run {
             req,
             scopes: v.scopes.clone(),
             policy: v.policy.clone(),
@@ -476,7 +476,7 @@ impl App {
 
     /// Keys: the open view takes every key; in the explorer, the audit action opens it. True when the key
     /// was used.
-    pub(super) fn audit_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) -> bool {
+    pub(super) fn audit_key(&mut self, key: KeyEvent, out: &mut Vec<Effect>) -> bool {
         if self.audit.is_none() {
             if self.context() == Context::Explorer
                 && !self.filter_editing
@@ -521,7 +521,7 @@ impl App {
         true
     }
 
-    fn audit_action(&mut self, action: Action, page: usize, out: &mut Vec<Command>) {
+    fn audit_action(&mut self, action: Action, page: usize, out: &mut Vec<Effect>) {
         let Some(v) = self.audit.as_mut() else { return };
         match action {
             Action::Down => v.move_by(1, page),
@@ -567,7 +567,7 @@ impl App {
     }
 
     /// Closes the view and opens the selected row's folder with its secret selected.
-    fn jump_to_selected(&mut self, out: &mut Vec<Command>) {
+    fn jump_to_selected(&mut self, out: &mut Vec<Effect>) {
         let Some(v) = self.audit.as_ref() else { return };
         let Some(row) = v.selected_row().cloned() else { return };
         let mount: Option<Mount> = self
@@ -598,7 +598,7 @@ impl App {
     }
 
     /// Keys typed into the export prompt.
-    fn export_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
+    fn export_key(&mut self, key: KeyEvent, out: &mut Vec<Effect>) {
         let Some(v) = self.audit.as_mut() else { return };
         let Some(p) = v.export.as_mut() else { return };
         if p.writing.is_some() {
@@ -620,7 +620,7 @@ impl App {
                 let req = super::next_id(&mut self.next_req);
                 p.writing = Some(req);
                 p.error = None;
-                out.push(Command::Audit(AuditCommand::Export {
+                out.push(Effect::Audit(AuditEffect::Export {
                     req,
                     path,
                     format: p.format,

@@ -8,7 +8,7 @@ use tokio::io::AsyncWriteExt as _;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::Msg;
-use super::audit::{AuditCommand, AuditHandle, AuditMsg, ExportFormat, ExportResult};
+use super::audit::{AuditEffect, AuditHandle, AuditMsg, ExportFormat, ExportResult};
 use crate::vault::Vault;
 use crate::vault::annotations::AnnotationStore;
 use crate::vault::audit::{self, AuditOptions, AuditReport};
@@ -16,10 +16,10 @@ use crate::vault::audit::{self, AuditOptions, AuditReport};
 /// How often a running crawl looks at its stop flag.
 const STOP_POLL: Duration = Duration::from_millis(100);
 
-/// Does the work of one audit command and sends its answer (a closed channel: the UI is gone).
-pub async fn run(vault: &Vault, cmd: AuditCommand, tx: &UnboundedSender<Msg>) {
+/// Does the work of one audit effect and sends its answer (a closed channel: the UI is gone).
+pub async fn run(vault: &Vault, cmd: AuditEffect, tx: &UnboundedSender<Msg>) {
     match cmd {
-        AuditCommand::Run { req, scopes, policy, handle } => {
+        AuditEffect::Run { req, scopes, policy, handle } => {
             let store = AnnotationStore::new(vault.clone());
             let opts = AuditOptions { policy_name: policy, ..AuditOptions::default() };
             let work = audit::audit(&store, &scopes, &opts, Some(&handle.progress));
@@ -33,7 +33,7 @@ pub async fn run(vault: &Vault, cmd: AuditCommand, tx: &UnboundedSender<Msg>) {
                 () = stopped(&handle, tx) => {}
             }
         }
-        AuditCommand::Export { req, path, format, report, overwrite } => {
+        AuditEffect::Export { req, path, format, report, overwrite } => {
             let result = export(&path, format, &report, overwrite).await;
             let _ = tx.send(Msg::Audit(AuditMsg::Exported { req, result }));
         }

@@ -1,10 +1,10 @@
-//! Runs the app's [`Command`]s as tokio tasks and sends the answers back as [`Msg`]s.
+//! Runs the app's [`Effect`]s as tokio tasks and sends the answers back as [`Msg`]s.
 //!
 //! Nothing here touches the terminal; the UI task only ever waits on a channel.
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{Command, Msg, PreviewData, StartTarget};
+use super::{Effect, Msg, PreviewData, StartTarget};
 use crate::secret::SecretData;
 use crate::vault::annotations::AnnotationStore;
 use crate::vault::kv::{Mount, SecretRead};
@@ -15,8 +15,8 @@ use crate::vault::{Vault, VaultError};
 /// Entries sent per message, so the first rows of a huge folder show before the rest is laid out.
 pub const LIST_CHUNK: usize = 2_000;
 
-/// Spawns the work of one command; the answer arrives on `tx`.
-pub fn spawn(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &UnboundedSender<Msg>) {
+/// Spawns the work of one effect; the answer arrives on `tx`.
+pub fn spawn(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &UnboundedSender<Msg>) {
     let vault = vault.clone();
     let tx = tx.clone();
     let given = given_mounts.to_vec();
@@ -25,19 +25,19 @@ pub fn spawn(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbounde
     });
 }
 
-/// Spawns the work of the commands one update returned. A secret being opened sends a `Read` and the
+/// Spawns the work of the effects one update returned. A secret being opened sends a `Read` and the
 /// `LoadAnnotations` of the same request and secret together: they run as one task that reads the secret's
 /// annotations once, for both the key-only check and the view.
-pub fn spawn_batch(vault: &Vault, given_mounts: &[String], cmds: Vec<Command>, tx: &UnboundedSender<Msg>) {
-    let mut cmds: Vec<Option<Command>> = cmds.into_iter().map(Some).collect();
+pub fn spawn_batch(vault: &Vault, given_mounts: &[String], cmds: Vec<Effect>, tx: &UnboundedSender<Msg>) {
+    let mut cmds: Vec<Option<Effect>> = cmds.into_iter().map(Some).collect();
     for i in 0..cmds.len() {
-        let Some(Command::Read { req, mount, path, .. }) = &cmds[i] else { continue };
+        let Some(Effect::Read { req, mount, path, .. }) = &cmds[i] else { continue };
         let paired = cmds.iter().position(|c| {
-            matches!(c, Some(Command::LoadAnnotations { req: r, mount: m, path: p })
+            matches!(c, Some(Effect::LoadAnnotations { req: r, mount: m, path: p })
                 if r == req && m.path == mount.path && p == path)
         });
         if let Some(j) = paired
-            && let Some(Command::Read { req, mount, path, version }) = cmds[i].take()
+            && let Some(Effect::Read { req, mount, path, version }) = cmds[i].take()
         {
             cmds[j] = None;
             let (vault, tx) = (vault.clone(), tx.clone());
@@ -50,7 +50,7 @@ pub fn spawn_batch(vault: &Vault, given_mounts: &[String], cmds: Vec<Command>, t
 }
 
 /// `Read` and `LoadAnnotations` of one request, with one read of the annotations: the same messages as the
-/// two commands run apart (the secret's answer first, so the annotations reach the view it built).
+/// two effects run apart (the secret's answer first, so the annotations reach the view it built).
 async fn open_secret(
     vault: &Vault,
     req: u64,
@@ -82,17 +82,17 @@ async fn open_secret(
     let _ = tx.send(Msg::Admin { req, admin });
 }
 
-/// Does the work of one command, sending one or more messages.
-pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &UnboundedSender<Msg>) {
+/// Does the work of one effect, sending one or more messages.
+pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &UnboundedSender<Msg>) {
     // A closed channel means the UI is gone: nothing to do with the answer.
     match cmd {
-        Command::LoadMounts => {
+        Effect::LoadMounts => {
             let _ = tx.send(Msg::Mounts(vault.discover(given_mounts).await));
         }
-        Command::LoadIdentity => {
+        Effect::LoadIdentity => {
             let _ = tx.send(Msg::Identity(vault.identity().await));
         }
-        Command::List { req, mount, folder } => match vault.list(&mount, &folder).await {
+        Effect::List { req, mount, folder } => match vault.list(&mount, &folder).await {
             Ok(entries) => {
                 if entries.len() <= LIST_CHUNK {
                     let _ = tx.send(Msg::Listed { req, result: Ok(entries), done: true });
@@ -114,7 +114,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
                 let _ = tx.send(Msg::Listed { req, result: Err(e), done: true });
             }
         },
-        Command::Read { req, mount, path, version } => {
+        Effect::Read { req, mount, path, version } => {
             // A key-only secret's values are never read: its recorded key names stand in for them.
             let store = AnnotationStore::new(vault.clone());
             if let Some(record) = crate::vault::modes::key_only(&store, &mount, &path).await {
@@ -123,13 +123,13 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             }
             let _ = tx.send(Msg::Secret { req, result: vault.read(&mount, &path, version).await });
         }
-        Command::Policy(c) => super::policy::run(vault, c, tx).await,
-        Command::SetMode { req, mount, path, mode } => {
+        Effect::Policy(c) => super::policy::run(vault, c, tx).await,
+        Effect::SetMode { req, mount, path, mode } => {
             let modes = Modes::new(AnnotationStore::new(vault.clone()));
             let result = modes.set_mode(&mount, &path, mode).await.map_err(|e| e.to_string());
             let _ = tx.send(Msg::ModeSet { req, path: format!("{}/{path}", mount.path), result });
         }
-        Command::LoadHistory { req, mount, path } => {
+        Effect::LoadHistory { req, mount, path } => {
             let result = vault.metadata(&mount, &path).await.map(|m| {
                 let mut versions = m.versions;
                 versions.reverse();
@@ -137,7 +137,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             });
             let _ = tx.send(Msg::History { req, result });
         }
-        Command::DiffVersions { req, mount, path, a, b } => {
+        Effect::DiffVersions { req, mount, path, a, b } => {
             let store = AnnotationStore::new(vault.clone());
             if crate::vault::modes::key_only(&store, &mount, &path).await.is_some() {
                 let err = VaultError::Invalid(
@@ -160,7 +160,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             .await;
             let _ = tx.send(Msg::Diff { req, a, b, result, values });
         }
-        Command::VersionOp { req, mount, path, op, current } => {
+        Effect::VersionOp { req, mount, path, op, current } => {
             use super::history::VersionOp;
             let result = match op {
                 VersionOp::Rollback(v) => vault
@@ -180,7 +180,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             };
             let _ = tx.send(Msg::VersionDone { req, result });
         }
-        Command::Preview { req, mount, path, is_folder } => {
+        Effect::Preview { req, mount, path, is_folder } => {
             let result = if is_folder {
                 vault.list(&mount, &path).await.map(PreviewData::Folder)
             } else {
@@ -197,21 +197,21 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             };
             let _ = tx.send(Msg::Preview { req, result });
         }
-        Command::Resolve { path } => {
+        Effect::Resolve { path } => {
             let _ = tx.send(Msg::Resolved(resolve(vault, &path).await));
         }
-        Command::Ops(c) => super::ops_effects::run(vault, c, tx).await,
-        Command::Audit(c) => super::audit_effects::run(vault, c, tx).await,
-        Command::Copy(_) => {
+        Effect::Ops(c) => super::ops_effects::run(vault, c, tx).await,
+        Effect::Audit(c) => super::audit_effects::run(vault, c, tx).await,
+        Effect::Copy(_) => {
             // The terminal side copies: it owns the clipboard and the terminal writer.
         }
-        Command::LoadAnnotations { req, mount, path } => {
+        Effect::LoadAnnotations { req, mount, path } => {
             let store = AnnotationStore::new(vault.clone());
             let _ = tx.send(Msg::Annotations { req, result: store.get(&mount, &path).await });
             let modes = Modes::new(store);
             let _ = tx.send(Msg::Admin { req, admin: modes.is_admin_for(&mount, &path).await });
         }
-        Command::ToggleInject { req, mount, path } => {
+        Effect::ToggleInject { req, mount, path } => {
             let store = AnnotationStore::new(vault.clone());
             let result = async {
                 let current = store.get(&mount, &path).await?;
@@ -224,11 +224,11 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             .await;
             let _ = tx.send(Msg::InjectSet { req, path: format!("{}/{path}", mount.path), result });
         }
-        Command::Write { req, mount, path, data, base, force, encodings } => {
+        Effect::Write { req, mount, path, data, base, force, encodings } => {
             let result = write(vault, &mount, &path, &data, base.as_ref(), force, &encodings).await;
             let _ = tx.send(Msg::Written { req, result });
         }
-        Command::LoadTypes { req, mount, folder, names } => {
+        Effect::LoadTypes { req, mount, folder, names } => {
             let loaded = super::forms::effects::load_types_and_marks(vault, &mount, &folder, names).await;
             let mut types = Vec::with_capacity(loaded.len());
             let mut marks = Vec::new();
@@ -242,14 +242,14 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Command, tx: &Unbo
             let _ = tx.send(Msg::Types { req, mount: mount.path, folder, types });
             let _ = tx.send(Msg::Marks { folder_key: key, marks });
         }
-        Command::SetType { req, mount, path, ty } => {
+        Effect::SetType { req, mount, path, ty } => {
             let result = super::forms::effects::set_type(vault, &mount, &path, ty).await;
             let _ = tx.send(Msg::TypeSet { req, path: format!("{}/{path}", mount.path), ty, result });
         }
-        Command::ReadTheirs { req, mount, path } => {
+        Effect::ReadTheirs { req, mount, path } => {
             let _ = tx.send(Msg::Theirs { req, result: vault.read(&mount, &path, None).await });
         }
-        Command::MakeFolder { req, mount, path } => {
+        Effect::MakeFolder { req, mount, path } => {
             let result = vault.make_folder(&mount, &path).await;
             let _ = tx.send(Msg::FolderMade { req, result });
         }

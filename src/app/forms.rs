@@ -2,12 +2,12 @@
 //! per-folder cache of secret types that tags the explorer's rows.
 //!
 //! Like the key/value editor, each form is pure state plus key handling returning a [`FormOutcome`]; the
-//! `impl App` block at the end is the glue `update` calls: it turns outcomes into [`Command`]s and feeds the
-//! answers back. Saving reuses the editor's write (`Command::Write`, check-and-set) and then records the type
-//! annotation (`Command::SetType`).
+//! `impl App` block at the end is the glue `update` calls: it turns outcomes into [`Effect`]s and feeds the
+//! answers back. Saving reuses the editor's write (`Effect::Write`, check-and-set) and then records the type
+//! annotation (`Effect::SetType`).
 //!
 //! Types are loaded lazily: reading every secret of a big folder is too costly, so only the rows on screen
-//! are asked for, in one batched [`Command::LoadTypes`] per change of what is visible; the answers are cached
+//! are asked for, in one batched [`Effect::LoadTypes`] per change of what is visible; the answers are cached
 //! per folder, and answers for a folder the user left are dropped.
 
 pub mod docker;
@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::editor::Editor;
-use super::{Action, App, Command, Level, SecretView, parent};
+use super::{Action, App, Effect, Level, SecretView, parent};
 use crate::keymap::{Context, Key};
 use crate::secret::SecretData;
 use crate::secret::ssh::SshKeyInfo;
@@ -375,7 +375,7 @@ impl App {
     }
 
     /// Handles a key while a form is open.
-    pub(super) fn on_form_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
+    pub(super) fn on_form_key(&mut self, key: KeyEvent, out: &mut Vec<Effect>) {
         let Some(form) = self.form.as_mut() else { return };
         let ctx = form.context();
         let k = Key::from_event(&key);
@@ -389,7 +389,7 @@ impl App {
         self.on_form_outcome(outcome, out);
     }
 
-    fn on_form_outcome(&mut self, outcome: FormOutcome, out: &mut Vec<Command>) {
+    fn on_form_outcome(&mut self, outcome: FormOutcome, out: &mut Vec<Effect>) {
         match outcome {
             FormOutcome::None => {}
             FormOutcome::Help => self.help = Some(0),
@@ -422,7 +422,7 @@ impl App {
                 let (mount, path, base) = (mount.clone(), path.to_string(), form.base());
                 let req = self.req();
                 self.edit_req = req;
-                out.push(Command::Write { req, mount, path, data, base, force, encodings: Vec::new() });
+                out.push(Effect::Write { req, mount, path, data, base, force, encodings: Vec::new() });
             }
         }
         self.quit_after_discard &= self.form.is_some() || self.editor.is_some();
@@ -430,11 +430,7 @@ impl App {
 
     /// The answer to a form's write: on success close the form, record the type and open the secret; on
     /// failure keep the draft and say why.
-    pub(super) fn on_form_written(
-        &mut self,
-        result: Result<Option<u64>, VaultError>,
-        out: &mut Vec<Command>,
-    ) {
+    pub(super) fn on_form_written(&mut self, result: Result<Option<u64>, VaultError>, out: &mut Vec<Effect>) {
         let Some(form) = self.form.as_mut() else { return };
         match result {
             Ok(version) => {
@@ -451,7 +447,7 @@ impl App {
                 let (folder, name) = (folder.to_string(), name.to_string());
                 self.types.record(&Self::cache_key(Some(&mount), &folder), &name, ty);
                 let req = self.req();
-                out.push(Command::SetType { req, mount: mount.clone(), path: path.clone(), ty });
+                out.push(Effect::SetType { req, mount: mount.clone(), path: path.clone(), ty });
                 if self.mount.as_ref() == Some(&mount) && self.folder == folder {
                     self.reload_selecting(name, out);
                 } else {
@@ -514,12 +510,12 @@ impl App {
 
     /// Runs after every message: asks for the types of the secrets on screen that are not known yet, and
     /// derives the public key of an ssh-auth secret in the secret view.
-    pub(super) fn forms_after_update(&mut self, out: &mut Vec<Command>) {
+    pub(super) fn forms_after_update(&mut self, out: &mut Vec<Effect>) {
         self.request_visible_types(out);
         self.refresh_ssh_info();
     }
 
-    fn request_visible_types(&mut self, out: &mut Vec<Command>) {
+    fn request_visible_types(&mut self, out: &mut Vec<Effect>) {
         let Some(mount) = self.mount.clone() else { return };
         let key = Self::cache_key(Some(&mount), &self.folder);
         if key != self.types.current {
@@ -546,7 +542,7 @@ impl App {
         }
         self.types.pending.extend(names.iter().cloned());
         let req = self.req();
-        out.push(Command::LoadTypes { req, mount, folder: self.folder.clone(), names });
+        out.push(Effect::LoadTypes { req, mount, folder: self.folder.clone(), names });
     }
 
     fn refresh_ssh_info(&mut self) {

@@ -1,4 +1,4 @@
-//! Application state and `update`: one owner of all state, driven by messages, returning the commands
+//! Application state and `update`: one owner of all state, driven by messages, returning the effects
 //! (network work) to run. `update` never does I/O, so app flows are tested by feeding it messages.
 
 pub mod audit;
@@ -20,130 +20,14 @@ use std::collections::{HashMap, HashSet};
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
-use serde::Deserialize;
 
+use crate::action::Action;
 use crate::keymap::{Context, Key, Keymap};
 use crate::secret::SecretData;
 use crate::vault::VaultError;
 use crate::vault::kv::{Entry, Identity, Mount, SecretRead, VersionInfo, VersionState};
 use editor::{Editor, EditorOutcome};
 pub use list::ListState;
-
-/// What a key can do. The keymap file names these in snake_case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// Leave sesame.
-    Quit,
-    /// Toggle the help overlay.
-    Help,
-    /// Reload what is on screen.
-    Refresh,
-    /// Selection down one row.
-    Down,
-    /// Selection up one row.
-    Up,
-    /// One page down.
-    PageDown,
-    /// One page up.
-    PageUp,
-    /// First row.
-    Top,
-    /// Last row.
-    Bottom,
-    /// Open the selected folder or secret.
-    Open,
-    /// Go to the parent folder, or close the current view.
-    Back,
-    /// Start typing a filter for the current folder.
-    Filter,
-    /// Clear the filter.
-    ClearFilter,
-    /// Show or hide entries whose name starts with a dot.
-    ToggleHidden,
-    /// Sort names ascending or descending.
-    ToggleSort,
-    /// Reveal or mask the selected value.
-    Reveal,
-    /// Reveal or mask every value.
-    RevealAll,
-    /// Open the read-only JSON view of the secret.
-    JsonView,
-    /// Edit the secret (the key/value editor).
-    Edit,
-    /// Create a secret in the current folder.
-    NewSecret,
-    /// Create a folder (kept by a `.keep` placeholder).
-    NewFolder,
-    /// Editor: add a key.
-    AddKey,
-    /// Editor: edit the selected value.
-    EditValue,
-    /// Editor: rename the selected key.
-    RenameKey,
-    /// Editor: load the selected value from a file.
-    LoadFile,
-    /// Editor: remove the selected key.
-    DeleteKey,
-    /// Editor: upper-case keys while typing, or not.
-    ToggleUppercase,
-    /// Editor: review and save the changes.
-    Save,
-    /// Form: next field.
-    NextField,
-    /// Form: previous field.
-    PrevField,
-    /// Docker form: add a registry.
-    AddRegistry,
-    /// Docker form: remove the focused registry.
-    RemoveRegistry,
-    /// Open the version history of a secret (KV v2).
-    History,
-    /// History: mark a version as one side of a diff.
-    MarkVersion,
-    /// History: compare the selected version with the marked (or current) one.
-    DiffVersions,
-    /// History: write the selected version's data as a new version.
-    Rollback,
-    /// History: bring a deleted version back.
-    Undelete,
-    /// History: soft-delete the selected version.
-    DeleteVersion,
-    /// History: destroy the selected version for good (typed confirmation).
-    DestroyVersion,
-    /// Delete the selected secret (a choice of versions on KV v2) or folder (typed confirmation).
-    Delete,
-    /// Move the selected secret or folder (also to another mount or KV version).
-    Move,
-    /// Rename the selected secret or folder in its folder.
-    Rename,
-    /// Copy the selected secret or folder to another path (also another mount or KV version).
-    Copy,
-    /// Choose what to copy so a service can use the secret or folder (path, snippets, manifests).
-    UseInService,
-    /// Copy the selected value (asks first; cleared from the clipboard after a delay).
-    CopyValue,
-    /// Copy the selected key's name.
-    CopyKey,
-    /// Flag the secret for injection as environment variables (`sesame run --folder`), or unflag it.
-    ToggleInject,
-    /// Set the admin mode of the secret: readonly, key-only or none (admins only).
-    SetMode,
-    /// Open the policy view: the generated `sesame-modes` ACL policy and its diff with the server's.
-    Policy,
-    /// Policy view: write the generated policy to the server (after a confirm).
-    ApplyPolicy,
-    /// Copy the SSH public key of an ssh-auth secret (never its private key).
-    CopyPublicKey,
-    /// Copy the SHA256 fingerprint of an ssh-auth secret's key.
-    CopyFingerprint,
-    /// Open the audit of the modes (admins): this mount, or every KV mount from the list of mounts.
-    Audit,
-    /// Audit: export the report as JSON.
-    ExportJson,
-    /// Audit: export the report as CSV.
-    ExportCsv,
-}
 
 /// Messages into `update`: terminal input, ticks, and answers from the network tasks.
 #[derive(Debug)]
@@ -220,7 +104,7 @@ pub enum Msg {
 
 /// Network work for the runtime to do; each answer comes back as a [`Msg`] carrying the same `req`.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
+pub enum Effect {
     /// Discover mounts (plus the ones given with `--mount`).
     LoadMounts,
     /// Look up the token's identity.
@@ -258,9 +142,9 @@ pub enum Command {
     /// Roll back, undelete, delete or destroy a version; `current` is the version the user saw as current.
     VersionOp { req: u64, mount: Mount, path: String, op: history::VersionOp, current: u64 },
     /// Delete/move/copy work, or a permissions question.
-    Ops(ops::OpsCommand),
+    Ops(ops::OpsEffect),
     /// The audit view's crawl or export.
-    Audit(audit::AuditCommand),
+    Audit(audit::AuditEffect),
     /// Copy text (handled by the terminal side, which owns the clipboard and the terminal writer).
     Copy(service::CopyRequest),
     /// Load a secret's annotations (type, injection flag…).
@@ -268,7 +152,7 @@ pub enum Command {
     /// Flip the injection flag of a secret.
     ToggleInject { req: u64, mount: Mount, path: String },
     /// The policy view's work.
-    Policy(policy::PolicyCommand),
+    Policy(policy::PolicyEffect),
     /// Set the admin mode of a secret.
     SetMode { req: u64, mount: Mount, path: String, mode: crate::vault::modes::Mode },
 }
@@ -512,8 +396,8 @@ fn parent(path: &str) -> (&str, &str) {
 }
 
 impl App {
-    /// A new app for a server address, with the commands to send at start.
-    pub fn new(addr: &str, keymap: Keymap, start: Option<String>) -> (Self, Vec<Command>) {
+    /// A new app for a server address, with the effects to run at start.
+    pub fn new(addr: &str, keymap: Keymap, start: Option<String>) -> (Self, Vec<Effect>) {
         let app = Self {
             keymap,
             addr: addr.to_string(),
@@ -561,7 +445,7 @@ impl App {
             audit: None,
             next_req: 1,
         };
-        (app, vec![Command::LoadMounts, Command::LoadIdentity])
+        (app, vec![Effect::LoadMounts, Effect::LoadIdentity])
     }
 
     fn req(&mut self) -> u64 {
@@ -643,8 +527,8 @@ impl App {
         self.message = Some((Level::Error, text.into()));
     }
 
-    /// Handles one message and returns the commands to run.
-    pub fn update(&mut self, msg: Msg) -> Vec<Command> {
+    /// Handles one message and returns the effects to run.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let mut out = Vec::new();
         match msg {
             Msg::Key(key) => {
@@ -855,7 +739,7 @@ impl App {
         out
     }
 
-    fn on_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
+    fn on_key(&mut self, key: KeyEvent, out: &mut Vec<Effect>) {
         if matches!(self.message, Some((Level::Info, _))) {
             self.message = None;
         }
@@ -891,7 +775,7 @@ impl App {
         }
         if let Some(req) = self.pending_copy.take() {
             if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-                out.push(Command::Copy(req));
+                out.push(Effect::Copy(req));
             } else {
                 self.info("not copied");
             }
@@ -908,7 +792,7 @@ impl App {
                 KeyCode::Enter => {
                     if let Some(s) = &self.secret {
                         let req = next_id(&mut self.next_req);
-                        out.push(Command::SetMode {
+                        out.push(Effect::SetMode {
                             req,
                             mount: s.mount.clone(),
                             path: s.path.clone(),
@@ -926,7 +810,7 @@ impl App {
                 service::ChooserOutcome::Close => self.chooser = None,
                 service::ChooserOutcome::Copy(req) => {
                     self.chooser = None;
-                    out.push(Command::Copy(req));
+                    out.push(Effect::Copy(req));
                 }
             }
             return;
@@ -1037,7 +921,7 @@ impl App {
     }
 
     /// Runs an action.
-    pub fn dispatch(&mut self, action: Action, out: &mut Vec<Command>) {
+    pub fn dispatch(&mut self, action: Action, out: &mut Vec<Effect>) {
         match self.context() {
             Context::Json => self.dispatch_json(action),
             Context::Secret => self.dispatch_secret(action, out),
@@ -1045,7 +929,7 @@ impl App {
         }
     }
 
-    fn dispatch_common(&mut self, action: Action, out: &mut Vec<Command>) -> bool {
+    fn dispatch_common(&mut self, action: Action, out: &mut Vec<Effect>) -> bool {
         match action {
             Action::Help => self.help = Some(0),
             Action::Quit => self.should_quit = true,
@@ -1055,7 +939,7 @@ impl App {
         true
     }
 
-    fn dispatch_explorer(&mut self, action: Action, out: &mut Vec<Command>) {
+    fn dispatch_explorer(&mut self, action: Action, out: &mut Vec<Effect>) {
         if self.dispatch_common(action, out) {
             return;
         }
@@ -1126,7 +1010,7 @@ impl App {
                     && !e.is_folder
                 {
                     let req = self.req();
-                    out.push(Command::ToggleInject { req, mount: m, path: join(&self.folder, &e.name) });
+                    out.push(Effect::ToggleInject { req, mount: m, path: join(&self.folder, &e.name) });
                 }
             }
             Action::NewSecret | Action::NewFolder => match self.mount.clone() {
@@ -1165,7 +1049,7 @@ impl App {
         self.after_move();
     }
 
-    fn dispatch_secret(&mut self, action: Action, out: &mut Vec<Command>) {
+    fn dispatch_secret(&mut self, action: Action, out: &mut Vec<Effect>) {
         if action == Action::Quit {
             // `q` in the secret view goes back, as the keymap describes; Ctrl-c quits from anywhere.
             self.secret = None;
@@ -1188,7 +1072,7 @@ impl App {
                     } else {
                         (info.fingerprint.clone(), "the SSH key fingerprint".to_string())
                     };
-                    out.push(Command::Copy(service::CopyRequest {
+                    out.push(Effect::Copy(service::CopyRequest {
                         text: service::CopyText(zeroize::Zeroizing::new(text)),
                         content: crate::clipboard::Content::Text,
                         what,
@@ -1286,7 +1170,7 @@ impl App {
                     .cloned();
                 if let Some((k, v)) = pair {
                     if action == Action::CopyKey {
-                        out.push(Command::Copy(service::CopyRequest {
+                        out.push(Effect::Copy(service::CopyRequest {
                             text: service::CopyText(zeroize::Zeroizing::new(k.clone())),
                             content: crate::clipboard::Content::Text,
                             what: format!("the key name {k}"),
@@ -1304,7 +1188,7 @@ impl App {
             Action::ToggleInject => {
                 let (m, p) = (s.mount.clone(), s.path.clone());
                 let req = self.req();
-                out.push(Command::ToggleInject { req, mount: m, path: p });
+                out.push(Effect::ToggleInject { req, mount: m, path: p });
                 return;
             }
             Action::History => {
@@ -1372,7 +1256,7 @@ impl App {
         }
     }
 
-    fn on_mouse(&mut self, m: MouseEvent, out: &mut Vec<Command>) {
+    fn on_mouse(&mut self, m: MouseEvent, out: &mut Vec<Effect>) {
         if self.ops.stage.is_some() {
             return; // A delete/move/copy popup is open: the rows beneath must not move.
         }
@@ -1467,14 +1351,14 @@ impl App {
         }
     }
 
-    fn send_preview(&mut self, out: &mut Vec<Command>) {
+    fn send_preview(&mut self, out: &mut Vec<Effect>) {
         let (Some(mount), Some(e)) = (self.mount.clone(), self.list.selected_entry().cloned()) else {
             return;
         };
         let req = self.req();
         self.preview.req = req;
         self.preview.state = PreviewState::Loading;
-        out.push(Command::Preview { req, mount, path: join(&self.folder, &e.name), is_folder: e.is_folder });
+        out.push(Effect::Preview { req, mount, path: join(&self.folder, &e.name), is_folder: e.is_folder });
     }
 
     fn cache_key(mount: Option<&Mount>, folder: &str) -> String {
@@ -1485,13 +1369,7 @@ impl App {
     }
 
     /// Moves to a folder and starts listing it; `select` names the entry to select once it arrives.
-    fn enter(
-        &mut self,
-        mount: Option<Mount>,
-        folder: String,
-        select: Option<String>,
-        out: &mut Vec<Command>,
-    ) {
+    fn enter(&mut self, mount: Option<Mount>, folder: String, select: Option<String>, out: &mut Vec<Effect>) {
         self.mount = mount;
         self.folder = folder;
         self.list.filter.clear();
@@ -1526,7 +1404,7 @@ impl App {
                 let req = self.req();
                 self.list_req = req;
                 self.list_loading = true;
-                out.push(Command::List { req, mount, folder: self.folder.clone() });
+                out.push(Effect::List { req, mount, folder: self.folder.clone() });
             }
         }
         self.pending_select = select;
@@ -1539,7 +1417,7 @@ impl App {
         self.after_move();
     }
 
-    fn open_selected(&mut self, out: &mut Vec<Command>) {
+    fn open_selected(&mut self, out: &mut Vec<Effect>) {
         let Some(e) = self.list.selected_entry().cloned() else { return };
         match self.mount.clone() {
             None => {
@@ -1559,14 +1437,14 @@ impl App {
         }
     }
 
-    fn open_secret(&mut self, mount: Mount, path: String, out: &mut Vec<Command>) {
+    fn open_secret(&mut self, mount: Mount, path: String, out: &mut Vec<Effect>) {
         let req = self.req();
         self.secret = Some(SecretView::loading(mount.clone(), path.clone(), req, None));
-        out.push(Command::Read { req, mount: mount.clone(), path: path.clone(), version: None });
-        out.push(Command::LoadAnnotations { req, mount, path });
+        out.push(Effect::Read { req, mount: mount.clone(), path: path.clone(), version: None });
+        out.push(Effect::LoadAnnotations { req, mount, path });
     }
 
-    fn go_up(&mut self, out: &mut Vec<Command>) {
+    fn go_up(&mut self, out: &mut Vec<Effect>) {
         if !self.list.filter.is_empty() {
             self.set_filter(String::new());
             return;
@@ -1585,20 +1463,20 @@ impl App {
         }
     }
 
-    fn refresh(&mut self, out: &mut Vec<Command>) {
-        out.push(Command::LoadIdentity);
+    fn refresh(&mut self, out: &mut Vec<Effect>) {
+        out.push(Effect::LoadIdentity);
         if let Some(s) = self.secret.as_mut() {
             let req = next_id(&mut self.next_req);
             s.req = req;
             s.loading = true;
             let version = s.version;
-            out.push(Command::Read { req, mount: s.mount.clone(), path: s.path.clone(), version });
+            out.push(Effect::Read { req, mount: s.mount.clone(), path: s.path.clone(), version });
             return;
         }
         match self.mount.clone() {
             None => {
                 self.list_loading = true;
-                out.push(Command::LoadMounts);
+                out.push(Effect::LoadMounts);
             }
             Some(m) => {
                 let req = self.req();
@@ -1606,7 +1484,7 @@ impl App {
                 self.list_loading = true;
                 self.incoming = Some(Vec::new());
                 self.types.forget(&Self::cache_key(Some(&m), &self.folder));
-                out.push(Command::List { req, mount: m, folder: self.folder.clone() });
+                out.push(Effect::List { req, mount: m, folder: self.folder.clone() });
             }
         }
         self.preview.target = String::from("\0");
@@ -1614,7 +1492,7 @@ impl App {
         self.info("refreshing…");
     }
 
-    fn on_mounts(&mut self, result: Result<Vec<Mount>, VaultError>, out: &mut Vec<Command>) {
+    fn on_mounts(&mut self, result: Result<Vec<Mount>, VaultError>, out: &mut Vec<Effect>) {
         match result {
             Ok(mounts) => {
                 if mounts.is_empty() {
@@ -1624,7 +1502,7 @@ impl App {
                 }
                 self.mounts = Some(mounts);
                 if let Some(start) = self.pending_start.take() {
-                    out.push(Command::Resolve { path: start });
+                    out.push(Effect::Resolve { path: start });
                     self.list_loading = true;
                 } else if self.mount.is_none() {
                     let keep = self.list.selected_entry().map(|e| e.name.clone());
@@ -1646,7 +1524,7 @@ impl App {
                     self.mounts = Some(Vec::new());
                 }
                 if let Some(start) = self.pending_start.take() {
-                    out.push(Command::Resolve { path: start });
+                    out.push(Effect::Resolve { path: start });
                     self.list_loading = true;
                 }
             }
@@ -1658,7 +1536,7 @@ impl App {
         req: u64,
         result: Result<Vec<Entry>, VaultError>,
         done: bool,
-        out: &mut Vec<Command>,
+        out: &mut Vec<Effect>,
     ) {
         if req != self.list_req {
             return; // An answer for a folder we already left.
@@ -1755,7 +1633,7 @@ impl App {
         }
     }
 
-    fn on_resolved(&mut self, result: Result<StartTarget, VaultError>, out: &mut Vec<Command>) {
+    fn on_resolved(&mut self, result: Result<StartTarget, VaultError>, out: &mut Vec<Effect>) {
         match result {
             Ok(t) => {
                 if let Some(ms) = self.mounts.as_mut()
@@ -1780,7 +1658,7 @@ impl App {
         }
     }
 
-    fn on_prompt(&mut self, purpose: prompt::PromptPurpose, text: String, out: &mut Vec<Command>) {
+    fn on_prompt(&mut self, purpose: prompt::PromptPurpose, text: String, out: &mut Vec<Effect>) {
         match purpose {
             prompt::PromptPurpose::NewSecret { mount, folder } => {
                 let path = join(&folder, text.trim_end_matches('/'));
@@ -1789,12 +1667,12 @@ impl App {
             prompt::PromptPurpose::NewFolder { mount, folder } => {
                 let req = self.req();
                 self.edit_req = req;
-                out.push(Command::MakeFolder { req, mount, path: join(&folder, text.trim_end_matches('/')) });
+                out.push(Effect::MakeFolder { req, mount, path: join(&folder, text.trim_end_matches('/')) });
             }
         }
     }
 
-    fn on_editor_outcome(&mut self, outcome: EditorOutcome, out: &mut Vec<Command>) {
+    fn on_editor_outcome(&mut self, outcome: EditorOutcome, out: &mut Vec<Effect>) {
         match outcome {
             EditorOutcome::None => {}
             EditorOutcome::Close => {
@@ -1807,7 +1685,7 @@ impl App {
                 let req = self.req();
                 self.edit_req = req;
                 if let Some(e) = self.editor.as_ref() {
-                    out.push(Command::Write {
+                    out.push(Effect::Write {
                         req,
                         mount: e.mount.clone(),
                         path: e.path.clone(),
@@ -1822,14 +1700,14 @@ impl App {
                 let req = self.req();
                 self.edit_req = req;
                 if let Some(e) = self.editor.as_ref() {
-                    out.push(Command::ReadTheirs { req, mount: e.mount.clone(), path: e.path.clone() });
+                    out.push(Effect::ReadTheirs { req, mount: e.mount.clone(), path: e.path.clone() });
                 }
             }
         }
         self.quit_after_discard &= self.editor.is_some();
     }
 
-    fn on_written(&mut self, req: u64, result: Result<Option<u64>, VaultError>, out: &mut Vec<Command>) {
+    fn on_written(&mut self, req: u64, result: Result<Option<u64>, VaultError>, out: &mut Vec<Effect>) {
         if req != self.edit_req {
             return;
         }
@@ -1867,17 +1745,17 @@ impl App {
     }
 
     /// Re-lists the current folder and selects `name` when it arrives.
-    fn reload_selecting(&mut self, name: String, out: &mut Vec<Command>) {
+    fn reload_selecting(&mut self, name: String, out: &mut Vec<Effect>) {
         let Some(m) = self.mount.clone() else { return };
         let req = self.req();
         self.list_req = req;
         self.list_loading = true;
         self.incoming = Some(Vec::new());
         self.pending_select = Some(name);
-        out.push(Command::List { req, mount: m, folder: self.folder.clone() });
+        out.push(Effect::List { req, mount: m, folder: self.folder.clone() });
     }
 
-    fn open_history(&mut self, mount: Mount, path: String, out: &mut Vec<Command>) {
+    fn open_history(&mut self, mount: Mount, path: String, out: &mut Vec<Effect>) {
         if mount.version == crate::vault::KvVersion::V1 {
             self.error(format!("{}/ is a KV v1 mount: secrets there have no versions", mount.path));
             return;
@@ -1891,10 +1769,10 @@ impl App {
             h.versions = old.versions;
         }
         self.history = Some(h);
-        out.push(Command::LoadHistory { req, mount, path });
+        out.push(Effect::LoadHistory { req, mount, path });
     }
 
-    fn on_history_outcome(&mut self, outcome: history::HistoryOutcome, out: &mut Vec<Command>) {
+    fn on_history_outcome(&mut self, outcome: history::HistoryOutcome, out: &mut Vec<Effect>) {
         let Some(h) = self.history.as_mut() else { return };
         match outcome {
             history::HistoryOutcome::None => {}
@@ -1908,19 +1786,19 @@ impl App {
                     req,
                     (version != current).then_some(version),
                 ));
-                out.push(Command::Read { req, mount, path, version: Some(version) });
+                out.push(Effect::Read { req, mount, path, version: Some(version) });
             }
             history::HistoryOutcome::Diff(a, b) => {
                 let req = next_id(&mut self.next_req);
                 h.req = req;
                 h.busy = true;
-                out.push(Command::DiffVersions { req, mount: h.mount.clone(), path: h.path.clone(), a, b });
+                out.push(Effect::DiffVersions { req, mount: h.mount.clone(), path: h.path.clone(), a, b });
             }
             history::HistoryOutcome::Run(op) => {
                 let req = next_id(&mut self.next_req);
                 h.req = req;
                 h.busy = true;
-                out.push(Command::VersionOp {
+                out.push(Effect::VersionOp {
                     req,
                     mount: h.mount.clone(),
                     path: h.path.clone(),
@@ -1952,7 +1830,7 @@ impl App {
             Action::Delete => M::Delete,
             Action::Move => M::Move,
             Action::Rename => M::Rename,
-            Action::Copy => M::Duplicate,
+            Action::Duplicate => M::Duplicate,
             Action::SetMode => M::SetMode,
             _ => return false,
         };

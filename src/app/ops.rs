@@ -13,7 +13,7 @@
 //!   exists; then the transfer with progress, and a report listing what moved, what was copied but kept at
 //!   the source, what failed and what was not attempted.
 //!
-//! Every step that needs the server is a [`Command::Ops`] whose answer comes back as a
+//! Every step that needs the server is a [`Effect::Ops`] whose answer comes back as a
 //! [`super::Msg::Ops`] with the request id; answers for a flow the user left are dropped. The network side
 //! is in [`super::ops_effects`].
 
@@ -23,7 +23,7 @@ use std::sync::atomic::Ordering;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::perms::{self, PermCache, Query};
-use super::{Action, App, Command, join, parent};
+use super::{Action, App, Effect, join, parent};
 use crate::keymap::{Context, Key};
 use crate::secret::rules;
 use crate::vault::VaultError;
@@ -305,7 +305,7 @@ pub enum OpsMsg {
 
 /// The operations' network work.
 #[derive(Debug, Clone, PartialEq)]
-pub enum OpsCommand {
+pub enum OpsEffect {
     /// Count the secrets below a folder.
     Count {
         /// The request.
@@ -447,7 +447,7 @@ impl App {
     /// Keys for the operations: the open popup takes every key; otherwise the operations' own actions start
     /// their flow, and actions the token may not perform are refused with the reason. True when the key
     /// was used.
-    pub(super) fn ops_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) -> bool {
+    pub(super) fn ops_key(&mut self, key: KeyEvent, out: &mut Vec<Effect>) -> bool {
         if self.ops.stage.is_some() {
             self.ops_stage_key(key, out);
             return true;
@@ -473,7 +473,7 @@ impl App {
             return true;
         }
         match action {
-            Action::Delete | Action::Move | Action::Rename | Action::Copy if ctx != Context::History => {
+            Action::Delete | Action::Move | Action::Rename | Action::Duplicate if ctx != Context::History => {
                 self.start_op(action, out);
                 true
             }
@@ -481,7 +481,7 @@ impl App {
         }
     }
 
-    fn start_op(&mut self, action: Action, out: &mut Vec<Command>) {
+    fn start_op(&mut self, action: Action, out: &mut Vec<Effect>) {
         let Some(target) = self.op_target() else {
             if self.mount.is_none() {
                 self.error("open a mount first: whole mounts are not deleted, moved or copied here");
@@ -491,7 +491,7 @@ impl App {
         match action {
             Action::Delete if target.is_folder => {
                 let req = self.req();
-                out.push(Command::Ops(OpsCommand::Count { req, target: target.clone() }));
+                out.push(Effect::Ops(OpsEffect::Count { req, target: target.clone() }));
                 self.ops.stage = Some(Stage::DeleteFolder {
                     target,
                     req,
@@ -526,10 +526,10 @@ impl App {
                 let selected = choices.iter().position(|c| c.denied.is_none()).unwrap_or(0);
                 self.ops.stage = Some(Stage::DeleteSecret { target, choices, selected });
             }
-            Action::Move | Action::Copy | Action::Rename => {
+            Action::Move | Action::Duplicate | Action::Rename => {
                 let kind = match action {
                     Action::Move => OpKind::Move,
-                    Action::Copy => OpKind::Copy,
+                    Action::Duplicate => OpKind::Copy,
                     _ => OpKind::Rename,
                 };
                 let text = if kind == OpKind::Rename {
@@ -544,7 +544,7 @@ impl App {
         }
     }
 
-    fn ops_stage_key(&mut self, key: KeyEvent, out: &mut Vec<Command>) {
+    fn ops_stage_key(&mut self, key: KeyEvent, out: &mut Vec<Effect>) {
         let Some(stage) = self.ops.stage.take() else { return };
         self.ops.stage = match stage {
             Stage::DeleteSecret { target, choices, selected } => {
@@ -602,7 +602,7 @@ impl App {
         target: Target,
         choices: Vec<DeleteChoice>,
         mut selected: usize,
-        out: &mut Vec<Command>,
+        out: &mut Vec<Effect>,
     ) -> Option<Stage> {
         let n = choices.len();
         match key.code {
@@ -619,7 +619,7 @@ impl App {
                 Some(c) if c.denied.is_none() => {
                     let req = self.req();
                     let mode = c.mode.clone();
-                    out.push(Command::Ops(OpsCommand::DeleteSecret { req, target: target.clone(), mode }));
+                    out.push(Effect::Ops(OpsEffect::DeleteSecret { req, target: target.clone(), mode }));
                     return Some(Stage::Running {
                         target,
                         kind: OpKind::Delete,
@@ -654,7 +654,7 @@ impl App {
         mut all_versions: bool,
         mut typed: String,
         mut error: Option<String>,
-        out: &mut Vec<Command>,
+        out: &mut Vec<Effect>,
     ) -> Option<Stage> {
         if key.code == KeyCode::Esc {
             return None;
@@ -685,7 +685,7 @@ impl App {
                     let run = self.req();
                     let progress = ProgressHandle::default();
                     let mode = if all_versions { DeleteMode::AllVersions } else { DeleteMode::Latest };
-                    out.push(Command::Ops(OpsCommand::DeleteFolder {
+                    out.push(Effect::Ops(OpsEffect::DeleteFolder {
                         req: run,
                         target: target.clone(),
                         mode,
@@ -724,7 +724,7 @@ impl App {
         mut text: String,
         mut error: Option<String>,
         mut checking: Option<u64>,
-        out: &mut Vec<Command>,
+        out: &mut Vec<Effect>,
     ) -> Option<Stage> {
         match key.code {
             KeyCode::Esc => return None,
@@ -738,7 +738,7 @@ impl App {
                     };
                     let req = self.req();
                     checking = Some(req);
-                    out.push(Command::Ops(OpsCommand::CheckDestination {
+                    out.push(Effect::Ops(OpsEffect::CheckDestination {
                         req,
                         source: target.clone(),
                         text: full,
@@ -771,11 +771,11 @@ impl App {
         kind: OpKind,
         dst: Location,
         overwrite: bool,
-        out: &mut Vec<Command>,
+        out: &mut Vec<Effect>,
     ) -> Stage {
         let req = self.req();
         let progress = ProgressHandle::default();
-        out.push(Command::Ops(OpsCommand::Transfer {
+        out.push(Effect::Ops(OpsEffect::Transfer {
             req,
             source: target.clone(),
             dst: dst.clone(),
@@ -811,7 +811,7 @@ impl App {
     }
 
     /// Handles an answer of the operations' network work.
-    pub(super) fn on_ops_msg(&mut self, msg: OpsMsg, out: &mut Vec<Command>) {
+    pub(super) fn on_ops_msg(&mut self, msg: OpsMsg, out: &mut Vec<Effect>) {
         match msg {
             OpsMsg::Permissions { scope, answers } => self.ops.perms.store(&scope, answers),
             OpsMsg::Counted { req, result } => {
@@ -918,7 +918,7 @@ impl App {
         target: &Target,
         dst: Option<&Location>,
         kind: OpKind,
-        out: &mut Vec<Command>,
+        out: &mut Vec<Effect>,
     ) {
         if kind != OpKind::Copy
             && let Some(s) = &self.secret
@@ -941,7 +941,7 @@ impl App {
 
     /// After each update: a batch still running when the user quits is asked to stop (nothing new starts),
     /// and what the token may do is asked for whatever is on screen and was not asked yet.
-    pub(super) fn ops_after_update(&mut self, out: &mut Vec<Command>) {
+    pub(super) fn ops_after_update(&mut self, out: &mut Vec<Effect>) {
         if self.should_quit
             && let Some(Stage::Running { progress, .. }) = &self.ops.stage
         {
@@ -952,7 +952,7 @@ impl App {
 
     /// Asks what the token may do with the rows on screen, the current folder and the open secret, for
     /// whatever was not asked yet in this folder.
-    fn ask_permissions(&mut self, out: &mut Vec<Command>) {
+    fn ask_permissions(&mut self, out: &mut Vec<Effect>) {
         let Some(mount) = self.mount.clone() else {
             self.ops.perms.enter("");
             return;
@@ -985,7 +985,7 @@ impl App {
         }
         let queries = self.ops.perms.missing(wanted);
         if !queries.is_empty() {
-            out.push(Command::Ops(OpsCommand::Permissions { scope, mount, queries }));
+            out.push(Effect::Ops(OpsEffect::Permissions { scope, mount, queries }));
         }
     }
 }

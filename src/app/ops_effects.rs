@@ -4,7 +4,7 @@
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::Msg;
-use super::ops::{DestCheck, OpsCommand, OpsMsg, Target};
+use super::ops::{DestCheck, OpsEffect, OpsMsg, Target};
 use super::perms::ANY_NAME;
 use crate::vault::annotations::{AnnotationStore, REGISTRY_PATH};
 use crate::vault::capabilities::{Action as Cap, Permission};
@@ -14,10 +14,10 @@ use crate::vault::walk::WalkOptions;
 use crate::vault::write::{PLACEHOLDER, join};
 use crate::vault::{Vault, VaultError};
 
-/// Does the work of one operations command and sends its answer (a closed channel: the UI is gone).
-pub async fn run(vault: &Vault, cmd: OpsCommand, tx: &UnboundedSender<Msg>) {
+/// Does the work of one operations effect and sends its answer (a closed channel: the UI is gone).
+pub async fn run(vault: &Vault, cmd: OpsEffect, tx: &UnboundedSender<Msg>) {
     let msg = match cmd {
-        OpsCommand::Count { req, target } => {
+        OpsEffect::Count { req, target } => {
             let v = vault.clone();
             let result = off_thread(move || async move {
                 v.count_secrets(&target.location(), &WalkOptions::default()).await
@@ -25,10 +25,10 @@ pub async fn run(vault: &Vault, cmd: OpsCommand, tx: &UnboundedSender<Msg>) {
             .await;
             OpsMsg::Counted { req, result }
         }
-        OpsCommand::CheckDestination { req, source, text } => {
+        OpsEffect::CheckDestination { req, source, text } => {
             OpsMsg::Checked { req, result: check_destination(vault, &source, &text).await }
         }
-        OpsCommand::DeleteSecret { req, target, mode } => {
+        OpsEffect::DeleteSecret { req, target, mode } => {
             let result = match vault.delete_secret(&target.mount, &target.path, &mode).await {
                 Ok(()) if target.mount.version == KvVersion::V1 => {
                     // KV v1 keeps sesame's annotations in the mount's registry: forget this secret's.
@@ -42,7 +42,7 @@ pub async fn run(vault: &Vault, cmd: OpsCommand, tx: &UnboundedSender<Msg>) {
             };
             OpsMsg::Deleted { req, result }
         }
-        OpsCommand::DeleteFolder { req, target, mode, progress } => {
+        OpsEffect::DeleteFolder { req, target, mode, progress } => {
             let v = vault.clone();
             let result = off_thread(move || async move {
                 let walk = WalkOptions::default();
@@ -51,7 +51,7 @@ pub async fn run(vault: &Vault, cmd: OpsCommand, tx: &UnboundedSender<Msg>) {
             .await;
             OpsMsg::Done { req, result }
         }
-        OpsCommand::Transfer { req, source, dst, mode, overwrite, progress } => {
+        OpsEffect::Transfer { req, source, dst, mode, overwrite, progress } => {
             let v = vault.clone();
             let result = off_thread(move || async move {
                 let opts = TransferOptions { overwrite, ..TransferOptions::default() };
@@ -65,7 +65,7 @@ pub async fn run(vault: &Vault, cmd: OpsCommand, tx: &UnboundedSender<Msg>) {
             .await;
             OpsMsg::Done { req, result }
         }
-        OpsCommand::Permissions { scope, mount, queries } => {
+        OpsEffect::Permissions { scope, mount, queries } => {
             let answers = vault.permissions(&mount, &queries).await;
             OpsMsg::Permissions { scope, answers: queries.into_iter().zip(answers).collect() }
         }

@@ -112,21 +112,21 @@ pub fn create_query(folder: &str) -> Query {
 /// name); for a folder target, `path` is the folder itself.
 pub fn needs(
     mount: &Mount,
-    action: crate::app::Action,
+    action: crate::action::Action,
     path: &str,
     is_folder: bool,
     folder: &str,
 ) -> Vec<Query> {
-    use crate::app::Action as A;
+    use crate::action::Action as A;
     let p = |c: Cap| (path.to_string(), c);
     // Moving the source away deletes it with every version (KV v1: the secret).
     let remove = if mount.version == KvVersion::V2 { Cap::DeleteAll } else { Cap::Delete };
     match (action, is_folder) {
-        (A::Delete | A::Move | A::Copy | A::Rename, true) => vec![p(Cap::List)],
+        (A::Delete | A::Move | A::Duplicate | A::Rename, true) => vec![p(Cap::List)],
         (A::Edit, false) => vec![p(Cap::Read), p(Cap::Update)],
         (A::Move, false) => vec![p(Cap::Read), p(remove)],
         (A::Rename, false) => vec![p(Cap::Read), p(remove), create_query(folder)],
-        (A::Copy, false) => vec![p(Cap::Read)],
+        (A::Duplicate, false) => vec![p(Cap::Read)],
         (A::History, false) if mount.version == KvVersion::V2 => vec![p(Cap::History)],
         (A::Rollback, false) => vec![p(Cap::Update)],
         (A::Undelete, false) => vec![p(Cap::Undelete)],
@@ -205,10 +205,10 @@ mod tests {
     #[test]
     fn needs_of_actions() {
         let v1 = m(KvVersion::V1);
-        let n = needs(&v1, crate::app::Action::Move, "f/s", false, "f");
+        let n = needs(&v1, crate::action::Action::Move, "f/s", false, "f");
         assert_eq!(n, vec![("f/s".to_string(), Cap::Read), ("f/s".to_string(), Cap::Delete)]);
-        let n = needs(&v1, crate::app::Action::NewSecret, "", false, "f");
+        let n = needs(&v1, crate::action::Action::NewSecret, "", false, "f");
         assert_eq!(n, vec![("f/*".to_string(), Cap::Create)]);
-        assert!(needs(&v1, crate::app::Action::History, "s", false, "").is_empty());
+        assert!(needs(&v1, crate::action::Action::History, "s", false, "").is_empty());
     }
 }

@@ -1,7 +1,7 @@
 //! The policy view (admins): the `sesame-modes` ACL policy generated from the recorded modes, the diff with
 //! the policy on the server, applying it after a confirm, or copying the HCL.
 
-use super::{Action, App, Command, Msg};
+use super::{Action, App, Effect, Msg};
 use crate::vault::audit::Scope;
 use crate::vault::policy::DEFAULT_POLICY_NAME;
 
@@ -56,7 +56,7 @@ pub enum PolicyMsg {
 
 /// The policy view's work.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PolicyCommand {
+pub enum PolicyEffect {
     /// Crawl the scopes, generate the policy and compare it with the server's.
     Preview { req: u64, scopes: Vec<Scope>, name: String },
     /// Write the policy.
@@ -66,7 +66,7 @@ pub enum PolicyCommand {
 impl App {
     /// Opens the policy view. The policy is one for the whole server, so every KV mount is crawled: a
     /// policy generated from one mount would drop the rules of the others when applied.
-    pub(super) fn open_policy(&mut self, out: &mut Vec<Command>) {
+    pub(super) fn open_policy(&mut self, out: &mut Vec<Effect>) {
         let scopes: Vec<Scope> = self.mounts.iter().flatten().cloned().map(Scope::mount).collect();
         if scopes.is_empty() {
             self.error("no KV mount to generate a policy for");
@@ -85,11 +85,11 @@ impl App {
             confirm: false,
             show_hcl: false,
         });
-        out.push(Command::Policy(PolicyCommand::Preview { req, scopes, name }));
+        out.push(Effect::Policy(PolicyEffect::Preview { req, scopes, name }));
     }
 
     /// Handles an answer of the policy view's work.
-    pub(super) fn on_policy_msg(&mut self, msg: PolicyMsg, out: &mut Vec<Command>) {
+    pub(super) fn on_policy_msg(&mut self, msg: PolicyMsg, out: &mut Vec<Effect>) {
         let Some(v) = self.policy.as_mut() else { return };
         match msg {
             PolicyMsg::Preview { req, result } if req == v.req => {
@@ -125,7 +125,7 @@ impl App {
         &mut self,
         action: Option<Action>,
         key: crossterm::event::KeyEvent,
-        out: &mut Vec<Command>,
+        out: &mut Vec<Effect>,
     ) {
         let Some(v) = self.policy.as_mut() else { return };
         if v.confirm {
@@ -135,7 +135,7 @@ impl App {
                     let req = super::next_id(&mut self.next_req);
                     v.req = req;
                     v.busy = true;
-                    out.push(Command::Policy(PolicyCommand::Apply {
+                    out.push(Effect::Policy(PolicyEffect::Apply {
                         req,
                         name: v.name.clone(),
                         hcl: p.hcl.clone(),
@@ -173,7 +173,7 @@ impl App {
             Some(Action::CopyValue) => {
                 if let Some(p) = &v.preview {
                     let text = super::service::CopyText(zeroize::Zeroizing::new(p.hcl.clone()));
-                    out.push(Command::Copy(super::service::CopyRequest {
+                    out.push(Effect::Copy(super::service::CopyRequest {
                         text,
                         content: crate::clipboard::Content::Text,
                         what: format!("the HCL of {}", v.name),
@@ -188,17 +188,17 @@ impl App {
     }
 }
 
-/// Does the work of one policy command.
+/// Does the work of one policy effect.
 pub async fn run(
     vault: &crate::vault::Vault,
-    cmd: PolicyCommand,
+    cmd: PolicyEffect,
     tx: &tokio::sync::mpsc::UnboundedSender<Msg>,
 ) {
     use crate::vault::annotations::AnnotationStore;
     use crate::vault::audit::{AuditOptions, collect_entries};
     use crate::vault::policy;
     match cmd {
-        PolicyCommand::Preview { req, scopes, name } => {
+        PolicyEffect::Preview { req, scopes, name } => {
             let result = async {
                 let store = AnnotationStore::new(vault.clone());
                 let (entries, scans) = collect_entries(&store, &scopes, &AuditOptions::default(), None)
@@ -220,7 +220,7 @@ pub async fn run(
             .await;
             let _ = tx.send(Msg::Policy(PolicyMsg::Preview { req, result }));
         }
-        PolicyCommand::Apply { req, name, hcl } => {
+        PolicyEffect::Apply { req, name, hcl } => {
             let result = policy::apply_policy(vault, &name, &hcl).await.map_err(|e| e.to_string());
             let _ = tx.send(Msg::Policy(PolicyMsg::Applied { req, result }));
         }

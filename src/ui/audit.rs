@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{Theme, editor, main_area, plural, short_time, truncate};
-use crate::app::Action;
+use crate::action::Action;
 use crate::app::audit::{AuditView, drift_summary};
 use crate::vault::audit::{AuditReport, AuditRow};
 use crate::vault::modes::Mode;

@@ -11,10 +11,11 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::editor::popup;
 use super::{Theme, push_right, truncate, wrap_words};
+use crate::action::Action;
 use crate::app::forms::docker::{DockerForm, DockerMode, FIELDS, field_label, field_value};
 use crate::app::forms::ssh::{SshFocus, SshForm, SshMode};
 use crate::app::forms::{Form, TypePicker};
-use crate::app::{Action, App, SecretView};
+use crate::app::{App, SecretView};
 use crate::keymap::Context;
 use crate::secret::MASK;
 use crate::secret::docker::{DOCKER_HUB, Field};

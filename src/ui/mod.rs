@@ -8,7 +8,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use crate::app::{Action, App, Level, PreviewData, PreviewState, SecretView};
+use crate::action::Action;
+use crate::app::{App, Level, PreviewData, PreviewState, SecretView};
 use crate::keymap::Context;
 use crate::secret::MASK;
 use crate::vault::kv::{Entry, VersionState};

@@ -8,15 +8,20 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::{Theme, centered_size, plural, spinner, truncate};
+use crate::action::Action;
+use crate::app::App;
 use crate::app::ops::{Count, OpKind, Stage, Target};
-use crate::app::{Action, App};
 use crate::keymap::Context;
 use crate::vault::kv::KvVersion;
 use crate::vault::transfer::{BatchReport, ItemReport, ItemStatus};
 
 /// Hints for the operations, shown after the others in the explorer and the secret view when they fit.
-const HINTS: &[(Action, &str)] =
-    &[(Action::Delete, "delete"), (Action::Move, "move"), (Action::Copy, "copy"), (Action::Rename, "rename")];
+const HINTS: &[(Action, &str)] = &[
+    (Action::Delete, "delete"),
+    (Action::Move, "move"),
+    (Action::Duplicate, "copy"),
+    (Action::Rename, "rename"),
+];
 
 /// The operations' hints for this screen (none at the list of mounts: mounts are not deleted or moved).
 pub(super) fn hints(app: &App, ctx: Context) -> &'static [(Action, &'static str)] {

@@ -4,12 +4,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
-use sesame::app::{App, Command, Msg};
+use sesame::app::{App, Effect, Msg};
 use sesame::keymap::Keymap;
 use sesame::vault::kv::{Entry, KvVersion, Mount};
 
 /// A new app with the default keymap (`start` as `sesame PATH`), and the commands it starts with.
-pub fn new_app(start: Option<&str>) -> (App, Vec<Command>) {
+pub fn new_app(start: Option<&str>) -> (App, Vec<Effect>) {
     App::new("http://127.0.0.1:8200", Keymap::default_keymap(), start.map(str::to_string))
 }
 
@@ -26,16 +26,16 @@ pub fn two_mounts() -> Vec<Mount> {
 }
 
 /// The request id of the listing among `cmds`.
-pub fn list_req_id(cmds: &[Command]) -> u64 {
+pub fn list_req_id(cmds: &[Effect]) -> u64 {
     cmds.iter()
-        .find_map(|c| if let Command::List { req, .. } = c { Some(*req) } else { None })
+        .find_map(|c| if let Effect::List { req, .. } = c { Some(*req) } else { None })
         .expect("a listing")
 }
 
 /// The request id of the secret read among `cmds`.
-pub fn read_req_id(cmds: &[Command]) -> u64 {
+pub fn read_req_id(cmds: &[Effect]) -> u64 {
     cmds.iter()
-        .find_map(|c| if let Command::Read { req, .. } = c { Some(*req) } else { None })
+        .find_map(|c| if let Effect::Read { req, .. } = c { Some(*req) } else { None })
         .expect("a read")
 }
 

@@ -15,7 +15,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use zeroize::Zeroizing;
 
 use super::{FormOutcome, is_ctrl, typed_char};
-use crate::app::Action;
+use crate::action::Action;
 use crate::secret::docker::{
     self, DockerConfig, Field, Issue, MalformedDockerConfig, RegistryCredentials, StoredDockerConfig,
 };

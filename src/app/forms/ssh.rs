@@ -10,7 +10,7 @@ use ratatui_textarea::TextArea;
 use zeroize::Zeroizing;
 
 use super::{FormOutcome, is_ctrl, typed_char};
-use crate::app::Action;
+use crate::action::Action;
 use crate::secret::ssh::{self, PreparedKey, SshKeyError};
 use crate::vault::kv::Mount;
 
