@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod fsutil;
 pub mod keymap;
+pub mod layout;
 pub mod logging;
 pub mod secret;
 pub mod snippet;

@@ -487,7 +487,7 @@ impl App {
             }
             return false;
         }
-        let page = crate::ui::audit::rows_height(self.size);
+        let page = crate::layout::audit_rows_height(self.size);
         let Some(v) = self.audit.as_mut() else { return false };
         if v.export.is_some() {
             self.export_key(key, out);
@@ -650,7 +650,7 @@ impl App {
     /// The mouse over the open view: the wheel moves the selection. True when the view is open (the
     /// explorer beneath must not move).
     pub(super) fn audit_mouse(&mut self, m: &MouseEvent) -> bool {
-        let page = crate::ui::audit::rows_height(self.size);
+        let page = crate::layout::audit_rows_height(self.size);
         let Some(v) = self.audit.as_mut() else { return false };
         if self.help.is_some() {
             return false;
@@ -675,7 +675,7 @@ impl App {
 
     /// Handles an answer of the audit's work.
     pub(super) fn on_audit_msg(&mut self, msg: AuditMsg) {
-        let page = crate::ui::audit::rows_height(self.size);
+        let page = crate::layout::audit_rows_height(self.size);
         match msg {
             AuditMsg::Done { req, result } => {
                 let Some(v) = self.audit.as_mut() else { return };

@@ -514,7 +514,7 @@ impl App {
 
     /// Rows of the list that fit on screen.
     pub fn page(&self) -> usize {
-        crate::ui::list_height(self.size).max(1)
+        crate::layout::list_height(self.size).max(1)
     }
 
     /// Sets the status message.
@@ -1227,7 +1227,7 @@ impl App {
             }
             _ => {}
         }
-        let height = crate::ui::secret_rows_height(self.size);
+        let height = crate::layout::secret_rows_height(self.size);
         if let Some(s) = self.secret.as_mut() {
             if s.selected < s.offset {
                 s.offset = s.selected;
@@ -1277,7 +1277,7 @@ impl App {
                 MouseEventKind::ScrollDown => self.dispatch(Action::Down, out),
                 MouseEventKind::ScrollUp => self.dispatch(Action::Up, out),
                 MouseEventKind::Down(MouseButton::Left) => {
-                    if let Some(row) = crate::ui::secret_row_at(self.size, m.column, m.row)
+                    if let Some(row) = crate::layout::secret_row_at(self.size, m.column, m.row)
                         && let Some(s) = self.secret.as_mut()
                     {
                         let target = s.offset + row;
@@ -1300,7 +1300,7 @@ impl App {
                 self.after_move();
             }
             MouseEventKind::Down(MouseButton::Left) => {
-                if let Some(row) = crate::ui::list_row_at(self.size, m.column, m.row) {
+                if let Some(row) = crate::layout::list_row_at(self.size, m.column, m.row) {
                     let target = self.list.offset + row;
                     if target < self.list.view.len() {
                         if target == self.list.selected {

@@ -29,7 +29,7 @@ use crate::secret::rules;
 use crate::vault::VaultError;
 use crate::vault::capabilities::Permission;
 use crate::vault::kv::{KvVersion, Mount};
-use crate::vault::transfer::{BatchProgress, BatchReport, Location, TransferMode};
+use crate::vault::transfer::{BatchProgress, BatchReport, ItemReport, ItemStatus, Location, TransferMode};
 use crate::vault::walk::WalkResult;
 use crate::vault::write::DeleteMode;
 
@@ -224,6 +224,8 @@ pub enum Stage {
         report: BatchReport,
         /// `deleted`, `moved`, `copied`…
         verb: &'static str,
+        /// Lines in the popup (counted when the report arrived).
+        lines: usize,
         /// First line shown.
         scroll: usize,
     },
@@ -578,8 +580,7 @@ impl App {
                 }
                 Some(stage)
             }
-            Stage::Report { title, summary, report, verb, scroll } => {
-                let lines = crate::ui::ops::report_line_count(&report);
+            Stage::Report { title, summary, report, verb, scroll, lines } => {
                 let page = self.page();
                 let max = lines.saturating_sub(page / 2);
                 let scroll = match key.code {
@@ -591,7 +592,7 @@ impl App {
                     KeyCode::End | KeyCode::Char('G') => max,
                     _ => return,
                 };
-                Some(Stage::Report { title, summary, report, verb, scroll })
+                Some(Stage::Report { title, summary, report, verb, scroll, lines })
             }
         };
     }
@@ -902,7 +903,10 @@ impl App {
                                 self.error(format!("{} {what}: {summary}", kind.verb()));
                             }
                             let verb = kind.done();
-                            self.ops.stage = Some(Stage::Report { title, summary, report, verb, scroll: 0 });
+                            // Counted once here: scrolling needs the number of lines, not the lines.
+                            let lines = report_lines(&report, verb).len() + 2;
+                            self.ops.stage =
+                                Some(Stage::Report { title, summary, report, verb, scroll: 0, lines });
                         }
                         self.after_ops_change(&target, dst.as_ref(), kind, out);
                     }
@@ -996,7 +1000,7 @@ fn slash(target: &Target) -> &'static str {
 }
 
 /// `moved` → `Moved`.
-fn capitalise(s: &str) -> String {
+pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
@@ -1039,4 +1043,79 @@ mod tests {
         assert_eq!(a, a.clone());
         assert_ne!(a, ProgressHandle::default());
     }
+}
+
+/// How a report line is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// A section's title.
+    Heading,
+    /// Something that did not go as asked.
+    Bad,
+    /// An ordinary line.
+    Plain,
+    /// A side note.
+    Dim,
+}
+
+/// The lines of a report (without the closing hint): problems first, then what was done.
+pub fn report_lines(report: &BatchReport, verb: &str) -> Vec<(Tone, String)> {
+    let mut out = Vec::new();
+    let section = |out: &mut Vec<(Tone, String)>, title: String, items: Vec<String>, tone: Tone| {
+        if items.is_empty() {
+            return;
+        }
+        if !out.is_empty() {
+            out.push((Tone::Plain, String::new()));
+        }
+        out.push((Tone::Heading, title));
+        out.extend(items.into_iter().map(|i| (tone, format!("  {i}"))));
+    };
+    let path = |i: &ItemReport| match &i.destination {
+        Some(d) => format!("{} → {d}", i.source),
+        None => i.source.clone(),
+    };
+    let failed: Vec<String> = report
+        .failed()
+        .into_iter()
+        .map(|i| match &i.status {
+            ItemStatus::Failed { reason, partial_destination } => format!(
+                "{}: {reason}{}",
+                path(i),
+                if *partial_destination { " (something may be left at the destination)" } else { "" }
+            ),
+            _ => path(i),
+        })
+        .collect();
+    let n = failed.len();
+    section(&mut out, format!("Failed, nothing changed at the source ({n})"), failed, Tone::Bad);
+    let kept: Vec<String> = report
+        .source_kept()
+        .into_iter()
+        .map(|i| match &i.status {
+            ItemStatus::SourceKept { reason } => format!("{}: {reason}", path(i)),
+            _ => path(i),
+        })
+        .collect();
+    let n = kept.len();
+    section(&mut out, format!("Copied but kept at the source ({n})"), kept, Tone::Bad);
+    let skipped: Vec<String> = report.not_attempted().into_iter().map(path).collect();
+    let n = skipped.len();
+    section(&mut out, format!("Not attempted ({n})"), skipped, Tone::Bad);
+    let denied: Vec<String> = report.denied_folders.iter().map(|d| format!("{d}/")).collect();
+    let n = denied.len();
+    section(&mut out, format!("Folders this token may not list, not handled ({n})"), denied, Tone::Bad);
+    if let Some(h) = &report.halted {
+        section(&mut out, "Stopped".to_string(), vec![h.clone()], Tone::Bad);
+    }
+    let done: Vec<String> = report.done().into_iter().map(path).collect();
+    let n = done.len();
+    section(&mut out, format!("{} ({n})", capitalise(verb)), done, Tone::Plain);
+    section(&mut out, "Notes".to_string(), report.notes.clone(), Tone::Dim);
+    let removed = report.placeholders_removed.clone();
+    section(&mut out, "Placeholders removed".to_string(), removed, Tone::Dim);
+    if out.is_empty() {
+        out.push((Tone::Plain, "nothing was found to handle".to_string()));
+    }
+    out
 }

@@ -8,7 +8,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{Theme, editor, main_area, plural, short_time, truncate};
+use super::{Theme, editor, plural, short_time, truncate};
 use crate::action::Action;
 use crate::app::audit::{AuditView, drift_summary};
 use crate::vault::audit::{AuditReport, AuditRow};
@@ -25,38 +25,6 @@ pub(super) const HINTS: &[(Action, &str)] = &[
     (Action::Back, "close"),
     (Action::Help, "help"),
 ];
-
-/// The parts of the view inside its border.
-struct Parts {
-    header: Rect,
-    rows: Rect,
-    detail: Rect,
-    notes: Rect,
-}
-
-fn parts(area: Rect) -> Parts {
-    let inner =
-        Rect::new(area.x + 1, area.y + 1, area.width.saturating_sub(2), area.height.saturating_sub(2));
-    let detail_h: u16 = match inner.height {
-        h if h >= 16 => 5,
-        h if h >= 10 => 3,
-        _ => 0,
-    };
-    let notes_h: u16 = if inner.height >= 8 { 2 } else { 0 };
-    let rows_h = inner.height.saturating_sub(1 + detail_h + notes_h);
-    let at = |dy: u16, h: u16| Rect::new(inner.x, inner.y + dy, inner.width, h);
-    Parts {
-        header: at(0, 1.min(inner.height)),
-        rows: at(1, rows_h),
-        detail: at(1 + rows_h, detail_h),
-        notes: at(1 + rows_h + detail_h, notes_h),
-    }
-}
-
-/// Rows of the table that fit in a terminal of this size (for paging and scrolling).
-pub fn rows_height(size: (u16, u16)) -> usize {
-    (parts(main_area(size)).rows.height as usize).max(1)
-}
 
 /// The breadcrumb of the title bar.
 pub(super) fn crumb(v: &AuditView) -> String {
@@ -112,7 +80,7 @@ pub(super) fn draw(frame: &mut Frame, v: &AuditView, theme: &Theme, area: Rect, 
         block = block.title_bottom(Line::from(summary(v, r)).right_aligned());
     }
     frame.render_widget(block, area);
-    let p = parts(area);
+    let p = crate::layout::audit_parts(area);
     let Some(report) = &v.report else {
         draw_waiting(
             frame,

@@ -3,7 +3,7 @@
 //! one of 20.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::action::Action;
 use crate::app::{App, Level, PreviewData, PreviewState, SecretView};
 use crate::keymap::Context;
+use crate::layout::{Areas, areas, main_area};
 use crate::secret::MASK;
 use crate::vault::kv::{Entry, VersionState};
 
@@ -60,67 +61,6 @@ impl Theme {
         } else {
             Style::default().bg(Color::DarkGray).fg(Color::White)
         }
-    }
-}
-
-/// The areas of the screen, shared by drawing and mouse hit-testing.
-struct Areas {
-    title: Rect,
-    list: Rect,
-    preview: Option<Rect>,
-    message: Rect,
-    status: Rect,
-}
-
-fn areas(size: (u16, u16)) -> Areas {
-    let full = Rect::new(0, 0, size.0, size.1);
-    let [title, main, message, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(full);
-    if size.0 >= 60 {
-        let [list, preview] =
-            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
-        Areas { title, list, preview: Some(preview), message, status }
-    } else {
-        Areas { title, list: main, preview: None, message, status }
-    }
-}
-
-/// Rows of the folder list that fit in a terminal of this size.
-pub fn list_height(size: (u16, u16)) -> usize {
-    areas(size).list.height.saturating_sub(2) as usize
-}
-
-/// Rows of the secret table that fit (the table has a header row).
-pub fn secret_rows_height(size: (u16, u16)) -> usize {
-    (areas(size).list.height.saturating_sub(3) as usize).max(1)
-}
-
-/// The visible list row under a mouse position, if any.
-pub fn list_row_at(size: (u16, u16), col: u16, row: u16) -> Option<usize> {
-    let a = areas(size).list;
-    let inner = Rect::new(a.x + 1, a.y + 1, a.width.saturating_sub(2), a.height.saturating_sub(2));
-    (col >= inner.x && col < inner.x + inner.width && row >= inner.y && row < inner.y + inner.height)
-        .then(|| (row - inner.y) as usize)
-}
-
-/// The visible secret-table row under a mouse position, if any.
-pub fn secret_row_at(size: (u16, u16), col: u16, row: u16) -> Option<usize> {
-    let a = main_area(size);
-    let first = a.y + 2;
-    (col > a.x && col + 1 < a.x + a.width && row >= first && row + 1 < a.y + a.height)
-        .then(|| (row - first) as usize)
-}
-
-fn main_area(size: (u16, u16)) -> Rect {
-    let a = areas(size);
-    match a.preview {
-        Some(p) => Rect::new(a.list.x, a.list.y, a.list.width + p.width, a.list.height),
-        None => a.list,
     }
 }
 

@@ -10,10 +10,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::{Theme, centered_size, plural, spinner, truncate};
 use crate::action::Action;
 use crate::app::App;
-use crate::app::ops::{Count, OpKind, Stage, Target};
+use crate::app::ops::{Count, OpKind, Stage, Target, Tone, capitalise, report_lines};
 use crate::keymap::Context;
 use crate::vault::kv::KvVersion;
-use crate::vault::transfer::{BatchReport, ItemReport, ItemStatus};
 
 /// Hints for the operations, shown after the others in the explorer and the secret view when they fit.
 const HINTS: &[(Action, &str)] = &[
@@ -30,15 +29,6 @@ pub(super) fn hints(app: &App, ctx: Context) -> &'static [(Action, &'static str)
         Context::Secret => HINTS,
         _ => &[],
     }
-}
-
-/// How a report line is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tone {
-    Heading,
-    Bad,
-    Plain,
-    Dim,
 }
 
 /// Draws the popup of the flow in progress, if any.
@@ -105,7 +95,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 "Enter checks and starts · Ctrl-w drops a segment · Esc cancels",
                 theme.dim(),
             ));
-            let title = format!(" {} {} ", capitalised(kind.verb()), target.display());
+            let title = format!(" {} {} ", capitalise(kind.verb()), target.display());
             box_popup(frame, area, &title, lines, 0);
         }
         Stage::Overwrite { target, kind, existing, .. } => {
@@ -116,7 +106,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 Line::from(""),
                 Line::styled("y overwrites · n chooses another destination · Esc cancels", theme.dim()),
             ];
-            let title = format!(" {} {} ", capitalised(kind.verb()), target.display());
+            let title = format!(" {} {} ", capitalise(kind.verb()), target.display());
             box_popup(frame, area, &title, lines, 0);
         }
         Stage::Running { target, kind, dst, total, finished, failed, stopping, .. } => {
@@ -156,9 +146,9 @@ pub(super) fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             } else if target.is_folder {
                 lines.push(Line::styled("Esc stops (what is in flight finishes)", theme.dim()));
             }
-            box_popup(frame, area, &format!(" {} ", capitalised(doing)), lines, 0);
+            box_popup(frame, area, &format!(" {} ", capitalise(doing)), lines, 0);
         }
-        Stage::Report { title, summary, report, verb, scroll } => {
+        Stage::Report { title, summary, report, verb, scroll, .. } => {
             let tone = if report.is_complete() { Style::default() } else { theme.error() };
             let mut lines =
                 vec![Line::styled(summary.clone(), tone.add_modifier(Modifier::BOLD)), Line::from("")];
@@ -254,73 +244,6 @@ fn delete_folder_lines<'a>(
     lines
 }
 
-/// The lines of a report (without the closing hint): problems first, then what was done.
-fn report_lines(report: &BatchReport, verb: &str) -> Vec<(Tone, String)> {
-    let mut out = Vec::new();
-    let section = |out: &mut Vec<(Tone, String)>, title: String, items: Vec<String>, tone: Tone| {
-        if items.is_empty() {
-            return;
-        }
-        if !out.is_empty() {
-            out.push((Tone::Plain, String::new()));
-        }
-        out.push((Tone::Heading, title));
-        out.extend(items.into_iter().map(|i| (tone, format!("  {i}"))));
-    };
-    let path = |i: &ItemReport| match &i.destination {
-        Some(d) => format!("{} → {d}", i.source),
-        None => i.source.clone(),
-    };
-    let failed: Vec<String> = report
-        .failed()
-        .into_iter()
-        .map(|i| match &i.status {
-            ItemStatus::Failed { reason, partial_destination } => format!(
-                "{}: {reason}{}",
-                path(i),
-                if *partial_destination { " (something may be left at the destination)" } else { "" }
-            ),
-            _ => path(i),
-        })
-        .collect();
-    let n = failed.len();
-    section(&mut out, format!("Failed, nothing changed at the source ({n})"), failed, Tone::Bad);
-    let kept: Vec<String> = report
-        .source_kept()
-        .into_iter()
-        .map(|i| match &i.status {
-            ItemStatus::SourceKept { reason } => format!("{}: {reason}", path(i)),
-            _ => path(i),
-        })
-        .collect();
-    let n = kept.len();
-    section(&mut out, format!("Copied but kept at the source ({n})"), kept, Tone::Bad);
-    let skipped: Vec<String> = report.not_attempted().into_iter().map(path).collect();
-    let n = skipped.len();
-    section(&mut out, format!("Not attempted ({n})"), skipped, Tone::Bad);
-    let denied: Vec<String> = report.denied_folders.iter().map(|d| format!("{d}/")).collect();
-    let n = denied.len();
-    section(&mut out, format!("Folders this token may not list, not handled ({n})"), denied, Tone::Bad);
-    if let Some(h) = &report.halted {
-        section(&mut out, "Stopped".to_string(), vec![h.clone()], Tone::Bad);
-    }
-    let done: Vec<String> = report.done().into_iter().map(path).collect();
-    let n = done.len();
-    section(&mut out, format!("{} ({n})", capitalised(verb)), done, Tone::Plain);
-    section(&mut out, "Notes".to_string(), report.notes.clone(), Tone::Dim);
-    let removed = report.placeholders_removed.clone();
-    section(&mut out, "Placeholders removed".to_string(), removed, Tone::Dim);
-    if out.is_empty() {
-        out.push((Tone::Plain, "nothing was found to handle".to_string()));
-    }
-    out
-}
-
-/// Lines in a report's popup (for scrolling).
-pub fn report_line_count(report: &BatchReport) -> usize {
-    report_lines(report, "done").len() + 2
-}
-
 /// A popup sized to its lines, at most 100 columns wide (longer lines wrap), scrolled by `scroll` lines.
 fn box_popup(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'_>>, scroll: usize) {
     if area.width < 8 || area.height < 3 {
@@ -390,14 +313,6 @@ fn bar(done: usize, total: usize, width: usize) -> String {
     format!("[{}{}]", "█".repeat(full), "░".repeat(width - full))
 }
 
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
-
 /// The style of an action the token may not perform.
 pub(super) fn disabled(theme: &Theme) -> Style {
     theme.dim().add_modifier(Modifier::CROSSED_OUT)
@@ -425,6 +340,7 @@ mod tests {
 
     #[test]
     fn report_puts_problems_first() {
+        use crate::vault::transfer::{BatchReport, ItemReport, ItemStatus};
         let item =
             |s: &str, status| ItemReport { source: s.into(), destination: Some(format!("d/{s}")), status };
         let r = BatchReport {
