@@ -807,3 +807,25 @@ async fn the_export_file_is_the_reports_json_or_csv() {
     let r = export(dir.path().to_str().unwrap(), ExportFormat::Json, &report, true).await;
     assert!(matches!(r, ExportResult::Failed(ref e) if e.contains("is a folder")), "{r:?}");
 }
+
+#[test]
+fn an_older_injection_answer_is_reported_but_does_not_undo_a_newer_one() {
+    let (mut app, _) = new_app(None);
+    let req = open_secret(&mut app);
+    app.update(Msg::Secret { req, result: Ok(db_secret()) });
+    app.update(Msg::Annotations { req, result: Ok(Default::default()) });
+    let toggle = |app: &mut App| match &app.update(key('I'))[..] {
+        [Effect::ToggleInject { req, .. }] => *req,
+        other => panic!("expected one toggle, got {other:?}"),
+    };
+    let (first, second) = (toggle(&mut app), toggle(&mut app));
+    let injected = |app: &App| {
+        app.secret.as_ref().and_then(|s| s.annotations.as_ref()).map(|a| sesame::snippet::is_injected(a))
+    };
+    app.update(Msg::InjectSet { req: second, path: "secret/db".into(), result: Ok(true) });
+    assert_eq!(injected(&app), Some(true));
+    // The first answer arrives last: it is still said, but the flag on screen stays the newer one.
+    app.update(Msg::InjectSet { req: first, path: "secret/db".into(), result: Ok(false) });
+    assert_eq!(injected(&app), Some(true), "a stale answer does not change the view");
+    assert!(app.message.as_ref().is_some_and(|(_, m)| m.contains("secret/db")));
+}

@@ -447,6 +447,7 @@ impl App {
                 let (folder, name) = (folder.to_string(), name.to_string());
                 self.types.record(&Self::cache_key(Some(&mount), &folder), &name, ty);
                 let req = self.req();
+                self.annotate_req = req;
                 out.push(Effect::SetType { req, mount: mount.clone(), path: path.clone(), ty });
                 if self.mount.as_ref() == Some(&mount) && self.folder == folder {
                     self.reload_selecting(name, out);
@@ -492,10 +493,18 @@ impl App {
     }
 
     /// The type annotation of a secret sesame just wrote was recorded, or not.
-    pub(super) fn on_type_set(&mut self, path: &str, ty: SecretType, result: Result<(), VaultError>) {
+    /// `current` is false for the answer to an older request: then only its outcome is reported.
+    pub(super) fn on_type_set(
+        &mut self,
+        path: &str,
+        ty: SecretType,
+        result: Result<(), VaultError>,
+        current: bool,
+    ) {
         match result {
             Ok(()) => {
-                if let Some(s) = self.secret.as_mut()
+                if current
+                    && let Some(s) = self.secret.as_mut()
                     && format!("{}/{}", s.mount.path, s.path) == path
                     && let Some(a) = s.annotations.as_mut()
                 {

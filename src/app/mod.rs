@@ -374,6 +374,9 @@ pub struct App {
     pub marks: HashMap<String, HashMap<String, forms::effects::Marks>>,
     /// The audit view, when open.
     pub audit: Option<audit::AuditView>,
+    /// The latest annotation write sent (a mode, the injection flag or a type): an older one's answer is
+    /// still reported, but it no longer changes what is on screen.
+    annotate_req: u64,
     next_req: u64,
 }
 
@@ -443,6 +446,7 @@ impl App {
             policy: None,
             marks: HashMap::new(),
             audit: None,
+            annotate_req: 0,
             next_req: 1,
         };
         (app, vec![Effect::LoadMounts, Effect::LoadIdentity])
@@ -572,7 +576,10 @@ impl App {
             Msg::Resolved(result) => self.on_resolved(result, &mut out),
             Msg::Written { req, result } => self.on_written(req, result, &mut out),
             Msg::Types { req, mount, folder, types } => self.on_types(req, &mount, &folder, types),
-            Msg::TypeSet { req: _, path, ty, result } => self.on_type_set(&path, ty, result),
+            Msg::TypeSet { req, path, ty, result } => {
+                let current = req == self.annotate_req;
+                self.on_type_set(&path, ty, result, current);
+            }
             Msg::Theirs { req, result } => {
                 if req == self.edit_req
                     && let Some(e) = self.editor.as_mut()
@@ -679,7 +686,7 @@ impl App {
                     s.admin = Some(admin);
                 }
             }
-            Msg::ModeSet { req: _, path, result } => match result {
+            Msg::ModeSet { req, path, result } => match result {
                 Ok(record) => {
                     let what = match record.mode {
                         crate::vault::modes::Mode::None => format!("{path} has no mode any more"),
@@ -689,21 +696,27 @@ impl App {
                         ),
                     };
                     self.info(what);
-                    self.mode_prompt = None;
-                    if let Some(s) = self.secret.clone() {
-                        let mut sink = Vec::new();
-                        self.open_secret(s.mount, s.path, &mut sink);
-                        out.extend(sink);
+                    // An older request's answer is reported, but the screen belongs to the newer one.
+                    if req == self.annotate_req {
+                        self.mode_prompt = None;
+                        if let Some(s) = self.secret.clone() {
+                            let mut sink = Vec::new();
+                            self.open_secret(s.mount, s.path, &mut sink);
+                            out.extend(sink);
+                        }
                     }
                 }
                 Err(e) => {
-                    self.mode_prompt = None;
-                    self.error(format!("cannot set the mode: {e}"));
+                    if req == self.annotate_req {
+                        self.mode_prompt = None;
+                    }
+                    self.error(format!("cannot set the mode of {path}: {e}"));
                 }
             },
-            Msg::InjectSet { req: _, path, result } => match result {
+            Msg::InjectSet { req, path, result } => match result {
                 Ok(on) => {
-                    if let Some(s) = self.secret.as_mut()
+                    if req == self.annotate_req
+                        && let Some(s) = self.secret.as_mut()
                         && format!("{}/{}", s.mount.path, s.path) == path
                         && let Some(a) = s.annotations.as_mut()
                     {
@@ -792,6 +805,7 @@ impl App {
                 KeyCode::Enter => {
                     if let Some(s) = &self.secret {
                         let req = next_id(&mut self.next_req);
+                        self.annotate_req = req;
                         out.push(Effect::SetMode {
                             req,
                             mount: s.mount.clone(),
@@ -1010,6 +1024,7 @@ impl App {
                     && !e.is_folder
                 {
                     let req = self.req();
+                    self.annotate_req = req;
                     out.push(Effect::ToggleInject { req, mount: m, path: join(&self.folder, &e.name) });
                 }
             }
@@ -1188,6 +1203,7 @@ impl App {
             Action::ToggleInject => {
                 let (m, p) = (s.mount.clone(), s.path.clone());
                 let req = self.req();
+                self.annotate_req = req;
                 out.push(Effect::ToggleInject { req, mount: m, path: p });
                 return;
             }
