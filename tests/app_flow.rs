@@ -820,7 +820,7 @@ fn an_older_injection_answer_is_reported_but_does_not_undo_a_newer_one() {
     };
     let (first, second) = (toggle(&mut app), toggle(&mut app));
     let injected = |app: &App| {
-        app.secret.as_ref().and_then(|s| s.annotations.as_ref()).map(|a| sesame::snippet::is_injected(a))
+        app.secret.as_ref().and_then(|s| s.annotations.as_ref()).map(sesame::snippet::is_injected)
     };
     app.update(Msg::InjectSet { req: second, path: "secret/db".into(), result: Ok(true) });
     assert_eq!(injected(&app), Some(true));
