@@ -153,9 +153,8 @@ fn open_secret(app: &mut App) -> u64 {
     let (req, _) = list_req(&app.update(code(KeyCode::Enter)));
     app.update(Msg::Listed { req, result: Ok(entries(&["db"])), done: true });
     let cmds = app.update(code(KeyCode::Enter));
-    assert!(cmds.iter().any(|c| matches!(c, Effect::LoadAnnotations { path, .. } if path == "db")));
-    match cmds.iter().find(|c| matches!(c, Effect::Read { .. })) {
-        Some(Effect::Read { req, path, .. }) => {
+    match cmds.iter().find(|c| matches!(c, Effect::OpenSecret { .. })) {
+        Some(Effect::OpenSecret { req, path, .. }) => {
             assert_eq!(path, "db");
             *req
         }
@@ -219,7 +218,7 @@ fn start_path_to_a_secret_opens_it() {
         is_secret: true,
     })));
     assert!(cmds.iter().any(|c| matches!(c, Effect::List { folder, .. } if folder == "apps/web")));
-    assert!(cmds.iter().any(|c| matches!(c, Effect::Read { path, .. } if path == "apps/web/db")));
+    assert!(cmds.iter().any(|c| matches!(c, Effect::OpenSecret { path, .. } if path == "apps/web/db")));
     assert!(app.secret.is_some());
 }
 
@@ -244,9 +243,7 @@ fn mouse_click_selects_then_opens_and_wheel_scrolls() {
     app.update(click(4));
     assert_eq!(app.list.selected, 2);
     let cmds = app.update(click(4));
-    assert!(
-        matches!(&cmds[..], [Effect::Read { path, .. }, Effect::LoadAnnotations { .. }] if path == "s02")
-    );
+    assert!(matches!(&cmds[..], [Effect::OpenSecret { path, .. }] if path == "s02"));
     app.update(key('q'));
     app.update(Msg::Mouse(MouseEvent {
         kind: MouseEventKind::ScrollDown,
@@ -318,7 +315,7 @@ fn edit_save_goes_through_a_summary_with_check_and_set() {
     let cmds = app.update(Msg::Written { req, result: Ok(Some(4)) });
     assert!(app.editor.is_none());
     assert!(
-        cmds.iter().any(|c| matches!(c, Effect::Read { path, .. } if path == "db")),
+        cmds.iter().any(|c| matches!(c, Effect::OpenSecret { path, .. } if path == "db")),
         "the secret is re-read"
     );
     assert!(app.message.as_ref().unwrap().1.contains("version 4"));

@@ -446,7 +446,7 @@ fn permissions_are_asked_for_the_rows_on_screen_cached_per_folder_and_gate_actio
     select(&mut app, "web");
     assert_eq!(app.action_denied(Action::Edit), None);
     let cmds = app.update(key('e'));
-    assert!(cmds.iter().any(|c| matches!(c, Effect::Read { .. })), "{cmds:?}");
+    assert!(cmds.iter().any(|c| matches!(c, Effect::OpenSecret { .. })), "{cmds:?}");
 
     // Leaving the folder drops the answers; coming back asks again.
     app.update(code(KeyCode::Esc));

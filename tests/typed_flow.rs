@@ -88,7 +88,7 @@ fn new_docker_secret_writes_dockerconfigjson_and_records_the_type() {
         cmds.iter().any(|c| matches!(c, Effect::SetType { path, ty: SecretType::DockerConfigJson, .. } if path == "registry")),
         "the type annotation is recorded: {cmds:?}"
     );
-    assert!(cmds.iter().any(|c| matches!(c, Effect::Read { path, .. } if path == "registry")));
+    assert!(cmds.iter().any(|c| matches!(c, Effect::OpenSecret { path, .. } if path == "registry")));
     assert_eq!(app.listed_type("registry"), Some(SecretType::DockerConfigJson));
     assert!(app.message.as_ref().unwrap().1.contains("version 1"));
     // A failed annotation is reported, the secret stays saved.

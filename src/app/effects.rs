@@ -25,32 +25,16 @@ pub fn spawn(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbounded
     });
 }
 
-/// Spawns the work of the effects one update returned. A secret being opened sends a `Read` and the
-/// `LoadAnnotations` of the same request and secret together: they run as one task that reads the secret's
-/// annotations once, for both the key-only check and the view.
+/// Spawns the work of the effects one update returned, each as its own task.
 pub fn spawn_batch(vault: &Vault, given_mounts: &[String], cmds: Vec<Effect>, tx: &UnboundedSender<Msg>) {
-    let mut cmds: Vec<Option<Effect>> = cmds.into_iter().map(Some).collect();
-    for i in 0..cmds.len() {
-        let Some(Effect::Read { req, mount, path, .. }) = &cmds[i] else { continue };
-        let paired = cmds.iter().position(|c| {
-            matches!(c, Some(Effect::LoadAnnotations { req: r, mount: m, path: p })
-                if r == req && m.path == mount.path && p == path)
-        });
-        if let Some(j) = paired
-            && let Some(Effect::Read { req, mount, path, version }) = cmds[i].take()
-        {
-            cmds[j] = None;
-            let (vault, tx) = (vault.clone(), tx.clone());
-            tokio::spawn(async move { open_secret(&vault, req, mount, path, version, &tx).await });
-        }
-    }
-    for cmd in cmds.into_iter().flatten() {
+    for cmd in cmds {
         spawn(vault, given_mounts, cmd, tx);
     }
 }
 
-/// `Read` and `LoadAnnotations` of one request, with one read of the annotations: the same messages as the
-/// two effects run apart (the secret's answer first, so the annotations reach the view it built).
+/// Opens a secret with one read of its annotations, used both for the key-only check and for the view: the
+/// secret's answer first (or its recorded key names when it is key-only: its values are never read), so the
+/// annotations and whether this token administers it reach the view it built.
 async fn open_secret(
     vault: &Vault,
     req: u64,
@@ -205,11 +189,8 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
         Effect::Copy(_) => {
             // The terminal side copies: it owns the clipboard and the terminal writer.
         }
-        Effect::LoadAnnotations { req, mount, path } => {
-            let store = AnnotationStore::new(vault.clone());
-            let _ = tx.send(Msg::Annotations { req, result: store.get(&mount, &path).await });
-            let modes = Modes::new(store);
-            let _ = tx.send(Msg::Admin { req, admin: modes.is_admin_for(&mount, &path).await });
+        Effect::OpenSecret { req, mount, path, version } => {
+            open_secret(vault, req, mount, path, version, tx).await;
         }
         Effect::ToggleInject { req, mount, path } => {
             let store = AnnotationStore::new(vault.clone());

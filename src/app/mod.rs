@@ -147,8 +147,9 @@ pub enum Effect {
     Audit(audit::AuditEffect),
     /// Copy text (handled by the terminal side, which owns the clipboard and the terminal writer).
     Copy(service::CopyRequest),
-    /// Load a secret's annotations (type, injection flag…).
-    LoadAnnotations { req: u64, mount: Mount, path: String },
+    /// Open a secret: its annotations (type, mode, injection flag…), then its data unless it is key-only,
+    /// and whether the token administers it — one read of the annotations for all of it.
+    OpenSecret { req: u64, mount: Mount, path: String, version: Option<u64> },
     /// Flip the injection flag of a secret.
     ToggleInject { req: u64, mount: Mount, path: String },
     /// The policy view's work.
@@ -1456,8 +1457,7 @@ impl App {
     fn open_secret(&mut self, mount: Mount, path: String, out: &mut Vec<Effect>) {
         let req = self.req();
         self.secret = Some(SecretView::loading(mount.clone(), path.clone(), req, None));
-        out.push(Effect::Read { req, mount: mount.clone(), path: path.clone(), version: None });
-        out.push(Effect::LoadAnnotations { req, mount, path });
+        out.push(Effect::OpenSecret { req, mount, path, version: None });
     }
 
     fn go_up(&mut self, out: &mut Vec<Effect>) {
@@ -1486,7 +1486,7 @@ impl App {
             s.req = req;
             s.loading = true;
             let version = s.version;
-            out.push(Effect::Read { req, mount: s.mount.clone(), path: s.path.clone(), version });
+            out.push(Effect::OpenSecret { req, mount: s.mount.clone(), path: s.path.clone(), version });
             return;
         }
         match self.mount.clone() {

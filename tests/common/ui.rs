@@ -35,7 +35,10 @@ pub fn list_req_id(cmds: &[Effect]) -> u64 {
 /// The request id of the secret read among `cmds`.
 pub fn read_req_id(cmds: &[Effect]) -> u64 {
     cmds.iter()
-        .find_map(|c| if let Effect::Read { req, .. } = c { Some(*req) } else { None })
+        .find_map(|c| match c {
+            Effect::Read { req, .. } | Effect::OpenSecret { req, .. } => Some(*req),
+            _ => None,
+        })
         .expect("a read")
 }
 
