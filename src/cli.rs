@@ -79,9 +79,9 @@ pub enum Command {
         no_seed: bool,
     },
     /// List a folder (or every secret below it with -r).
-    Ls(LsArgs),
+    Ls(crate::commands::LsArgs),
     /// Print a secret's keys, and values with --reveal.
-    Get(GetArgs),
+    Get(crate::commands::GetArgs),
     /// Print how a service reads a secret or folder: its path, a vault/bao/curl/hvac command, an
     /// ExternalSecret or Kubernetes Secret manifest (value-bearing formats need --reveal).
     Snippet(crate::commands::service::SnippetArgs),
@@ -129,53 +129,4 @@ pub enum Command {
     /// List every secret with a mode, who set it and when, and drift from the policy or the data; exit status
     /// 1 when drift is found.
     Audit(crate::commands::admin::AuditArgs),
-}
-
-/// `sesame ls`.
-#[derive(Args, Debug)]
-pub struct LsArgs {
-    /// A mount or folder, e.g. `secret/teams/`.
-    pub path: String,
-    /// List every secret below PATH.
-    #[arg(short, long)]
-    pub recursive: bool,
-    /// Requests in flight at most during a recursive walk.
-    #[arg(long, default_value_t = 32, value_name = "N")]
-    pub concurrency: usize,
-    /// Walk folder by folder even where the server offers a recursive SCAN.
-    #[arg(long)]
-    pub no_scan: bool,
-    #[command(flatten)]
-    pub connect: ConnectArgs,
-}
-
-/// Output format of `sesame get`.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum GetFormat {
-    /// KEY and VALUE columns (values masked unless --reveal).
-    #[default]
-    Table,
-    /// The secret as a JSON object (values masked unless --reveal).
-    Json,
-}
-
-/// `sesame get`.
-#[derive(Args, Debug)]
-pub struct GetArgs {
-    /// The secret, e.g. `secret/apps/web/db`.
-    pub path: String,
-    /// Print only this key.
-    #[arg(long, value_name = "KEY")]
-    pub field: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
-    pub format: GetFormat,
-    /// Print values instead of masks.
-    #[arg(long)]
-    pub reveal: bool,
-    /// Read this version (KV v2).
-    #[arg(long, value_name = "N")]
-    pub version: Option<u64>,
-    #[command(flatten)]
-    pub connect: ConnectArgs,
 }

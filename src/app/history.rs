@@ -157,8 +157,7 @@ impl HistoryView {
                 if live {
                     return HistoryOutcome::Open(v.version);
                 }
-                self.error =
-                    Some(format!("version {} is {}: nothing to open", v.version, state_word(v.state())));
+                self.error = Some(format!("version {} is {}: nothing to open", v.version, v.state().word()));
             }
             Action::MarkVersion => {
                 self.marked = if self.marked == Some(v.version) { None } else { Some(v.version) };
@@ -179,26 +178,22 @@ impl HistoryView {
                 } else if live {
                     self.confirm = Some((VersionOp::Rollback(v.version), String::new()));
                 } else {
-                    self.error = Some(format!(
-                        "version {} is {}: undelete it first",
-                        v.version,
-                        state_word(v.state())
-                    ));
+                    self.error =
+                        Some(format!("version {} is {}: undelete it first", v.version, v.state().word()));
                 }
             }
             Action::Undelete => {
                 if v.state() == VersionState::Deleted {
                     self.confirm = Some((VersionOp::Undelete(v.version), String::new()));
                 } else {
-                    self.error =
-                        Some(format!("version {} is {}, not deleted", v.version, state_word(v.state())));
+                    self.error = Some(format!("version {} is {}, not deleted", v.version, v.state().word()));
                 }
             }
             Action::DeleteVersion => {
                 if live {
                     self.confirm = Some((VersionOp::Delete(v.version), String::new()));
                 } else {
-                    self.error = Some(format!("version {} is already {}", v.version, state_word(v.state())));
+                    self.error = Some(format!("version {} is already {}", v.version, v.state().word()));
                 }
             }
             Action::DestroyVersion => {
@@ -211,14 +206,5 @@ impl HistoryView {
             _ => {}
         }
         HistoryOutcome::None
-    }
-}
-
-/// `live`, `deleted`, `destroyed`.
-pub fn state_word(s: VersionState) -> &'static str {
-    match s {
-        VersionState::Live => "live",
-        VersionState::Deleted => "deleted",
-        VersionState::Destroyed => "destroyed",
     }
 }

@@ -497,7 +497,7 @@ pub async fn history(vault: &Vault, args: &HistoryArgs) -> anyhow::Result<ExitCo
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     writeln!(out, "{:<8} {:<31} {:<10} DELETED", "VERSION", "CREATED", "STATE")?;
     for v in meta.versions.iter().rev() {
-        let state = crate::app::history::state_word(v.state());
+        let state = v.state().word();
         let current = if v.version == meta.current_version { " *" } else { "" };
         writeln!(
             out,

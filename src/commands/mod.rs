@@ -8,11 +8,61 @@ pub mod typed;
 use std::io::{IsTerminal as _, Write};
 
 use anyhow::{Context as _, bail};
+use clap::{Args, ValueEnum};
 
-use crate::cli::{GetArgs, GetFormat, LsArgs};
 use crate::secret::MASK;
 use crate::vault::Vault;
+use crate::vault::connect::ConnectArgs;
 use crate::vault::kv::KvVersion;
+
+/// `sesame ls`.
+#[derive(Args, Debug)]
+pub struct LsArgs {
+    /// A mount or folder, e.g. `secret/teams/`.
+    pub path: String,
+    /// List every secret below PATH.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Requests in flight at most during a recursive walk.
+    #[arg(long, default_value_t = 32, value_name = "N")]
+    pub concurrency: usize,
+    /// Walk folder by folder even where the server offers a recursive SCAN.
+    #[arg(long)]
+    pub no_scan: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// Output format of `sesame get`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GetFormat {
+    /// KEY and VALUE columns (values masked unless --reveal).
+    #[default]
+    Table,
+    /// The secret as a JSON object (values masked unless --reveal).
+    Json,
+}
+
+/// `sesame get`.
+#[derive(Args, Debug)]
+pub struct GetArgs {
+    /// The secret, e.g. `secret/apps/web/db`.
+    pub path: String,
+    /// Print only this key.
+    #[arg(long, value_name = "KEY")]
+    pub field: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GetFormat::Table)]
+    pub format: GetFormat,
+    /// Print values instead of masks.
+    #[arg(long)]
+    pub reveal: bool,
+    /// Read this version (KV v2).
+    #[arg(long, value_name = "N")]
+    pub version: Option<u64>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
 
 /// Splits `mount/path` into the mount and the path inside it.
 pub async fn locate(vault: &Vault, path: &str) -> anyhow::Result<(crate::vault::Mount, String)> {

@@ -23,7 +23,7 @@ use anyhow::{Context as _, bail};
 use clap::Args;
 use zeroize::Zeroizing;
 
-use crate::cli::{GetArgs, GetFormat};
+use super::{GetArgs, GetFormat};
 use crate::secret::docker::{self, DockerConfig, RegistryCredentials};
 use crate::secret::ssh;
 use crate::secret::types::{DOCKER_CONFIG_KEY, SSH_PRIVATE_KEY, SecretType, TYPE_ANNOTATION};

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::{Theme, short_time};
-use crate::app::history::{HistoryView, VersionOp, state_word};
+use crate::app::history::{HistoryView, VersionOp};
 use crate::vault::kv::VersionState;
 
 /// Draws the history of a secret in `area`.
@@ -37,7 +37,7 @@ pub(super) fn draw(frame: &mut Frame, h: &HistoryView, theme: &Theme, area: Rect
         if h.marked == Some(v.version) {
             tags.push("marked");
         }
-        let state = state_word(v.state());
+        let state = v.state().word();
         let style = match v.state() {
             VersionState::Live => ratatui::style::Style::default(),
             _ => theme.dim(),

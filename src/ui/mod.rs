@@ -338,10 +338,7 @@ fn draw_preview(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             if let Some(ver) = version
                 && ver.state != VersionState::Live
             {
-                v.push(Line::styled(
-                    format!("latest version is {}", crate::app::history::state_word(ver.state)),
-                    theme.error(),
-                ));
+                v.push(Line::styled(format!("latest version is {}", ver.state.word()), theme.error()));
             }
             v.push(Line::styled(
                 format!("{} {}", keys.len(), plural(keys.len(), "key", "keys")),

@@ -116,6 +116,17 @@ pub enum VersionState {
     Destroyed,
 }
 
+impl VersionState {
+    /// `live`, `deleted` or `destroyed`, as the history shows it (the TUI and the CLI alike).
+    pub fn word(self) -> &'static str {
+        match self {
+            VersionState::Live => "live",
+            VersionState::Deleted => "deleted",
+            VersionState::Destroyed => "destroyed",
+        }
+    }
+}
+
 /// The version facts of a KV v2 read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionInfo {
