@@ -15,6 +15,7 @@ pub mod fsutil;
 pub mod keymap;
 pub mod layout;
 pub mod logging;
+pub mod sanitize;
 pub mod secret;
 pub mod snippet;
 pub mod tui;

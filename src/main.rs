@@ -27,7 +27,8 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("sesame: {e:#}");
+            // Errors quote paths and names that came from the server: shown escaped, line breaks kept.
+            eprintln!("sesame: {}", sesame::sanitize::lines(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }

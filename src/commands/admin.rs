@@ -150,6 +150,7 @@ pub async fn mode(vault: &Vault, args: &ModeArgs) -> anyhow::Result<ExitCode> {
         bail!("{} is a mount: a mode belongs to a secret", mount.path);
     }
     let full = format!("{}/{path}", mount.path);
+    let full = crate::sanitize::terminal(&full).into_owned();
     let modes = Modes::new(AnnotationStore::new(vault.clone()));
     let Some(wanted) = args.mode else {
         let r = modes.get(&mount, &path).await?;
@@ -158,11 +159,11 @@ pub async fn mode(vault: &Vault, args: &ModeArgs) -> anyhow::Result<ExitCode> {
         if let (Some(by), Some(at)) = (&r.set_by, &r.set_at)
             && r.mode != Mode::None
         {
-            write!(out, " (set by {by} at {at})")?;
+            write!(out, " (set by {} at {})", crate::sanitize::terminal(by), crate::sanitize::terminal(at))?;
         }
         writeln!(out)?;
         if r.mode == Mode::KeyOnly {
-            writeln!(out, "keys: {}", r.keys.join(", "))?;
+            writeln!(out, "keys: {}", crate::sanitize::terminal(&r.keys.join(", ")))?;
         }
         return Ok(ExitCode::SUCCESS);
     };
@@ -178,9 +179,9 @@ pub async fn mode(vault: &Vault, args: &ModeArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{full}: {}", r.mode)?;
     if r.mode == Mode::KeyOnly {
-        writeln!(out, "keys recorded: {}", r.keys.join(", "))?;
+        writeln!(out, "keys recorded: {}", crate::sanitize::terminal(&r.keys.join(", ")))?;
     }
-    eprintln!("sesame: run `sesame policy apply` to have the server enforce it");
+    crate::errln!("sesame: run `sesame policy apply` to have the server enforce it");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -193,13 +194,13 @@ pub async fn policy(vault: &Vault, args: &PolicyArgs) -> anyhow::Result<ExitCode
     let incomplete: usize = scans.iter().map(|s| s.denied.len() + s.unreadable.len()).sum();
     for (scope, s) in scopes.iter().zip(&scans) {
         for d in &s.denied {
-            eprintln!(
+            crate::errln!(
                 "sesame: permission denied listing {}/{d}/: its modes are not in the policy",
                 scope.mount.path
             );
         }
         for p in &s.unreadable {
-            eprintln!(
+            crate::errln!(
                 "sesame: cannot read the metadata of {}/{p}: its mode is not in the policy",
                 scope.mount.path
             );
@@ -207,24 +208,25 @@ pub async fn policy(vault: &Vault, args: &PolicyArgs) -> anyhow::Result<ExitCode
     }
     let generated = policy::generate(&args.name, &entries);
     for (p, why) in &generated.skipped {
-        eprintln!("sesame: {p} left out: {why}");
+        crate::errln!("sesame: {p} left out: {why}");
     }
     match args.action {
         PolicyAction::Show => {
-            print!("{}", generated.hcl);
+            print!("{}", crate::sanitize::lines(&generated.hcl));
             Ok(ExitCode::SUCCESS)
         }
         PolicyAction::Diff | PolicyAction::Apply => {
             let current = policy::read_policy(vault, &args.name).await?;
             let diff = policy::diff(&args.name, current.as_deref(), &generated.hcl);
             if diff.is_empty() {
-                eprintln!(
+                crate::errln!(
                     "sesame: policy {} on the server is up to date ({} secrets)",
-                    args.name, generated.secrets
+                    args.name,
+                    generated.secrets
                 );
                 return Ok(ExitCode::SUCCESS);
             }
-            print!("{diff}");
+            print!("{}", crate::sanitize::lines(&diff));
             std::io::stdout().flush()?;
             if args.action == PolicyAction::Diff {
                 return Ok(ExitCode::FAILURE);
@@ -249,9 +251,10 @@ pub async fn policy(vault: &Vault, args: &PolicyArgs) -> anyhow::Result<ExitCode
                 bail!("not applied");
             }
             policy::apply_policy(vault, &args.name, &generated.hcl).await?;
-            eprintln!(
+            crate::errln!(
                 "sesame: policy {} applied ({} secrets); attach it to the non-admin users' group, role or auth method",
-                args.name, generated.secrets
+                args.name,
+                generated.secrets
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -289,14 +292,18 @@ pub async fn audit(vault: &Vault, args: &AuditArgs) -> anyhow::Result<ExitCode> 
         AuditFormat::Json => audit::to_json(&report) + "\n",
         AuditFormat::Csv => audit::to_csv(&report),
     };
+    // The table is sanitized cell by cell and JSON is terminal-safe as it is; CSV stays exact for a file or
+    // a pipe and is shown escaped on a terminal.
+    let csv_on_terminal = args.format == AuditFormat::Csv && std::io::stdout().is_terminal();
+    let text = if csv_on_terminal { crate::sanitize::lines(&text).into_owned() } else { text };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
     for d in &report.denied {
-        eprintln!("sesame: permission denied listing {d}/ (not audited)");
+        crate::errln!("sesame: permission denied listing {d}/ (not audited)");
     }
     for p in &report.unreadable {
-        eprintln!("sesame: cannot read the metadata of {p} (not audited)");
+        crate::errln!("sesame: cannot read the metadata of {p} (not audited)");
     }
     Ok(if report.has_drift() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

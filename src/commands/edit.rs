@@ -303,7 +303,7 @@ pub async fn put(vault: &Vault, args: &PutArgs) -> anyhow::Result<ExitCode> {
     let (mount, path) = locate_item(vault, &args.path, "secret").await?;
     let snapshot = vault.snapshot(&mount, &path).await?;
     if snapshot.data.is_none() && !snapshot.is_absent() && !args.replace {
-        eprintln!(
+        crate::errln!(
             "sesame: the latest version of {}/{path} is deleted: the new version holds only the keys given",
             mount.path
         );
@@ -328,6 +328,7 @@ pub async fn put(vault: &Vault, args: &PutArgs) -> anyhow::Result<ExitCode> {
     let diff = masked_diff(&old, &new);
     let mut out = std::io::stdout().lock();
     let full = format!("{}/{path}", mount.path);
+    let full = crate::sanitize::terminal(&full);
     match saved.written.version {
         Some(v) => write!(out, "{full}: version {v}")?,
         None => write!(out, "{full}: written")?,
@@ -341,15 +342,15 @@ pub async fn put(vault: &Vault, args: &PutArgs) -> anyhow::Result<ExitCode> {
     if parts.is_empty() {
         parts.push("no change".to_string());
     }
-    writeln!(out, " ({})", parts.join("; "))?;
+    writeln!(out, " ({})", crate::sanitize::terminal(&parts.join("; ")))?;
     out.flush()?;
     drop(out);
     for key in &saved.unrecorded {
-        eprintln!("sesame: cannot record that {key} is base64-encoded (key too long)");
+        crate::errln!("sesame: cannot record that {key} is base64-encoded (key too long)");
     }
     saved.records?;
     for p in &saved.written.placeholders_removed {
-        eprintln!("sesame: removed the placeholder {p}");
+        crate::errln!("sesame: removed the placeholder {p}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -358,7 +359,7 @@ pub async fn put(vault: &Vault, args: &PutArgs) -> anyhow::Result<ExitCode> {
 pub async fn mkdir(vault: &Vault, args: &MkdirArgs) -> anyhow::Result<ExitCode> {
     let (mount, folder) = locate_item(vault, &args.path, "folder").await?;
     let full = vault.make_folder(&mount, &folder).await?;
-    println!("{full}/: created");
+    crate::outln!("{full}/: created");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -386,15 +387,18 @@ pub async fn rm(vault: &Vault, args: &RmArgs) -> anyhow::Result<ExitCode> {
         if mount.version == KvVersion::V1
             && let Err(e) = AnnotationStore::new(vault.clone()).remove(&mount, &path).await
         {
-            eprintln!("sesame: {full} was deleted, but its annotations stay in the mount's registry: {e}");
+            crate::errln!(
+                "sesame: {full} was deleted, but its annotations stay in the mount's registry: {e}"
+            );
         }
         match (mount.version, &mode, snap.version) {
-            (KvVersion::V2, DeleteMode::Latest, Some(v)) => println!(
+            (KvVersion::V2, DeleteMode::Latest, Some(v)) => crate::outln!(
                 "{full}: version {} deleted (`sesame undelete {full} {}` restores it)",
-                v.version, v.version
+                v.version,
+                v.version
             ),
-            (KvVersion::V2, _, _) => println!("{full}: deleted with every version"),
-            _ => println!("{full}: deleted"),
+            (KvVersion::V2, _, _) => crate::outln!("{full}: deleted with every version"),
+            _ => crate::outln!("{full}: deleted"),
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -424,22 +428,22 @@ fn print_report(report: &BatchReport, verb: &str) -> ExitCode {
         match &item.status {
             ItemStatus::Done => {}
             ItemStatus::SourceKept { reason } => {
-                eprintln!("copied, source kept: {}{target}: {reason}", item.source)
+                crate::errln!("copied, source kept: {}{target}: {reason}", item.source)
             }
-            ItemStatus::Failed { reason, .. } => eprintln!("failed: {}{target}: {reason}", item.source),
-            ItemStatus::NotAttempted => eprintln!("not attempted: {}{target}", item.source),
+            ItemStatus::Failed { reason, .. } => crate::errln!("failed: {}{target}: {reason}", item.source),
+            ItemStatus::NotAttempted => crate::errln!("not attempted: {}{target}", item.source),
         }
     }
     for d in &report.denied_folders {
-        eprintln!("not listable (permission denied), so not handled: {d}/");
+        crate::errln!("not listable (permission denied), so not handled: {d}/");
     }
     if let Some(h) = &report.halted {
-        eprintln!("sesame: {h}");
+        crate::errln!("sesame: {h}");
     }
     for p in &report.placeholders_removed {
-        eprintln!("sesame: removed the placeholder {p}");
+        crate::errln!("sesame: removed the placeholder {p}");
     }
-    println!("{}", report.summary(verb));
+    crate::outln!("{}", report.summary(verb));
     if report.is_complete() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
@@ -464,7 +468,7 @@ pub async fn transfer(vault: &Vault, args: &TransferArgs, mode: TransferMode) ->
         true
     } else if vault.exists(&src.mount, &src.path).await? {
         if !vault.list(&src.mount, &src.path).await?.is_empty() {
-            eprintln!(
+            crate::errln!(
                 "sesame: {} is a secret and a folder: taking the secret (add `/` for the folder)",
                 src.display()
             );
@@ -503,15 +507,15 @@ pub async fn history(vault: &Vault, args: &HistoryArgs) -> anyhow::Result<ExitCo
             out,
             "{:<8} {:<31} {:<10} {}",
             format!("{}{current}", v.version),
-            v.created_time,
+            crate::sanitize::terminal(&v.created_time),
             state,
-            v.deletion_time.as_deref().unwrap_or("")
+            crate::sanitize::terminal(v.deletion_time.as_deref().unwrap_or(""))
         )?;
     }
     if !meta.custom_metadata.is_empty() {
         writeln!(out, "# custom_metadata")?;
         for (k, v) in &meta.custom_metadata {
-            writeln!(out, "{k}={v}")?;
+            writeln!(out, "{}={}", crate::sanitize::terminal(k), crate::sanitize::terminal(v))?;
         }
     }
     out.flush()?;
@@ -522,7 +526,7 @@ pub async fn history(vault: &Vault, args: &HistoryArgs) -> anyhow::Result<ExitCo
 pub async fn rollback(vault: &Vault, args: &RollbackArgs) -> anyhow::Result<ExitCode> {
     let (mount, path) = locate_item(vault, &args.path, "secret").await?;
     let new = vault.rollback(&mount, &path, args.version, None).await?;
-    println!("{}/{path}: version {new} written with the data of version {}", mount.path, args.version);
+    crate::outln!("{}/{path}: version {new} written with the data of version {}", mount.path, args.version);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -534,7 +538,7 @@ fn list_versions(v: &[u64]) -> String {
 pub async fn undelete(vault: &Vault, args: &UndeleteArgs) -> anyhow::Result<ExitCode> {
     let (mount, path) = locate_item(vault, &args.path, "secret").await?;
     vault.undelete(&mount, &path, &args.versions).await?;
-    println!("{}/{path}: undeleted version(s) {}", mount.path, list_versions(&args.versions));
+    crate::outln!("{}/{path}: undeleted version(s) {}", mount.path, list_versions(&args.versions));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -550,7 +554,7 @@ pub async fn destroy(vault: &Vault, args: &DestroyArgs) -> anyhow::Result<ExitCo
         bail!("not confirmed: nothing destroyed");
     }
     vault.destroy(&mount, &path, &args.versions).await?;
-    println!("{full}: destroyed version(s) {}", list_versions(&args.versions));
+    crate::outln!("{full}: destroyed version(s) {}", list_versions(&args.versions));
     Ok(ExitCode::SUCCESS)
 }
 

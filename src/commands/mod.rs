@@ -10,6 +10,7 @@ use std::io::{IsTerminal as _, Write};
 use anyhow::{Context as _, bail};
 use clap::{Args, ValueEnum};
 
+use crate::sanitize::terminal as shown;
 use crate::secret::MASK;
 use crate::vault::Vault;
 use crate::vault::connect::ConnectArgs;
@@ -29,6 +30,10 @@ pub struct LsArgs {
     /// Walk folder by folder even where the server offers a recursive SCAN.
     #[arg(long)]
     pub no_scan: bool,
+    /// Print names raw, each followed by a NUL byte, for scripts (like `find -print0`). Without it, control,
+    /// bidi and invisible characters in names are shown escaped (`\e`, `\u{202e}`…) and a backslash as `\\`.
+    #[arg(short = 'z', long = "null")]
+    pub null: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -77,7 +82,7 @@ pub(crate) fn confirm(question: &str, expected: &str) -> anyhow::Result<bool> {
     if !std::io::stdin().is_terminal() {
         bail!("{question}: refusing without --yes (standard input is not a terminal)");
     }
-    eprint!("{question}? Type {expected} to confirm: ");
+    eprint!("{}? Type {} to confirm: ", shown(question), shown(expected));
     std::io::stderr().flush()?;
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
@@ -93,10 +98,13 @@ pub async fn ls(vault: &Vault, args: &LsArgs) -> anyhow::Result<()> {
             crate::vault::walk::WalkOptions { concurrency: args.concurrency.max(1), use_scan: !args.no_scan };
         let result = crate::vault::walk::walk_detailed(vault, &mount, &folder, &opts, None).await?;
         for p in &result.secrets {
-            writeln!(out, "{}/{}", mount.path, p)?;
+            print_name(&mut out, &format!("{}/{p}", mount.path), args.null)?;
         }
         for d in &result.denied {
-            eprintln!("sesame: permission denied listing {}/{d}/ (skipped)", mount.path);
+            crate::errln!(
+                "sesame: permission denied listing {} (skipped)",
+                shown(&format!("{}/{d}/", mount.path))
+            );
         }
     } else {
         let entries = vault.list(&mount, &folder).await?;
@@ -107,11 +115,21 @@ pub async fn ls(vault: &Vault, args: &LsArgs) -> anyhow::Result<()> {
             }
         }
         for e in entries {
-            writeln!(out, "{}{}", e.name, if e.is_folder { "/" } else { "" })?;
+            print_name(&mut out, &format!("{}{}", e.name, if e.is_folder { "/" } else { "" }), args.null)?;
         }
     }
     out.flush()?;
     Ok(())
+}
+
+/// One name of a listing: escaped on its own line, or raw and NUL-terminated with `-z`.
+fn print_name(out: &mut impl Write, name: &str, null: bool) -> std::io::Result<()> {
+    if null {
+        out.write_all(name.as_bytes())?;
+        out.write_all(b"\0")
+    } else {
+        writeln!(out, "{}", shown(name))
+    }
 }
 
 /// `sesame get PATH`.
@@ -131,9 +149,9 @@ pub async fn get(vault: &Vault, args: &GetArgs) -> anyhow::Result<()> {
             bail!("{}", crate::vault::modes::values_refused(&full));
         }
         let mut out = std::io::stdout().lock();
-        writeln!(out, "# {full} is key-only: key names only")?;
+        writeln!(out, "# {} is key-only: key names only", shown(&full))?;
         for k in &record.keys {
-            writeln!(out, "{k}")?;
+            writeln!(out, "{}", shown(k))?;
         }
         out.flush()?;
         return Ok(());
@@ -151,10 +169,16 @@ pub async fn get(vault: &Vault, args: &GetArgs) -> anyhow::Result<()> {
     if let Some(field) = &args.field {
         let Some(v) = data.get(field) else { bail!("{}/{path} has no key {field:?}", mount.path) };
         if args.reveal {
-            writeln!(out, "{}", v.reveal().as_str())?;
+            // Exact for a pipe or a file; escaped on a terminal, which must not obey what a value holds.
+            let value = v.reveal();
+            if std::io::stdout().is_terminal() {
+                writeln!(out, "{}", shown(value.as_str()))?;
+            } else {
+                writeln!(out, "{}", value.as_str())?;
+            }
         } else {
             writeln!(out, "{MASK}")?;
-            eprintln!("value masked: add --reveal to print it");
+            crate::errln!("value masked: add --reveal to print it");
         }
         out.flush()?;
         return Ok(());
@@ -162,18 +186,19 @@ pub async fn get(vault: &Vault, args: &GetArgs) -> anyhow::Result<()> {
     match args.format {
         GetFormat::Json => {
             if args.reveal {
-                writeln!(out, "{}", data.to_json_pretty().as_str())?;
+                writeln!(out, "{}", crate::sanitize::json(data.to_json_pretty().as_str()))?;
             } else {
                 let masked: serde_json::Map<String, serde_json::Value> = data
                     .keys()
                     .map(|k| (k.to_string(), serde_json::Value::String(MASK.to_string())))
                     .collect();
-                writeln!(out, "{}", serde_json::to_string_pretty(&masked)?)?;
+                writeln!(out, "{}", crate::sanitize::json(&serde_json::to_string_pretty(&masked)?))?;
             }
         }
         GetFormat::Table => {
             if let Some(v) = &read.version {
-                writeln!(out, "# {}/{path} version {} created {}", mount.path, v.version, v.created_time)?;
+                let full = format!("{}/{path}", mount.path);
+                writeln!(out, "# {} version {} created {}", shown(&full), v.version, shown(&v.created_time))?;
             }
             typed::write_table(&mut out, &data, args.reveal, None)?;
         }

@@ -269,7 +269,7 @@ async fn resolve(vault: &Vault, path: &str) -> anyhow::Result<Resolved> {
         }
         Err(e @ VaultError::Forbidden { .. }) => {
             // Paths and commands need no read access; the keys (and so the Kubernetes type) stay unknown.
-            eprintln!("sesame: cannot read {}/{rest} ({e}): its keys are unknown", mount.path);
+            crate::errln!("sesame: cannot read {}/{rest} ({e}): its keys are unknown", mount.path);
             Ok(Resolved {
                 target: Target::secret(vault.addr(), vault.namespace(), &mount, &rest, Vec::<String>::new()),
                 data: None,
@@ -299,7 +299,7 @@ pub async fn snippet(vault: &Vault, args: &SnippetArgs) -> anyhow::Result<ExitCo
     let r = resolve(vault, &args.path).await?;
     let s = render(args.format, &r, &config)?;
     let mut out = std::io::stdout().lock();
-    out.write_all(s.text.as_bytes())?;
+    write_text(&mut out, &s.text)?;
     if !s.text.ends_with('\n') {
         out.write_all(b"\n")?;
     }
@@ -350,9 +350,9 @@ pub async fn copy(vault: &Vault, args: &CopyArgs) -> anyhow::Result<ExitCode> {
     clipboard.hand_off();
     match outcome {
         CopyOutcome::Manual { .. } if content == Content::Text => {
-            eprintln!("sesame: {}; here it is to copy by hand:", outcome.message(&what));
+            crate::errln!("sesame: {}; here it is to copy by hand:", outcome.message(&what));
             let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
+            write_text(&mut out, &text)?;
             out.write_all(b"\n")?;
             out.flush()?;
             Ok(ExitCode::FAILURE)
@@ -369,7 +369,7 @@ pub async fn copy(vault: &Vault, args: &CopyArgs) -> anyhow::Result<ExitCode> {
             bail!("{}; to print it instead: {hint}", outcome.message(&what))
         }
         _ => {
-            println!("{}", outcome.message(&what));
+            crate::outln!("{}", outcome.message(&what));
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -420,7 +420,7 @@ async fn injected_under(
     let mut flagged: Vec<String> = flagged.into_iter().flatten().collect();
     flagged.sort();
     if flagged.is_empty() {
-        eprintln!(
+        crate::errln!(
             "sesame: no secret below {}/{rest} is flagged for injection ({}=true)",
             mount.path,
             snippet::INJECT_ANNOTATION
@@ -494,7 +494,7 @@ async fn merge(
             let is_binary = binary.contains(&k);
             match merged.iter_mut().find(|(n, ..)| *n == name) {
                 Some(existing) if override_ => {
-                    eprintln!("sesame: {name} from {} overrides the one from {}", src.full, existing.2);
+                    crate::errln!("sesame: {name} from {} overrides the one from {}", src.full, existing.2);
                     existing.1 = v;
                     existing.2.clone_from(&src.full);
                     existing.3 = is_binary;
@@ -525,7 +525,7 @@ fn decoded_text(m: &Merged) -> SecretData {
         let bytes = snippet::value_bytes(name, value, &m.binary);
         match std::str::from_utf8(&bytes) {
             Ok(text) if !text.contains('\0') => *value = SecretValue::from_string(text),
-            _ => eprintln!("sesame: {name} holds binary data: kept base64-encoded as stored"),
+            _ => crate::errln!("sesame: {name} holds binary data: kept base64-encoded as stored"),
         }
     }
     out
@@ -535,7 +535,7 @@ fn decoded_text(m: &Merged) -> SecretData {
 fn env_of(data: &SecretData) -> Vec<(String, Zeroizing<String>)> {
     let vars = snippet::env_vars(data, "");
     for note in vars.notes() {
-        eprintln!("sesame: {note}");
+        crate::errln!("sesame: {note}");
     }
     vars.vars
 }
@@ -562,7 +562,7 @@ pub async fn run(vault: &Vault, args: &RunArgs) -> anyhow::Result<ExitCode> {
         // Only returns on failure.
         let err = cmd.exec();
         drop(vars);
-        eprintln!("sesame: cannot run {shown}: {err}");
+        crate::errln!("sesame: cannot run {shown}: {err}");
         Ok(ExitCode::from(if err.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 }))
     }
     #[cfg(not(unix))]
@@ -610,9 +610,19 @@ pub async fn export(vault: &Vault, args: &ExportArgs) -> anyhow::Result<ExitCode
         }
     };
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    write_text(&mut out, &text)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Text for standard output: exact for a pipe or a file; on a terminal, each line through the sanitizer so
+/// that nothing a name or a value holds is obeyed.
+fn write_text(out: &mut impl std::io::Write, text: &str) -> std::io::Result<()> {
+    if std::io::stdout().is_terminal() {
+        out.write_all(crate::sanitize::lines(text).as_bytes())
+    } else {
+        out.write_all(text.as_bytes())
+    }
 }
 
 #[cfg(test)]

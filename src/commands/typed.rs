@@ -24,6 +24,7 @@ use clap::Args;
 use zeroize::Zeroizing;
 
 use super::{GetArgs, GetFormat};
+use crate::sanitize::terminal as shown;
 use crate::secret::docker::{self, DockerConfig, RegistryCredentials};
 use crate::secret::ssh;
 use crate::secret::types::{DOCKER_CONFIG_KEY, SSH_PRIVATE_KEY, SecretType, TYPE_ANNOTATION};
@@ -203,7 +204,7 @@ pub async fn put_typed(
     changes.insert(TYPE_ANNOTATION.to_string(), Some(ty.k8s_name().to_string()));
     // The secret is written either way: a failed annotation is a warning (the keys still give the type).
     if let Err(e) = store.set(&mount, &rel, &changes).await {
-        eprintln!(
+        crate::errln!(
             "sesame: {full} written, but its type annotation could not be recorded ({e}); the type is still \
              recognised from its keys"
         );
@@ -321,16 +322,16 @@ pub async fn get_typed(
                     Ok(cfg) => {
                         for e in &cfg.entries {
                             let user = e.effective_username().unwrap_or("(none)");
-                            writeln!(out, "# registry {}: username {user}", e.registry)?;
+                            writeln!(out, "# registry {}: username {}", shown(&e.registry), shown(user))?;
                             if let Some(note) = e.source.note() {
-                                writeln!(out, "#   {note}")?;
+                                writeln!(out, "#   {}", shown(&note))?;
                             }
                         }
                         for w in &cfg.warnings {
-                            writeln!(out, "# warning: {w}")?;
+                            writeln!(out, "# warning: {}", shown(&w.to_string()))?;
                         }
                     }
-                    Err(e) => writeln!(out, "# {e}")?,
+                    Err(e) => writeln!(out, "# {}", shown(&e.to_string()))?,
                 }
             }
             out.flush()?;
@@ -354,11 +355,11 @@ pub async fn get_typed(
                         return Ok(false);
                     }
                     PUBLIC_KEY_FIELD => match &view {
-                        Ok(i) => writeln!(out, "{}", i.public_key)?,
+                        Ok(i) => writeln!(out, "{}", shown(&i.public_key))?,
                         Err(e) => bail!("{full}: no public key: {e}"),
                     },
                     FINGERPRINT_FIELD => match &view {
-                        Ok(i) => writeln!(out, "{}", i.fingerprint)?,
+                        Ok(i) => writeln!(out, "{}", shown(&i.fingerprint))?,
                         Err(e) => bail!("{full}: no fingerprint: {e}"),
                     },
                     _ => {
@@ -381,16 +382,16 @@ pub async fn get_typed(
                         };
                         obj.insert(k.clone(), shown);
                     }
-                    writeln!(out, "{}", serde_json::to_string_pretty(&obj)?)?;
+                    writeln!(out, "{}", crate::sanitize::json(&serde_json::to_string_pretty(&obj)?))?;
                 }
                 GetFormat::Table => {
                     write_header(&mut out, &full, version, ty)?;
                     match &view {
                         Ok(i) => {
-                            writeln!(out, "# public key: {}", i.public_key)?;
-                            writeln!(out, "# fingerprint: {}", i.keygen_line())?;
+                            writeln!(out, "# public key: {}", shown(&i.public_key))?;
+                            writeln!(out, "# fingerprint: {}", shown(&i.keygen_line()))?;
                         }
-                        Err(e) => writeln!(out, "# public key: unavailable ({e})")?,
+                        Err(e) => writeln!(out, "# public key: unavailable ({})", shown(&e.to_string()))?,
                     }
                     writeln!(
                         out,
@@ -412,8 +413,10 @@ fn write_header(
     ty: SecretType,
 ) -> std::io::Result<()> {
     match version {
-        Some(v) => writeln!(out, "# {full} version {} created {}", v.version, v.created_time)?,
-        None => writeln!(out, "# {full}")?,
+        Some(v) => {
+            writeln!(out, "# {} version {} created {}", shown(full), v.version, shown(&v.created_time))?
+        }
+        None => writeln!(out, "# {}", shown(full))?,
     }
     writeln!(out, "# type: {}", ty.k8s_name())
 }
@@ -425,13 +428,23 @@ pub(super) fn write_table(
     reveal: bool,
     never: Option<&str>,
 ) -> std::io::Result<()> {
-    let w = data.keys().map(|k| k.chars().count()).max().unwrap_or(3).max(3);
-    writeln!(out, "{:<w$}  VALUE", "KEY")?;
-    for (k, v) in &data.pairs {
+    use unicode_width::UnicodeWidthStr as _;
+    // Padding is written out rather than asked of `format!`, whose width argument is limited to u16: a key
+    // of 65,536 characters must not panic.
+    let keys: Vec<_> = data.keys().map(|k| crate::sanitize::terminal(k)).collect();
+    let w = keys.iter().map(|k| k.width()).max().unwrap_or(3).max(3);
+    let pad = |out: &mut dyn std::io::Write, text: &str| -> std::io::Result<()> {
+        out.write_all(text.as_bytes())?;
+        out.write_all(" ".repeat(w.saturating_sub(text.width()) + 2).as_bytes())
+    };
+    pad(out, "KEY")?;
+    writeln!(out, "VALUE")?;
+    for ((k, v), key) in data.pairs.iter().zip(&keys) {
+        pad(out, key)?;
         if reveal && never != Some(k.as_str()) {
-            writeln!(out, "{k:<w$}  {}", v.reveal().as_str())?;
+            writeln!(out, "{}", crate::sanitize::terminal(v.reveal().as_str()))?;
         } else {
-            writeln!(out, "{k:<w$}  {MASK}")?;
+            writeln!(out, "{MASK}")?;
         }
     }
     Ok(())

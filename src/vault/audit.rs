@@ -556,16 +556,8 @@ pub async fn audit(
 
 /// The report as pretty JSON.
 pub fn to_json(report: &AuditReport) -> String {
-    serde_json::to_string_pretty(report).unwrap_or_else(|_| "{}".into())
-}
-
-/// One CSV field (RFC 4180 quoting).
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    let text = serde_json::to_string_pretty(report).unwrap_or_else(|_| "{}".into());
+    crate::sanitize::json(&text).into_owned()
 }
 
 /// The rows as CSV: `path,mode,set_by,set_at,keys,drift` (keys separated by spaces, drift by `; `).
@@ -581,7 +573,8 @@ pub fn to_csv(report: &AuditReport) -> String {
             r.keys.join(" "),
             drift.join("; "),
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        let line: Vec<std::borrow::Cow<'_, str>> =
+            fields.iter().map(|f| crate::sanitize::csv_cell(f)).collect();
         out.push_str(&line.join(","));
         out.push('\n');
     }
@@ -601,6 +594,7 @@ pub fn to_table(report: &AuditReport) -> String {
                 r.set_by.clone().unwrap_or_else(|| "-".into()),
                 r.set_at.clone().unwrap_or_else(|| "-".into()),
             ]
+            .map(|cell| crate::sanitize::terminal(&cell).into_owned())
         })
         .collect();
     let head = ["PATH", "MODE", "SET BY", "SET AT"];
@@ -624,14 +618,14 @@ pub fn to_table(report: &AuditReport) -> String {
     for (r, c) in report.rows.iter().zip(&cells) {
         out.push_str(&line([&c[0], &c[1], &c[2], &c[3]]));
         if r.mode == Mode::KeyOnly && !r.keys.is_empty() {
-            out.push_str(&format!("    keys: {}\n", r.keys.join(", ")));
+            out.push_str(&format!("    keys: {}\n", crate::sanitize::terminal(&r.keys.join(", "))));
         }
         for d in &r.drift {
             out.push_str(&format!(
                 "    {} {}: {}\n",
                 if d.is_drift() { "!" } else { "?" },
                 d.kind(),
-                d.describe()
+                crate::sanitize::terminal(&d.describe())
             ));
         }
     }
