@@ -324,7 +324,7 @@ pub async fn get_typed(
                             let user = e.effective_username().unwrap_or("(none)");
                             writeln!(out, "# registry {}: username {}", shown(&e.registry), shown(user))?;
                             if let Some(note) = e.source.note() {
-                                writeln!(out, "#   {}", shown(&note))?;
+                                writeln!(out, "#   {}", shown(note))?;
                             }
                         }
                         for w in &cfg.warnings {
