@@ -209,7 +209,7 @@ fn draw_notes(frame: &mut Frame, v: &AuditView, r: &AuditReport, theme: &Theme, 
         )));
     }
     if let Some(e) = &v.error {
-        lines.push(Line::styled(e.clone(), theme.error()));
+        lines.push(Line::styled(crate::sanitize::terminal(e).into_owned(), theme.error()));
     }
     let mut notes: Vec<String> = Vec::new();
     if !r.policy_found {
@@ -240,7 +240,7 @@ fn draw_waiting(frame: &mut Frame, v: &AuditView, theme: &Theme, area: Rect, spi
     let mut lines: Vec<Line> = Vec::new();
     match &v.error {
         Some(e) => {
-            lines.push(Line::styled(e.clone(), theme.error()));
+            lines.push(Line::styled(crate::sanitize::terminal(e).into_owned(), theme.error()));
             lines.push(Line::from(""));
             lines.push(Line::styled("r tries again · Esc closes", theme.dim()));
         }
@@ -277,7 +277,7 @@ fn draw_export(frame: &mut Frame, v: &AuditView, theme: &Theme, area: Rect) {
     ];
     match (&p.error, p.writing) {
         (_, Some(_)) => lines.push(Line::from("writing…")),
-        (Some(e), None) => lines.push(Line::styled(e.clone(), theme.error())),
+        (Some(e), None) => lines.push(Line::styled(crate::sanitize::terminal(e).into_owned(), theme.error())),
         (None, None) => lines.push(Line::styled(
             "Enter writes (relative to the current directory) · Esc cancels",
             theme.dim(),

@@ -17,7 +17,7 @@ pub(super) fn draw(frame: &mut Frame, h: &HistoryView, theme: &Theme, area: Rect
     frame.render_widget(block, area);
     let Some(versions) = &h.versions else {
         let text = match &h.error {
-            Some(e) => Line::styled(e.clone(), theme.error()),
+            Some(e) => Line::styled(crate::sanitize::terminal(e).into_owned(), theme.error()),
             None => Line::from(format!("{spinner} loading…")),
         };
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), inner);
@@ -80,7 +80,7 @@ pub(super) fn draw(frame: &mut Frame, h: &HistoryView, theme: &Theme, area: Rect
                 }
                 _ => format!("  {l}"),
             };
-            lines.push(Line::from(text));
+            lines.push(Line::from(crate::sanitize::terminal(&text).into_owned()));
         }
     }
     if h.busy {
@@ -104,7 +104,7 @@ pub(super) fn draw(frame: &mut Frame, h: &HistoryView, theme: &Theme, area: Rect
         lines.push(Line::styled(q, theme.error()));
     }
     if let Some(e) = &h.error {
-        lines.push(Line::styled(e.clone(), theme.error()));
+        lines.push(Line::styled(crate::sanitize::terminal(e).into_owned(), theme.error()));
     }
     let y = inner.y + inner.height.saturating_sub(bottom_lines);
     frame.render_widget(

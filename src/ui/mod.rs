@@ -12,6 +12,7 @@ use crate::action::Action;
 use crate::app::{App, Level, PreviewData, PreviewState, SecretView};
 use crate::keymap::Context;
 use crate::layout::{Areas, areas, main_area};
+use crate::sanitize::terminal as shown;
 use crate::secret::MASK;
 use crate::vault::kv::{Entry, VersionState};
 
@@ -94,7 +95,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
             n => format!("It is cleared from the clipboard after {n} s if it is still there."),
         };
         let lines = vec![
-            Line::from(format!("Copy {} to the clipboard?", req.what)),
+            Line::from(format!("Copy {} to the clipboard?", shown(&req.what))),
             Line::styled(clear, theme.dim()),
             Line::from(""),
             Line::from(vec![Span::styled("y", theme.key()), Span::raw(" copies · any other key cancels")]),
@@ -108,7 +109,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
             (Mode::KeyOnly, "key-only — key names visible, values never (sesame run still injects)"),
             (Mode::None, "none — clear the mode"),
         ];
-        let mut lines = vec![Line::from(format!("Mode of {}/{}:", s.mount.path, s.path)), Line::from("")];
+        let full = format!("{}/{}", s.mount.path, s.path);
+        let mut lines = vec![Line::from(format!("Mode of {}:", shown(&full))), Line::from("")];
         for (i, (_, text)) in choices.iter().enumerate() {
             let mut l = Line::from(format!("{} {text}", if i == sel { "›" } else { " " }));
             if i == sel {
@@ -128,6 +130,18 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     if let Some(scroll) = app.help {
         draw_help(frame, app, scroll, &theme);
+    }
+    mark_unescaped(frame.buffer_mut());
+}
+
+/// The last line of defence: a cell that still holds a character the sanitizer escapes (text a drawing
+/// site passed on without [`shown`]) is drawn as `�`, so the terminal never receives it. The sites escape
+/// such text themselves, readably; this only catches what one of them would miss.
+fn mark_unescaped(buf: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buf.content {
+        if cell.symbol().chars().any(crate::sanitize::needs_escape) {
+            cell.set_symbol("\u{fffd}");
+        }
     }
 }
 
@@ -186,7 +200,7 @@ fn draw_title(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         (None, Some(s)) => format!("{}/{}", s.mount.path, s.path),
         (None, None) => app.breadcrumb(),
     };
-    spans.push(Span::styled(crumb, Style::default().add_modifier(Modifier::BOLD)));
+    spans.push(Span::styled(shown(&crumb).into_owned(), Style::default().add_modifier(Modifier::BOLD)));
     if app.busy() {
         spans.push(Span::raw(format!("  {} loading", spinner(app))));
     }
@@ -196,14 +210,14 @@ fn draw_title(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 fn entry_line<'a>(app: &App, e: &'a Entry, theme: &Theme, width: usize) -> Line<'a> {
     let mut spans = Vec::new();
     if e.is_folder {
-        spans.push(Span::styled(format!("{}/", e.name), theme.folder()));
+        spans.push(Span::styled(format!("{}/", shown(&e.name)), theme.folder()));
         if app.mount.is_none()
             && let Some(m) = app.mounts.iter().flatten().find(|m| m.path == e.name)
         {
             push_right(&mut spans, width, format!("[{}]", m.version.label()), theme.dim());
         }
     } else {
-        spans.push(Span::raw(e.name.as_str()));
+        spans.push(Span::raw(shown(&e.name)));
     }
     Line::from(spans)
 }
@@ -223,7 +237,7 @@ fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         Some(_) => format!(" {} ", count_label(l.view.len(), l.entries.len(), app.list_loading)),
     };
     if !l.filter.is_empty() {
-        title.push_str(&format!("filter: {} ", l.filter));
+        title.push_str(&format!("filter: {} ", shown(&l.filter)));
     }
     let hidden = l.hidden_count();
     let mut block = Block::default().borders(Borders::ALL).title(title);
@@ -267,7 +281,7 @@ fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     if let Some(err) = &app.list_error {
         let row = Rect::new(inner.x, inner.y + inner.height.saturating_sub(1), inner.width, 1);
-        frame.render_widget(Paragraph::new(Line::styled(err.clone(), theme.error())), row);
+        frame.render_widget(Paragraph::new(Line::styled(shown(err).into_owned(), theme.error())), row);
     }
 }
 
@@ -288,11 +302,11 @@ fn draw_preview(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let lines: Vec<Line> = match &app.preview.state {
         PreviewState::Empty => vec![],
         PreviewState::Loading => vec![Line::from(format!("{} loading…", spinner(app)))],
-        PreviewState::Error(e) => vec![Line::styled(e.clone(), theme.error())],
+        PreviewState::Error(e) => vec![Line::styled(shown(e).into_owned(), theme.error())],
         PreviewState::Mount(m) => {
-            let mut v = vec![Line::from(format!("{}/ — {} mount", m.path, m.version.label()))];
+            let mut v = vec![Line::from(format!("{}/ — {} mount", shown(&m.path), m.version.label()))];
             if !m.description.is_empty() {
-                v.push(Line::styled(m.description.clone(), theme.dim()));
+                v.push(Line::styled(shown(&m.description).into_owned(), theme.dim()));
             }
             v.push(Line::from(""));
             v.push(Line::styled("Enter to open", theme.dim()));
@@ -330,7 +344,7 @@ fn draw_preview(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             match version {
                 Some(ver) => {
                     v.push(Line::styled(format!("secret · version {}", ver.version), theme.dim()));
-                    v.push(Line::styled(short_time(&ver.created_time), theme.dim()));
+                    v.push(Line::styled(shown(&short_time(&ver.created_time)).into_owned(), theme.dim()));
                 }
                 None => v.push(Line::styled("secret", theme.dim())),
             }
@@ -345,7 +359,7 @@ fn draw_preview(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 theme.dim(),
             ));
             for k in keys.iter().take(height.saturating_sub(v.len())) {
-                v.push(Line::styled(k.clone(), theme.key()));
+                v.push(Line::styled(shown(k).into_owned(), theme.key()));
             }
             v
         }
@@ -363,7 +377,7 @@ pub fn short_time(t: &str) -> String {
 }
 
 fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area: Rect) {
-    let mut title = format!(" {}/{} ", s.mount.path, s.path);
+    let mut title = format!(" {} ", shown(&format!("{}/{}", s.mount.path, s.path)));
     if s.annotations.as_ref().is_some_and(crate::snippet::is_injected) {
         title.push_str("[env] ");
     }
@@ -374,7 +388,7 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
     title.push_str(&forms::title_tag(app, s));
     if let Some(v) = s.read.as_ref().and_then(|r| r.version.as_ref()) {
         let older = if s.version.is_some() { " (an older version)" } else { "" };
-        title.push_str(&format!("· version {}{older} · {} ", v.version, short_time(&v.created_time)));
+        title.push_str(&format!("· version {}{older} · {} ", v.version, shown(&short_time(&v.created_time))));
     } else if s.mount.version == crate::vault::KvVersion::V1 {
         title.push_str("· KV v1 (unversioned) ");
     }
@@ -390,8 +404,8 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
             Line::styled(
                 format!(
                     "mode set by {} at {}",
-                    record.set_by.as_deref().unwrap_or("?"),
-                    short_time(record.set_at.as_deref().unwrap_or("?"))
+                    shown(record.set_by.as_deref().unwrap_or("?")),
+                    shown(&short_time(record.set_at.as_deref().unwrap_or("?")))
                 ),
                 theme.dim(),
             ),
@@ -401,7 +415,7 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
         for (i, k) in record.keys.iter().enumerate().skip(s.offset) {
             let mut line = Line::from(vec![
                 Span::raw(if i == s.selected { "› " } else { "  " }),
-                Span::styled(k.clone(), theme.key()),
+                Span::styled(shown(k).into_owned(), theme.key()),
             ]);
             if i == s.selected {
                 line = line.style(theme.selected());
@@ -416,7 +430,7 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
         return;
     }
     let Some(data) = s.read.as_ref().and_then(|r| r.data.as_ref()) else {
-        let msg = s.error.clone().unwrap_or_else(|| "no data".to_string());
+        let msg = shown(s.error.as_deref().unwrap_or("no data")).into_owned();
         frame.render_widget(
             Paragraph::new(Line::styled(msg, theme.error())).wrap(Wrap { trim: false }),
             inner,
@@ -427,8 +441,12 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
         frame.render_widget(Paragraph::new(Line::styled("this secret has no keys", theme.dim())), inner);
         return;
     }
-    let key_w =
-        data.keys().map(|k| k.chars().count()).max().unwrap_or(3).clamp(3, (inner.width as usize / 3).max(3));
+    let key_w = data
+        .keys()
+        .map(|k| shown(k).chars().count())
+        .max()
+        .unwrap_or(3)
+        .clamp(3, (inner.width as usize / 3).max(3));
     let type_w = 6;
     let header = Line::from(vec![
         Span::styled(format!("  {:<key_w$} ", "KEY"), theme.dim()),
@@ -471,14 +489,16 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
         let free = inner.height.saturating_sub(used + 1);
         if free >= 4 {
             let revealed = v.reveal();
-            let body: Vec<Line> = revealed.lines().map(|l| Line::from(l.to_string())).collect();
+            let body: Vec<Line> = revealed.lines().map(|l| Line::from(shown(l).into_owned())).collect();
             let width = inner.width.saturating_sub(2).max(1) as usize;
             let need: usize = body.iter().map(|l| l.width().div_ceil(width).max(1)).sum::<usize>() + 2;
             let h = (need as u16).min(free);
             let area =
                 Rect::new(inner.x, inner.y + inner.height - h - u16::from(s.error.is_some()), inner.width, h);
-            let block =
-                Block::default().borders(Borders::TOP).title(format!(" {k} ")).style(Style::default());
+            let block = Block::default()
+                .borders(Borders::TOP)
+                .title(format!(" {} ", shown(k)))
+                .style(Style::default());
             frame.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }).block(block), area);
         }
     }
@@ -486,15 +506,18 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
     if let Some(e) = &s.error {
         let y = inner.y + inner.height.saturating_sub(1);
         frame.render_widget(
-            Paragraph::new(Line::styled(e.clone(), theme.error())),
+            Paragraph::new(Line::styled(shown(e).into_owned(), theme.error())),
             Rect::new(inner.x, y, inner.width, 1),
         );
     }
 }
 
+/// `s` through the sanitizer, cut to `width` characters with `…` when longer. Every name, key, value or
+/// server text drawn through it is shown escaped.
 pub(crate) fn truncate(s: &str, width: usize) -> String {
+    let s = shown(s);
     if s.chars().count() <= width {
-        s.to_string()
+        s.into_owned()
     } else {
         let mut t: String = s.chars().take(width.saturating_sub(1)).collect();
         t.push('…');
@@ -513,11 +536,20 @@ fn draw_json(frame: &mut Frame, s: &SecretView, scroll: usize, theme: &Theme, ar
     let n = data.pairs.len();
     for (i, (k, v)) in data.pairs.iter().enumerate() {
         let comma = if i + 1 < n { "," } else { "" };
-        let key = serde_json::to_string(k).unwrap_or_default();
+        let key = crate::sanitize::json(&serde_json::to_string(k).unwrap_or_default()).into_owned();
         if s.reveal_all {
             let pretty = match serde_json::from_str::<serde_json::Value>(v.json_text()) {
-                Ok(val) => zeroize::Zeroizing::new(serde_json::to_string_pretty(&val).unwrap_or_default()),
-                Err(_) => zeroize::Zeroizing::new(v.json_text().to_string()),
+                Ok(val) => {
+                    let pretty =
+                        zeroize::Zeroizing::new(serde_json::to_string_pretty(&val).unwrap_or_default());
+                    // Escaped copies of a value are zeroized like the value.
+                    let safe = match crate::sanitize::json(&pretty) {
+                        std::borrow::Cow::Owned(s) => Some(zeroize::Zeroizing::new(s)),
+                        std::borrow::Cow::Borrowed(_) => None,
+                    };
+                    safe.unwrap_or(pretty)
+                }
+                Err(_) => zeroize::Zeroizing::new(shown(v.json_text()).into_owned()),
             };
             let mut it = pretty.lines();
             let first = it.next().unwrap_or("");
@@ -633,10 +665,14 @@ fn hints(app: &App) -> Line<'static> {
 
 fn draw_message(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let line = if app.filter_editing {
-        Line::from(vec![Span::styled(" /", theme.key()), Span::raw(app.list.filter.clone()), Span::raw("█")])
+        Line::from(vec![
+            Span::styled(" /", theme.key()),
+            Span::raw(shown(&app.list.filter).into_owned()),
+            Span::raw("█"),
+        ])
     } else if let Some((level, text)) = &app.message {
         let style = if *level == Level::Error { theme.error() } else { Style::default() };
-        Line::styled(format!(" {text}"), style)
+        Line::styled(format!(" {}", shown(text)), style)
     } else {
         hints(app)
     };

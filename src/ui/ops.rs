@@ -74,7 +74,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             if checking.is_some() {
                 lines.push(Line::from(format!("{spin} checking the destination…")));
             } else if let Some(e) = error {
-                lines.push(Line::styled(e.clone(), theme.error()));
+                lines.push(Line::styled(crate::sanitize::terminal(e).into_owned(), theme.error()));
             } else {
                 lines.push(Line::from(""));
             }
@@ -100,7 +100,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         }
         Stage::Overwrite { target, kind, existing, .. } => {
             let lines = vec![
-                Line::styled(existing.clone(), theme.error()),
+                Line::styled(crate::sanitize::terminal(existing).into_owned(), theme.error()),
                 Line::from(""),
                 Line::from("Overwrite? Each write checks the destination did not change since it was read."),
                 Line::from(""),
@@ -152,12 +152,17 @@ pub(super) fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             let tone = if report.is_complete() { Style::default() } else { theme.error() };
             let mut lines =
                 vec![Line::styled(summary.clone(), tone.add_modifier(Modifier::BOLD)), Line::from("")];
-            lines.extend(report_lines(report, verb).into_iter().map(|(tone, text)| match tone {
-                Tone::Heading => Line::styled(text, theme.title()),
-                Tone::Bad => Line::styled(text, theme.error()),
-                Tone::Plain => Line::from(text),
-                Tone::Dim => Line::styled(text, theme.dim()),
-            }));
+            lines.extend(
+                report_lines(report, verb)
+                    .into_iter()
+                    .map(|(tone, text)| (tone, crate::sanitize::terminal(&text).into_owned()))
+                    .map(|(tone, text)| match tone {
+                        Tone::Heading => Line::styled(text, theme.title()),
+                        Tone::Bad => Line::styled(text, theme.error()),
+                        Tone::Plain => Line::from(text),
+                        Tone::Dim => Line::styled(text, theme.dim()),
+                    }),
+            );
             lines.push(Line::from(""));
             lines.push(Line::styled("j/k scroll · Esc closes", theme.dim()));
             box_popup(frame, area, title, lines, *scroll);
