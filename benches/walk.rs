@@ -289,7 +289,7 @@ fn median(v: &mut [f64]) -> f64 {
 /// Median ms of `reps` walks (after one warm-up), checking each returns all `n` secrets.
 async fn time_sesame(v: &Vault, mount: &Mount, mode: Mode, n: usize, reps: usize) -> anyhow::Result<f64> {
     let opts = match mode {
-        Mode::Sequential => WalkOptions { concurrency: 1, use_scan: false },
+        Mode::Sequential => WalkOptions { concurrency: 1, use_scan: false, ..WalkOptions::default() },
         Mode::Concurrent => WalkOptions { use_scan: false, ..WalkOptions::default() },
         Mode::Scan | Mode::Hvac => WalkOptions::default(),
     };

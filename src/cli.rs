@@ -13,7 +13,16 @@ use crate::vault::connect::ConnectArgs;
 /// VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, VAULT_CLIENT_KEY, VAULT_SKIP_VERIFY, VAULT_TLS_SERVER_NAME,
 /// VAULT_CLIENT_TIMEOUT, and their BAO_* equivalents (read first); flags override them.
 #[derive(Parser, Debug)]
-#[command(name = "sesame", version, args_conflicts_with_subcommands = true, max_term_width = 110)]
+#[command(
+    name = "sesame",
+    version,
+    args_conflicts_with_subcommands = true,
+    max_term_width = 110,
+    after_help = "Exit status: 0 done; 1 failed (nothing was written unless the message says so); 2 bad usage; \
+                  3 a write was sent and its answer never came: it may have been carried out (check, or save \
+                  again: a save whose data the server already holds counts as done).\n\
+                  Answers larger than SESAME_MAX_REPLY_MB (default 64) are refused."
+)]
 pub struct Cli {
     /// Where to start: `secret/`, `secret/teams/ml/`, or a secret such as `secret/apps/web/db`.
     #[arg(value_name = "PATH")]

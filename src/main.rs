@@ -11,7 +11,10 @@ use sesame::app::App;
 use sesame::cli::{Cli, Command};
 use sesame::commands::{admin, edit};
 use sesame::keymap::Keymap;
-use sesame::vault::Vault;
+use sesame::vault::{Vault, VaultError};
+
+/// The exit status when a write was sent and its answer never came: it may have been carried out.
+const EXIT_MAY_HAVE_WRITTEN: u8 = 3;
 use sesame::vault::connect::{ConnectArgs, ConnectSettings};
 use sesame::vault::devserver::{self, DevOptions, DevServer};
 
@@ -29,7 +32,9 @@ fn main() -> ExitCode {
         Err(e) => {
             // Errors quote paths and names that came from the server: shown escaped, line breaks kept.
             eprintln!("sesame: {}", sesame::sanitize::lines(&format!("{e:#}")));
-            ExitCode::FAILURE
+            let unknown =
+                e.chain().any(|c| c.downcast_ref::<VaultError>().is_some_and(VaultError::may_have_written));
+            if unknown { ExitCode::from(EXIT_MAY_HAVE_WRITTEN) } else { ExitCode::FAILURE }
         }
     }
 }

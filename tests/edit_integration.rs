@@ -749,7 +749,7 @@ async fn server_stopped_mid_move_reports_exactly_what_moved() {
         }
     });
     let opts = TransferOptions {
-        walk: WalkOptions { concurrency: 1, use_scan: true },
+        walk: WalkOptions { concurrency: 1, use_scan: true, ..WalkOptions::default() },
         ..TransferOptions::default()
     };
     let r = through
@@ -833,7 +833,7 @@ async fn a_killed_server_mid_move_leaves_an_exact_report() {
         }
     });
     let opts = TransferOptions {
-        walk: WalkOptions { concurrency: 1, use_scan: true },
+        walk: WalkOptions { concurrency: 1, use_scan: true, ..WalkOptions::default() },
         ..TransferOptions::default()
     };
     let r = v

@@ -59,7 +59,7 @@ async fn token_with(hcl: &str) -> String {
 }
 
 fn opts(concurrency: usize, use_scan: bool) -> WalkOptions {
-    WalkOptions { concurrency, use_scan }
+    WalkOptions { concurrency, use_scan, ..WalkOptions::default() }
 }
 
 async fn all_modes_agree(version: u8) {

@@ -542,6 +542,13 @@ impl Editor {
         self.error = Some(format!("not saved, your changes are kept: {message}"));
     }
 
+    /// The write was sent and no answer came: it may have been carried out. Keep the draft and say so; the
+    /// next save finds out (the server holding this very draft counts as saved).
+    pub fn save_unknown(&mut self, message: String) {
+        self.mode = EditMode::Browse;
+        self.error = Some(unknown_outcome(&message));
+    }
+
     /// The write was refused by check-and-set.
     pub fn conflict(&mut self) {
         self.mode = EditMode::Conflict { theirs: None, loading: false };
@@ -620,4 +627,11 @@ pub fn complete_path(typed: &str) -> (String, Vec<String>) {
         _ => completed,
     };
     (completed, matches)
+}
+
+/// The words for a save whose answer never came, shared by the editor and the typed forms.
+pub fn unknown_outcome(message: &str) -> String {
+    format!(
+        "may have been saved, the answer never came; your changes are kept: save again to check ({message})"
+    )
 }

@@ -469,6 +469,15 @@ impl App {
                     f.conflict();
                 }
             }
+            Err(e) if e.may_have_written() => {
+                let text = super::editor::unknown_outcome(&e.to_string());
+                form.save_failed(String::new());
+                match form {
+                    Form::Docker(f) => f.error = Some(text),
+                    Form::Ssh(f) => f.error = Some(text),
+                    Form::Picker(_) => {}
+                }
+            }
             Err(e) => form.save_failed(e.to_string()),
         }
     }

@@ -1756,6 +1756,7 @@ impl App {
                 ));
             }
             Err(VaultError::CasMismatch { .. }) => e.conflict(),
+            Err(err) if err.may_have_written() => e.save_unknown(err.to_string()),
             Err(err) => e.save_failed(err.to_string()),
         }
     }

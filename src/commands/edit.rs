@@ -403,7 +403,7 @@ pub async fn rm(vault: &Vault, args: &RmArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let folder = Location::new(mount.clone(), &path);
-    let walk = WalkOptions { concurrency: args.concurrency.max(1), use_scan: true };
+    let walk = WalkOptions { concurrency: args.concurrency.max(1), use_scan: true, ..WalkOptions::default() };
     let found = vault.count_secrets(&folder, &walk).await?;
     if found.secrets.is_empty() {
         bail!("{full}/ holds no secret");
@@ -484,7 +484,7 @@ pub async fn transfer(vault: &Vault, args: &TransferArgs, mode: TransferMode) ->
     let opts = TransferOptions {
         overwrite: args.overwrite,
         keep_source_versions: args.keep_source_versions,
-        walk: WalkOptions { concurrency: args.concurrency.max(1), use_scan: true },
+        walk: WalkOptions { concurrency: args.concurrency.max(1), use_scan: true, ..WalkOptions::default() },
     };
     let report = if is_folder {
         vault.transfer_folder(&src, &dst, mode, &opts, None).await?

@@ -94,8 +94,11 @@ pub async fn ls(vault: &Vault, args: &LsArgs) -> anyhow::Result<()> {
     let (mount, folder) = locate(vault, &args.path).await?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.recursive {
-        let opts =
-            crate::vault::walk::WalkOptions { concurrency: args.concurrency.max(1), use_scan: !args.no_scan };
+        let opts = crate::vault::walk::WalkOptions {
+            concurrency: args.concurrency.max(1),
+            use_scan: !args.no_scan,
+            ..Default::default()
+        };
         let result = crate::vault::walk::walk_detailed(vault, &mount, &folder, &opts, None).await?;
         for p in &result.secrets {
             print_name(&mut out, &format!("{}/{p}", mount.path), args.null)?;

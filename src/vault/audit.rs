@@ -144,7 +144,11 @@ pub async fn scan(
 ) -> Result<ScopeScan, VaultError> {
     let vault = store.vault();
     let mount = &scope.mount;
-    let wopts = WalkOptions { concurrency: opts.concurrency.max(1), use_scan: opts.use_scan };
+    let wopts = WalkOptions {
+        concurrency: opts.concurrency.max(1),
+        use_scan: opts.use_scan,
+        ..WalkOptions::default()
+    };
     let walked = match walk_detailed(vault, mount, &scope.folder, &wopts, progress.map(|p| &p.walk)).await {
         Ok(w) => w,
         // A folder that does not exist (or a mount with no secrets) lists as 404 on some paths.

@@ -30,6 +30,14 @@ pub enum VaultError {
     BadResponse { path: String, detail: String },
     /// Input rejected before anything was sent (invalid path, name…).
     Invalid(String),
+    /// A write was sent and no answer came (a time-out or a connection lost after sending): the server may
+    /// have carried it out. Never reported as a failure; the next save re-reads and says which it was.
+    MaybeWritten { addr: String, detail: String },
+    /// An answer larger than the configured cap: reading stopped there.
+    TooLarge { path: String, limit: usize },
+    /// A walk stopped at one of its bounds (depth, number of folders, a folder that repeats itself): what
+    /// was found is not presented as the whole listing.
+    WalkLimit(String),
 }
 
 impl VaultError {
@@ -57,6 +65,11 @@ impl VaultError {
         }
     }
 
+    /// True when the outcome of a write is unknown (see [`VaultError::MaybeWritten`]).
+    pub fn may_have_written(&self) -> bool {
+        matches!(self, Self::MaybeWritten { .. })
+    }
+
     /// Classifies a non-success answer from its status and Vault's `errors` list.
     pub fn from_status(code: u16, path: &str, errors: Vec<String>) -> Self {
         let joined =
@@ -77,7 +90,16 @@ impl VaultError {
 
     /// Classifies a transport error from reqwest.
     pub fn from_reqwest(addr: &str, err: &reqwest::Error) -> Self {
+        Self::from_reqwest_sent(addr, err, false)
+    }
+
+    /// Like [`VaultError::from_reqwest`], for a request that changes the server (`write`): once it may have
+    /// left (the connection was made), a time-out or a lost connection is [`VaultError::MaybeWritten`].
+    pub fn from_reqwest_sent(addr: &str, err: &reqwest::Error, write: bool) -> Self {
         let chain = error_chain(err);
+        if write && !err.is_connect() && !err.is_builder() {
+            return Self::MaybeWritten { addr: addr.to_string(), detail: chain };
+        }
         let lower = chain.to_ascii_lowercase();
         if err.is_timeout() {
             Self::Timeout { addr: addr.to_string() }
@@ -146,6 +168,18 @@ impl fmt::Display for VaultError {
             }
             Self::BadResponse { path, detail } => write!(f, "unexpected answer on {path}: {detail}"),
             Self::Invalid(msg) => write!(f, "{msg}"),
+            Self::MaybeWritten { addr, detail } => write!(
+                f,
+                "the server at {addr} received the write but its answer never came ({detail}): it may have \
+                 been written; check before writing again"
+            ),
+            Self::TooLarge { path, limit } => write!(
+                f,
+                "the answer on {path} is larger than {} MiB, sesame's limit: reading stopped (set \
+                 SESAME_MAX_REPLY_MB to raise it)",
+                limit / (1024 * 1024)
+            ),
+            Self::WalkLimit(msg) => write!(f, "{msg}"),
         }
     }
 }

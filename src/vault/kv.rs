@@ -171,6 +171,22 @@ struct Inner {
     addr: String,
     token: SecretString,
     namespace: Option<String>,
+    /// The largest answer read, in bytes.
+    max_reply: usize,
+}
+
+/// The default cap on one answer: 64 MiB, far above any listing or secret KV allows (OpenBao's own request
+/// limit is 32 MiB), and small enough that a server streaming without end cannot exhaust memory.
+pub const DEFAULT_MAX_REPLY_MB: usize = 64;
+
+/// The cap from `SESAME_MAX_REPLY_MB` (whole MiB, at least 1), else [`DEFAULT_MAX_REPLY_MB`].
+fn max_reply_from_env() -> usize {
+    let mb = std::env::var("SESAME_MAX_REPLY_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(DEFAULT_MAX_REPLY_MB);
+    mb.saturating_mul(1024 * 1024)
 }
 
 impl std::fmt::Debug for Vault {
@@ -195,7 +211,8 @@ impl Vault {
         let addr = client.settings.address.as_str().trim_end_matches('/').to_string();
         let token = SecretString::from(client.settings.token.clone());
         let namespace = client.settings.namespace.clone().filter(|n| !n.is_empty());
-        Self { inner: Arc::new(Inner { client, http, addr, token, namespace }) }
+        let max_reply = max_reply_from_env();
+        Self { inner: Arc::new(Inner { client, http, addr, token, namespace, max_reply }) }
     }
 
     /// Connects with an address and token and default settings (tests, the dev server).
@@ -288,12 +305,80 @@ impl Vault {
         Ok(req)
     }
 
-    /// Sends a request and returns its status and body (in a zeroizing buffer).
+    /// Sends a request and returns its status and body (in a zeroizing buffer, at most
+    /// [`Vault::max_reply`] bytes).
+    ///
+    /// A read (GET, LIST, SCAN) is sent once more after a lost connection or a 5xx other than "sealed"; a
+    /// write never is, and when its answer does not come back it is [`VaultError::MaybeWritten`].
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<(u16, Zeroizing<Vec<u8>>), VaultError> {
-        let resp = req.send().await.map_err(|e| VaultError::from_reqwest(&self.inner.addr, &e))?;
+        let (method, path) = match req.try_clone().and_then(|r| r.build().ok()) {
+            Some(r) => (r.method().clone(), r.url().path().trim_start_matches("/v1/").to_string()),
+            None => (Method::POST, String::new()),
+        };
+        let read = matches!(method.as_str(), "GET" | "LIST" | "SCAN" | "HEAD");
+        let retry = if read { req.try_clone() } else { None };
+        let first = self.send_once(req, &path, !read).await;
+        let again = match &first {
+            Err(VaultError::Unreachable { .. }) => true,
+            Ok((status, body)) if *status >= 500 => {
+                *status != 503 || !String::from_utf8_lossy(body).to_ascii_lowercase().contains("sealed")
+            }
+            _ => false,
+        };
+        match retry {
+            Some(req) if again => {
+                tracing::debug!(path = %path, "read failed once; sending it again");
+                self.send_once(req, &path, false).await
+            }
+            _ => first,
+        }
+    }
+
+    async fn send_once(
+        &self,
+        req: reqwest::RequestBuilder,
+        path: &str,
+        write: bool,
+    ) -> Result<(u16, Zeroizing<Vec<u8>>), VaultError> {
+        let addr = &self.inner.addr;
+        let mut resp = req.send().await.map_err(|e| VaultError::from_reqwest_sent(addr, &e, write))?;
         let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(|e| VaultError::from_reqwest(&self.inner.addr, &e))?;
-        Ok((status, Zeroizing::new(bytes.to_vec())))
+        let limit = self.inner.max_reply;
+        let too_large = || VaultError::TooLarge { path: path.to_string(), limit };
+        if resp.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let mut body = Zeroizing::new(Vec::new());
+        while let Some(chunk) =
+            resp.chunk().await.map_err(|e| VaultError::from_reqwest_sent(addr, &e, write))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            // Grow through a zeroizing buffer: a reallocation must not leave a copy of a secret behind.
+            if body.capacity() < body.len() + chunk.len() {
+                let mut bigger =
+                    Zeroizing::new(Vec::with_capacity((body.len() + chunk.len()).max(body.len() * 2)));
+                bigger.extend_from_slice(&body);
+                body = bigger;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((status, body))
+    }
+
+    /// The largest answer accepted, in bytes.
+    pub fn max_reply(&self) -> usize {
+        self.inner.max_reply
+    }
+
+    /// This connection with another cap on the size of answers (1 KiB at least). Takes effect on a
+    /// connection not cloned yet; a shared one keeps its cap.
+    pub fn with_max_reply(mut self, bytes: usize) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.max_reply = bytes.max(1024);
+        }
+        self
     }
 
     /// Turns a non-2xx answer into an error built from Vault's `errors` list only.

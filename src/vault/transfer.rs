@@ -93,7 +93,7 @@ impl Default for TransferOptions {
         Self {
             overwrite: false,
             keep_source_versions: false,
-            walk: WalkOptions { concurrency: 8, use_scan: true },
+            walk: WalkOptions { concurrency: 8, use_scan: true, ..WalkOptions::default() },
         }
     }
 }

@@ -30,6 +30,16 @@ use super::kv::{Entry, Mount, Vault, list_api_path};
 /// Default number of LIST requests in flight (the CLI's `--concurrency` default too).
 pub const DEFAULT_CONCURRENCY: usize = 32;
 
+/// Folders below the starting one a LIST walk goes at most (KV paths in practice stay under a dozen).
+pub const DEFAULT_MAX_DEPTH: usize = 64;
+
+/// Folders a LIST walk lists at most.
+pub const DEFAULT_MAX_FOLDERS: usize = 250_000;
+
+/// Consecutive levels whose listings are the same that make a folder "repeat itself" (a server answering
+/// `{"keys":["folder/"]}` at every level would otherwise be walked for ever).
+pub const REPEAT_LEVELS: usize = 8;
+
 /// Options of a recursive walk.
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
@@ -37,11 +47,20 @@ pub struct WalkOptions {
     pub concurrency: usize,
     /// Try OpenBao's recursive SCAN first, falling back to the LIST walk when it is refused.
     pub use_scan: bool,
+    /// Folder levels below the start a LIST walk goes at most; deeper, it stops with an error.
+    pub max_depth: usize,
+    /// Folders a LIST walk lists at most; more, it stops with an error.
+    pub max_folders: usize,
 }
 
 impl Default for WalkOptions {
     fn default() -> Self {
-        Self { concurrency: DEFAULT_CONCURRENCY, use_scan: true }
+        Self {
+            concurrency: DEFAULT_CONCURRENCY,
+            use_scan: true,
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_folders: DEFAULT_MAX_FOLDERS,
+        }
     }
 }
 
@@ -105,8 +124,12 @@ pub async fn walk_detailed(
         return Ok(WalkResult { secrets, denied: Vec::new(), used_scan: true });
     }
     let (secrets, denied) =
-        list_walk(folder, opts.concurrency, progress, |f: String| async move { vault.list(mount, &f).await })
-            .await?;
+        list_walk(folder, opts, progress, |f: String| async move { vault.list(mount, &f).await })
+            .await
+            .map_err(|e| match e {
+                VaultError::WalkLimit(msg) => VaultError::WalkLimit(format!("{}/{msg}", mount.path)),
+                other => other,
+            })?;
     Ok(WalkResult { secrets, denied, used_scan: false })
 }
 
@@ -171,9 +194,13 @@ fn parse_scan(body: &[u8], folder: &str) -> Option<Vec<String>> {
 /// The LIST walk over any lister (`list(folder)` → entries; a missing folder must list as empty).
 ///
 /// Returns the sorted secrets and the sorted denied subfolders.
+///
+/// Stops with [`VaultError::WalkLimit`] (whose text starts with the folder, relative to the mount) past
+/// `opts.max_depth` levels, past `opts.max_folders` folders, or at a folder that repeats itself: one whose
+/// listing is the same as its parent's for [`REPEAT_LEVELS`] levels in a row.
 async fn list_walk<F, Fut>(
     root: &str,
-    concurrency: usize,
+    opts: &WalkOptions,
     progress: Option<&WalkProgress>,
     list: F,
 ) -> Result<(Vec<String>, Vec<String>), VaultError>
@@ -181,7 +208,12 @@ where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<Vec<Entry>, VaultError>>,
 {
-    let limit = concurrency.max(1);
+    let limit = opts.concurrency.max(1);
+    // Per folder waiting: its depth below the root, a fingerprint of its parent's listing, and how many levels
+    // in a row had that same listing.
+    let mut levels: std::collections::HashMap<String, (usize, u64, usize)> =
+        std::collections::HashMap::from([(root.to_string(), (0, 0, 0))]);
+    let mut listed = 0usize;
     let mut queue: VecDeque<String> = VecDeque::from([root.to_string()]);
     let mut in_flight = FuturesUnordered::new();
     let mut secrets = Vec::new();
@@ -199,6 +231,7 @@ where
         if let Some(p) = progress {
             p.pending.fetch_sub(1, Ordering::Relaxed);
         }
+        let (depth, parent_print, run) = levels.remove(&f).unwrap_or_default();
         let entries = match answer {
             Ok(entries) => entries,
             Err(VaultError::Forbidden { .. }) if f != root => {
@@ -207,10 +240,34 @@ where
             }
             Err(e) => return Err(e),
         };
+        listed += 1;
+        if listed > opts.max_folders {
+            return Err(VaultError::WalkLimit(format!(
+                "{root}: more than {} folders below it: the walk stopped and nothing is listed (narrow the \
+                 path)",
+                opts.max_folders
+            )));
+        }
+        let print = fingerprint(&entries);
+        let run = if depth > 0 && print == parent_print { run + 1 } else { 0 };
+        if run >= REPEAT_LEVELS {
+            return Err(VaultError::WalkLimit(format!(
+                "{f}: this folder lists the same entries as its parents for {REPEAT_LEVELS} levels, as if it \
+                 contained itself: the walk stopped and nothing is listed (a faulty server?)"
+            )));
+        }
         let (mut folders, mut found) = (0, 0);
         for e in entries {
             let path = join(&f, &e.name);
             if e.is_folder {
+                if depth + 1 > opts.max_depth {
+                    return Err(VaultError::WalkLimit(format!(
+                        "{path}: more than {} folder levels below {root}/: the walk stopped and nothing is \
+                         listed",
+                        opts.max_depth
+                    )));
+                }
+                levels.insert(path.clone(), (depth + 1, print, run));
                 queue.push_back(path);
                 folders += 1;
             } else {
@@ -230,6 +287,17 @@ where
     Ok((secrets, denied))
 }
 
+/// A fingerprint of a listing's names (order kept: listings come sorted).
+fn fingerprint(entries: &[Entry]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for e in entries {
+        e.name.hash(&mut h);
+        e.is_folder.hash(&mut h);
+    }
+    h.finish()
+}
+
 /// `folder/name`, or `name` at the root.
 fn join(folder: &str, name: &str) -> String {
     if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") }
@@ -239,6 +307,10 @@ fn join(folder: &str, name: &str) -> String {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    fn opts(concurrency: usize) -> WalkOptions {
+        WalkOptions { concurrency, ..WalkOptions::default() }
+    }
     use std::sync::Arc;
     use std::time::Duration;
 
@@ -287,7 +359,7 @@ mod tests {
         let t = tree();
         let progress = WalkProgress::default();
         for c in [1, 2, 64] {
-            let (s, d) = list_walk("", c, Some(&progress), |f| {
+            let (s, d) = list_walk("", &opts(c), Some(&progress), |f| {
                 let r = fake_list(&t, &f);
                 async move { r }
             })
@@ -299,7 +371,7 @@ mod tests {
         assert_eq!(progress.listed.load(Ordering::Relaxed), 3 * 4);
         assert_eq!(progress.secrets.load(Ordering::Relaxed), 3 * 5);
         assert_eq!(progress.pending.load(Ordering::Relaxed), 0);
-        let (s, d) = list_walk("a", 4, None, |f| {
+        let (s, d) = list_walk("a", &opts(4), None, |f| {
             let r = fake_list(&t, &f);
             async move { r }
         })
@@ -309,16 +381,56 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_folder_that_lists_itself_stops_the_walk_with_a_clear_error() {
+        // A faulty server: every folder answers `{"keys":["folder/"]}`.
+        let e = list_walk("", &opts(4), None, |_f| async { Ok(vec![Entry::from_key("folder/")]) })
+            .await
+            .unwrap_err();
+        match e {
+            VaultError::WalkLimit(msg) => assert!(msg.contains("as if it contained itself"), "{msg}"),
+            other => panic!("expected a walk limit, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn depth_and_folder_count_are_bounded() {
+        // A chain of distinct folders, each one level deeper.
+        let deep = |f: String| async move {
+            let next = format!("d{}/", f.matches('/').count() + usize::from(!f.is_empty()));
+            Ok(vec![Entry::from_key(&next), Entry::from_key(&format!("s{}", f.len()))])
+        };
+        let o = WalkOptions { max_depth: 5, ..opts(2) };
+        match list_walk("", &o, None, deep).await.unwrap_err() {
+            VaultError::WalkLimit(msg) => assert!(msg.contains("more than 5 folder levels"), "{msg}"),
+            other => panic!("expected a walk limit, got {other:?}"),
+        }
+        let wide = |f: String| async move {
+            Ok(if f.is_empty() {
+                (0..50).map(|i| Entry::from_key(&format!("f{i}/"))).collect()
+            } else {
+                vec![]
+            })
+        };
+        let o = WalkOptions { max_folders: 10, ..opts(2) };
+        match list_walk("", &o, None, wide).await.unwrap_err() {
+            VaultError::WalkLimit(msg) => assert!(msg.contains("more than 10 folders"), "{msg}"),
+            other => panic!("expected a walk limit, got {other:?}"),
+        }
+        let o = WalkOptions { max_folders: 51, ..opts(2) };
+        assert!(list_walk("", &o, None, wide).await.is_ok(), "within the bound the walk completes");
+    }
+
+    #[tokio::test]
     async fn denied_root_and_other_errors_abort() {
         let t = tree();
-        let e = list_walk("deny", 4, None, |f| {
+        let e = list_walk("deny", &opts(4), None, |f| {
             let r = fake_list(&t, &f);
             async move { r }
         })
         .await
         .unwrap_err();
         assert!(matches!(e, VaultError::Forbidden { .. }));
-        let e = list_walk("", 4, None, |f| async move {
+        let e = list_walk("", &opts(4), None, |f| async move {
             if f == "b" { Err(VaultError::Sealed) } else { fake_list(&tree(), &f) }
         })
         .await
@@ -333,7 +445,7 @@ mod tests {
         let peak = Arc::new(AtomicUsize::new(0));
         for limit in [1, 7, 32] {
             peak.store(0, Ordering::SeqCst);
-            let (s, _) = list_walk("", limit, None, |f| {
+            let (s, _) = list_walk("", &opts(limit), None, |f| {
                 let (in_flight, peak) = (in_flight.clone(), peak.clone());
                 async move {
                     let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;

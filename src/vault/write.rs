@@ -266,13 +266,33 @@ impl Vault {
         expected: &Expected,
     ) -> Result<Written, VaultError> {
         let path = path.trim_matches('/');
-        let (version, created) = self.write_data(mount, path, data, expected).await?;
+        let (version, created) = match self.write_data(mount, path, data, expected).await {
+            Err(VaultError::CasMismatch { .. }) if self.already_holds(mount, path, data).await => {
+                // The server holds exactly this data already: most often our own earlier write whose answer
+                // never came. That is the save going through, not someone else's change.
+                let read = self.read(mount, path, None).await?;
+                return Ok(Written {
+                    version: read.version.map(|v| v.version),
+                    created: false,
+                    placeholders_removed: Vec::new(),
+                });
+            }
+            other => other?,
+        };
         let placeholders_removed = if created && !is_placeholder(path) {
             self.tidy_placeholders(mount, path, false).await
         } else {
             Vec::new()
         };
         Ok(Written { version, created, placeholders_removed })
+    }
+
+    /// True when the latest version of `mount/path` holds exactly `data` (the same keys with the same JSON
+    /// values, whatever their order).
+    pub async fn already_holds(&self, mount: &Mount, path: &str, data: &SecretData) -> bool {
+        let Ok(read) = self.read(mount, path, None).await else { return false };
+        let Some(current) = read.data else { return false };
+        same_data(&current, data)
     }
 
     /// The write itself, without placeholder tidying. Returns the new version (KV v2) and whether the write

@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod e2e;
 pub mod fixtures;
+pub mod hostile;
 pub mod ui;
 
 use std::sync::OnceLock;
