@@ -30,6 +30,7 @@ fn sesame_via(addr: &str, args: &[&str], env: &[(&str, &str)]) -> (i32, String, 
     }
     let out_file = tempfile::NamedTempFile::new().expect("temp file");
     let err_file = tempfile::NamedTempFile::new().expect("temp file");
+    #[allow(clippy::zombie_processes)] // Reaped by wait4 below, which also gives its peak memory.
     let child = cmd
         .stdin(Stdio::null())
         .stdout(out_file.reopen().expect("stdout"))
