@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::e2e::{BIN, DevProc, Tmux};
+use common::e2e::{BIN, DevProc, Tmux, settled_at};
 
 /// Pids of server processes whose command line mentions `needle` (e.g. the listen address).
 fn servers_matching(needle: &str) -> Vec<u32> {
@@ -50,23 +50,28 @@ fn browse_reveal_quit_against_sesame_dev() {
     tmux.start(&cmd);
 
     tmux.wait_for("the mount list", |s| {
-        s.contains("secret/") && s.contains("legacy/") && s.contains("[KV v2]")
+        settled_at(s, "/") && s.contains("secret/") && s.contains("legacy/") && s.contains("[KV v2]")
     });
     tmux.keys(&["j", "Enter"]);
-    tmux.wait_for("secret/'s folders", |s| s.contains("apps/") && s.contains("teams/"));
+    tmux.wait_for("secret/'s folders", |s| {
+        settled_at(s, "secret/") && s.contains("apps/") && s.contains("teams/")
+    });
     // Filter to the folder we want, then open it.
     tmux.keys(&["/"]);
     tmux.text("apps");
     tmux.keys(&["Enter", "Enter"]);
-    tmux.wait_for("apps/", |s| s.contains("secret/apps/") && s.contains("payments/"));
+    tmux.wait_for("apps/", |s| settled_at(s, "secret/apps/") && s.contains("payments/"));
     tmux.keys(&["/"]);
     tmux.text("web");
     tmux.keys(&["Enter", "Enter"]);
-    tmux.wait_for("apps/web/", |s| s.contains("secret/apps/web/") && s.contains("database"));
+    tmux.wait_for("apps/web/", |s| settled_at(s, "secret/apps/web/") && s.contains("database"));
     tmux.keys(&["/"]);
     tmux.text("database");
     tmux.keys(&["Enter", "Enter"]);
-    let screen = tmux.wait_for("the secret view", |s| s.contains("DB_PASSWORD") && s.contains("version 3"));
+    // The folder's preview of `database` also lists DB_PASSWORD and "version 3": wait for the secret itself.
+    let screen = tmux.wait_for("the secret view", |s| {
+        settled_at(s, "secret/apps/web/database") && s.contains("DB_PASSWORD") && s.contains("version 3")
+    });
     assert!(screen.contains("••••••••"), "values are masked:\n{screen}");
     assert!(!screen.contains(secret), "no value on screen before reveal:\n{screen}");
 
@@ -77,7 +82,12 @@ fn browse_reveal_quit_against_sesame_dev() {
 
     // Back to the folder, then quit.
     tmux.keys(&["q"]);
-    tmux.wait_for("the folder again", |s| s.contains("secret/apps/web/") && !s.contains("DB_PASSWORD"));
+    // Back in the folder, the preview of the selected secret lists its keys (DB_PASSWORD among them) once
+    // loaded, but never a value.
+    let screen = tmux.wait_for("the folder again, its preview loaded", |s| {
+        settled_at(s, "secret/apps/web/") && s.contains("filter: database") && s.contains("4 keys")
+    });
+    assert!(!screen.contains(secret), "no value in the folder's preview:\n{screen}");
     tmux.keys(&["q"]);
     // The shell that ran sesame prints its exit status and waits: the terminal is checked while it is alive.
     tmux.wait_for("sesame's exit", |s| s.contains("sesame-exit="));
@@ -106,7 +116,9 @@ fn browse_reveal_quit_against_sesame_dev() {
 fn sesame_dash_dash_dev_leaves_no_server_behind() {
     let tmux = Tmux::new();
     tmux.start(&format!("{BIN} --dev --log-file /dev/null"));
-    tmux.wait_for("the demo mounts", |s| s.contains("secret/") && s.contains("legacy/"));
+    tmux.wait_for("the demo mounts", |s| {
+        settled_at(s, "/") && s.contains("secret/") && s.contains("legacy/")
+    });
     let sesame_pid = tmux.pane("#{pane_pid}");
     let children =
         std::fs::read_to_string(format!("/proc/{sesame_pid}/task/{sesame_pid}/children")).unwrap_or_default();
@@ -135,7 +147,9 @@ fn sesame_dash_dash_dev_leaves_no_server_behind() {
 fn sigterm_while_in_the_tui_restores_and_stops_the_server() {
     let tmux = Tmux::new();
     tmux.start(&format!("{BIN} --dev --log-file /dev/null"));
-    tmux.wait_for("the demo mounts", |s| s.contains("secret/") && s.contains("legacy/"));
+    tmux.wait_for("the demo mounts", |s| {
+        settled_at(s, "/") && s.contains("secret/") && s.contains("legacy/")
+    });
     let pid = tmux.pane("#{pane_pid}");
     let mut servers: Vec<String> = Vec::new();
     for task in std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten() {
@@ -168,7 +182,7 @@ fn create_a_secret_in_the_ui_and_read_it_with_hvac() {
     let dev = DevProc::start();
     let cmd = dev.sesame_cmd("secret/apps/");
     tmux.start(&cmd);
-    tmux.wait_for("secret/apps/", |s| s.contains("secret/apps/") && s.contains("payments/"));
+    tmux.wait_for("secret/apps/", |s| settled_at(s, "secret/apps/") && s.contains("payments/"));
     tmux.keys(&["n"]);
     tmux.wait_for("the name prompt", |s| s.contains("New secret in secret/apps/"));
     tmux.text("e2e created");
@@ -181,7 +195,9 @@ fn create_a_secret_in_the_ui_and_read_it_with_hvac() {
     tmux.wait_for("the value editor", |s| s.contains("value of USER"));
     tmux.text("alice");
     tmux.keys(&["Escape"]);
-    tmux.wait_for("the value editor to close", |s| !s.contains("value of USER"));
+    tmux.wait_for("the editor again", |s| {
+        s.contains("New secret secret/apps/e2e created") && s.contains("USER") && !s.contains("value of USER")
+    });
     tmux.keys(&["a"]);
     tmux.text("password");
     tmux.keys(&["Enter"]);
@@ -190,7 +206,11 @@ fn create_a_secret_in_the_ui_and_read_it_with_hvac() {
     tmux.keys(&["Enter"]);
     tmux.text("second line");
     tmux.keys(&["Escape"]);
-    tmux.wait_for("the value editor to close", |s| !s.contains("value of PASSWORD"));
+    tmux.wait_for("the editor again", |s| {
+        s.contains("New secret secret/apps/e2e created")
+            && s.contains("PASSWORD")
+            && !s.contains("value of PASSWORD")
+    });
     tmux.keys(&["C-s"]);
     let summary = tmux.wait_for("the save summary", |s| s.contains("Save these changes?"));
     assert!(summary.contains("+ USER") && summary.contains("+ PASSWORD"), "{summary}");
@@ -198,7 +218,9 @@ fn create_a_secret_in_the_ui_and_read_it_with_hvac() {
     tmux.keys(&["y"]);
     tmux.wait_for("the saved secret", |s| s.contains("saved secret/apps/e2e created (version 1)"));
     tmux.keys(&["q"]);
-    tmux.wait_for("the folder", |s| s.contains("e2e created") && !s.contains("version 1 ·"));
+    tmux.wait_for("the folder", |s| {
+        settled_at(s, "secret/apps/") && s.contains("e2e created") && !s.contains("version 1 ·")
+    });
     tmux.keys(&["q"]);
     tmux.wait_for("sesame's exit", |s| s.contains("sesame-exit=0"));
 
@@ -238,7 +260,7 @@ fn copied_path_reaches_tmux_and_a_copied_value_is_cleared() {
     );
     tmux.start(&cmd);
     tmux.cmd(&["set-option", "-g", "set-clipboard", "on"]);
-    tmux.wait_for("secret/apps/web/", |s| s.contains("secret/apps/web/") && s.contains("database"));
+    tmux.wait_for("secret/apps/web/", |s| settled_at(s, "secret/apps/web/") && s.contains("database"));
     let buffers = |t: &Tmux| t.cmd(&["list-buffers", "-F", "#{buffer_name}"]);
     let show = |t: &Tmux| t.cmd(&["show-buffer"]);
 
@@ -252,7 +274,9 @@ fn copied_path_reaches_tmux_and_a_copied_value_is_cleared() {
     assert_eq!(show(&tmux).trim_end(), "secret/apps/web/database");
 
     // A value: asks first, lands in the buffer, then disappears after the delay.
-    tmux.wait_for("the secret view", |s| s.contains("DB_PASSWORD"));
+    tmux.wait_for("the secret view", |s| {
+        settled_at(s, "secret/apps/web/database") && s.contains("DB_PASSWORD")
+    });
     tmux.keys(&["j", "y"]);
     tmux.wait_for("the confirmation", |s| s.contains("Copy the value of DB_PASSWORD"));
     tmux.keys(&["y"]);
@@ -266,7 +290,12 @@ fn copied_path_reaches_tmux_and_a_copied_value_is_cleared() {
         std::thread::sleep(Duration::from_millis(100));
     }
     tmux.keys(&["q"]);
-    tmux.wait_for("the folder", |s| s.contains("filter: database") && s.contains("Preview"));
+    tmux.wait_for("the folder, its preview loaded", |s| {
+        settled_at(s, "secret/apps/web/")
+            && s.contains("filter: database")
+            && s.contains("Preview")
+            && s.contains("4 keys")
+    });
     tmux.keys(&["q"]);
     tmux.wait_for("sesame's exit", |s| s.contains("sesame-exit=0"));
     let history = tmux.history();
@@ -294,7 +323,7 @@ fn move_a_folder_across_mounts_in_the_ui() {
     let dev = DevProc::start();
     let cmd = dev.sesame_cmd("secret/teams/");
     tmux.start(&cmd);
-    tmux.wait_for("secret/teams/", |s| s.contains("secret/teams/") && s.contains("ml/"));
+    tmux.wait_for("secret/teams/", |s| settled_at(s, "secret/teams/") && s.contains("ml/"));
     tmux.keys(&["/"]);
     tmux.text("ml");
     tmux.keys(&["Enter"]);
@@ -309,7 +338,9 @@ fn move_a_folder_across_mounts_in_the_ui() {
     assert!(report.contains("Move secret/teams/ml/ → legacy/moved-ml/"), "{report}");
     assert!(!report.contains("failed") && !report.contains("Not attempted"), "{report}");
     tmux.keys(&["Escape"]);
-    tmux.wait_for("the reloaded folder", |s| !s.contains("4 moved") && s.contains("no entry matches"));
+    tmux.wait_for("the reloaded folder", |s| {
+        settled_at(s, "secret/teams/") && !s.contains("4 moved") && s.contains("no entry matches")
+    });
     tmux.keys(&["q"]);
     tmux.wait_for("sesame's exit", |s| s.contains("sesame-exit=0"));
 

@@ -7,7 +7,7 @@ use std::process::Command;
 
 mod common;
 
-use common::e2e::{DevProc, Tmux};
+use common::e2e::{DevProc, Tmux, settled_at};
 use common::fixtures::write_private;
 
 const ED25519: &str = include_str!("fixtures/ssh/ed25519");
@@ -19,7 +19,7 @@ fn docker_and_ssh_secrets_from_the_forms_are_read_by_skopeo_and_ssh_keygen() {
     let dev = DevProc::start();
     let cmd = dev.sesame_cmd("secret/apps/");
     tmux.start_sized(&cmd, 110, 32);
-    tmux.wait_for("secret/apps/", |s| s.contains("secret/apps/") && s.contains("payments/"));
+    tmux.wait_for("secret/apps/", |s| settled_at(s, "secret/apps/") && s.contains("payments/"));
 
     // Docker registry credentials through the form.
     tmux.keys(&["n"]);
@@ -40,7 +40,8 @@ fn docker_and_ssh_secrets_from_the_forms_are_read_by_skopeo_and_ssh_keygen() {
     tmux.wait_for("the saved secret", |s| s.contains("saved secret/apps/e2e-registry (version 1"));
     tmux.keys(&["q"]);
     tmux.wait_for("the docker tag in the explorer", |s| {
-        s.lines().any(|l| l.contains("e2e-registry") && l.contains("[docker]"))
+        settled_at(s, "secret/apps/")
+            && s.lines().any(|l| l.contains("e2e-registry") && l.contains("[docker]"))
     });
 
     // An SSH key through the form, pasted as a terminal sends it: line by line.
@@ -60,7 +61,12 @@ fn docker_and_ssh_secrets_from_the_forms_are_read_by_skopeo_and_ssh_keygen() {
     assert!(!form.contains("b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9u"), "the key text is hidden:\n{form}");
     tmux.keys(&["C-s"]);
     tmux.wait_for("the saved key", |s| s.contains("saved secret/apps/e2e-deploy (version 1"));
-    let view = tmux.wait_for("the public half in the secret view", |s| s.contains("Public key"));
+    // The form shows "Public key" too: wait for the secret view.
+    let view = tmux.wait_for("the public half in the secret view", |s| {
+        settled_at(s, "secret/apps/e2e-deploy")
+            && s.contains("Public key")
+            && !s.contains("New SSH key secret")
+    });
     assert!(view.contains("[ssh]"), "{view}");
     tmux.keys(&["Space"]);
     let refused = tmux.wait_for("the refusal", |s| s.contains("delete and recreate to change it"));

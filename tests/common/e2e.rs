@@ -107,6 +107,27 @@ impl Drop for Tmux {
     }
 }
 
+/// sesame's top line (` sesame  PLACE  ⠋ loading`): the place shown (a folder, a secret, a view) and whether
+/// anything is still loading. `None` when the top line is not sesame's.
+pub fn title(screen: &str) -> Option<(&str, bool)> {
+    let rest = screen.lines().next()?.trim().strip_prefix("sesame")?.trim_start();
+    match rest.strip_suffix(" loading") {
+        // The spinner is one character before " loading".
+        Some(head) => {
+            let mut chars = head.trim_end().chars();
+            chars.next_back();
+            Some((chars.as_str().trim_end(), true))
+        }
+        None => Some((rest, false)),
+    }
+}
+
+/// Whether sesame shows `place` in its top line with nothing loading: a state that still holds once the
+/// screen settles, unlike a word that a preview or a later screen may also show.
+pub fn settled_at(screen: &str, place: &str) -> bool {
+    title(screen) == Some((place, false))
+}
+
 pub fn rand_suffix() -> u32 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
 }

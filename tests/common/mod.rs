@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod cluster;
 pub mod e2e;
 pub mod fixtures;
 pub mod hostile;
