@@ -27,7 +27,6 @@ pub struct Node {
     pub name: String,
     /// `http://127.0.0.1:PORT`.
     pub addr: String,
-    cluster_port: u16,
     dir: PathBuf,
     child: Option<Child>,
     paused: bool,
@@ -169,14 +168,7 @@ impl Cluster {
             let cfg = node_dir.join("config.hcl");
             std::fs::write(&cfg, config(&node_dir, &name, *api, *cluster, &peers))
                 .expect("the node's config");
-            let mut node = Node {
-                name,
-                addr: addrs[i].clone(),
-                cluster_port: *cluster,
-                dir: node_dir,
-                child: None,
-                paused: false,
-            };
+            let mut node = Node { name, addr: addrs[i].clone(), dir: node_dir, child: None, paused: false };
             node.child = Some(spawn(&bao, &cfg, &node.dir));
             nodes.push(node);
         }
@@ -401,11 +393,6 @@ impl Cluster {
             .stdin(Stdio::null())
             .output()
             .expect("running sesame")
-    }
-
-    /// The port of node `i`'s cluster listener (raft and request forwarding).
-    pub fn cluster_port(&self, i: usize) -> u16 {
-        self.nodes[i].cluster_port
     }
 }
 
