@@ -10,6 +10,9 @@
 //!   keeps after a free, which is not sesame's to control;
 //! - moving the selection by one row writes at most a tenth of a full repaint to the terminal.
 
+// A counting global allocator measures the live heap.
+#![allow(unsafe_code)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};

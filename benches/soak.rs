@@ -10,6 +10,9 @@
 //!
 //! `SESAME_SOAK_SECS=N` shortens (or lengthens) the run; `SESAME_SOAK_SECRETS=N` changes the folder's size.
 
+// SIGTERM to the sesame process at the end of the run.
+#![allow(unsafe_code)]
+
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};

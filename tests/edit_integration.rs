@@ -3,6 +3,9 @@
 //! permissions, failures part-way (a concurrent writer, a 403, the server stopped mid-move), and the `sesame`
 //! editing subcommands run as a real binary. Each test works in mounts of its own.
 
+// SIGKILL of the dev server in the middle of a move.
+#![allow(unsafe_code)]
+
 mod common;
 
 use common::cli::{self, Run};

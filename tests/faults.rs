@@ -3,6 +3,9 @@
 //! Each must end with a clear message and the right exit status, never a panic, a hang, unbounded memory,
 //! a listing presented as complete, or a write reported as failed when it may have happened.
 
+// wait4 gives the peak memory of one child process.
+#![allow(unsafe_code)]
+
 mod common;
 
 use std::process::{Command, Stdio};

@@ -328,7 +328,7 @@ pub async fn get_typed(
                             }
                         }
                         for w in &cfg.warnings {
-                            writeln!(out, "# warning: {}", shown(&w.to_string()))?;
+                            writeln!(out, "# warning: {}", shown(w))?;
                         }
                     }
                     Err(e) => writeln!(out, "# {}", shown(&e.to_string()))?,
@@ -391,7 +391,7 @@ pub async fn get_typed(
                             writeln!(out, "# public key: {}", shown(&i.public_key))?;
                             writeln!(out, "# fingerprint: {}", shown(&i.keygen_line()))?;
                         }
-                        Err(e) => writeln!(out, "# public key: unavailable ({})", shown(&e.to_string()))?,
+                        Err(e) => writeln!(out, "# public key: unavailable ({})", shown(e))?,
                     }
                     writeln!(
                         out,

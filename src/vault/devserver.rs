@@ -17,6 +17,9 @@
 //! wherever else it appears, so the log never holds either, even after a `SIGKILL`. The log is
 //! still deleted when the server is stopped.
 
+// Process supervision needs libc calls (prctl, kill, getuid): each unsafe block says why it is sound.
+#![allow(unsafe_code)]
+
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};

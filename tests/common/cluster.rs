@@ -9,6 +9,9 @@
 //! from a plain `#[test]` that also drives tmux, and so that nothing of a client library stands between the
 //! test and the server.
 
+// Signals to the server processes (kill, pause, resume) and PR_SET_PDEATHSIG need libc.
+#![allow(unsafe_code)]
+
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt as _;
