@@ -826,3 +826,32 @@ fn an_older_injection_answer_is_reported_but_does_not_undo_a_newer_one() {
     assert_eq!(injected(&app), Some(true), "a stale answer does not change the view");
     assert!(app.message.as_ref().is_some_and(|(_, m)| m.contains("secret/db")));
 }
+
+#[test]
+fn the_json_view_is_laid_out_once_and_pages_through_it() {
+    let (mut app, _) = new_app(None);
+    app.update(Msg::Resize(80, 24));
+    let req = open_secret(&mut app);
+    let many: Vec<String> = (0..200).map(|i| format!("line {i}")).collect();
+    let json = serde_json::json!({ "LINES": many }).to_string();
+    app.update(Msg::Secret { req, result: Ok(live_read(&json, 1, "2026-11-25T10:00:00Z")) });
+    app.update(key('J'));
+    app.update(key('a'));
+    let layout = app.secret.as_ref().and_then(|s| s.json_layout.as_ref()).expect("laid out when opened");
+    assert!(layout.revealed && layout.lines.len() > 200, "{} lines", layout.lines.len());
+    app.update(code(KeyCode::PageDown));
+    let page = app.secret.as_ref().and_then(|s| s.json).expect("open");
+    assert!(page > 1, "a page, not a line: {page}");
+    app.update(key('g'));
+    assert_eq!(app.secret.as_ref().and_then(|s| s.json), Some(0));
+    app.update(key('a'));
+    assert!(
+        !app.secret.as_ref().and_then(|s| s.json_layout.as_ref()).expect("laid out").revealed,
+        "masked again"
+    );
+    app.update(code(KeyCode::Esc));
+    assert!(
+        app.secret.as_ref().is_some_and(|s| s.json.is_none() && s.json_layout.is_none()),
+        "dropped on close"
+    );
+}

@@ -7,6 +7,7 @@ pub mod editor;
 pub mod effects;
 pub mod forms;
 pub mod history;
+pub mod json_view;
 pub mod list;
 pub mod ops;
 pub mod ops_effects;
@@ -240,6 +241,8 @@ pub struct SecretView {
     pub reveal_all: bool,
     /// JSON view scroll offset when open.
     pub json: Option<usize>,
+    /// The JSON view's lines, laid out when it opens or its values are revealed or masked.
+    pub json_layout: Option<json_view::JsonLayout>,
     /// The version shown when it is not the latest (opened from the history).
     pub version: Option<u64>,
     /// sesame's annotations of the secret, once loaded.
@@ -265,6 +268,7 @@ impl SecretView {
             revealed: HashSet::new(),
             reveal_all: false,
             json: None,
+            json_layout: None,
             version,
             annotations: None,
             key_only: None,
@@ -277,6 +281,14 @@ impl SecretView {
             return r.keys.len();
         }
         self.read.as_ref().and_then(|r| r.data.as_ref()).map_or(0, |d| d.pairs.len())
+    }
+
+    /// Lays the JSON view out again (after it opened, a reveal or a new read); drops it when closed.
+    pub fn relayout_json(&mut self) {
+        self.json_layout = match (self.json, self.read.as_ref().and_then(|r| r.data.as_ref())) {
+            (Some(_), Some(data)) => Some(json_view::JsonLayout::new(data, self.reveal_all)),
+            _ => None,
+        };
     }
 
     /// True when a value is shown unmasked.
@@ -1172,7 +1184,10 @@ impl App {
                     s.revealed.clear();
                 }
             }
-            Action::JsonView if s.read.as_ref().is_some_and(|r| r.data.is_some()) => s.json = Some(0),
+            Action::JsonView if s.read.as_ref().is_some_and(|r| r.data.is_some()) => {
+                s.json = Some(0);
+                s.relayout_json();
+            }
             Action::UseInService => {
                 self.message = Some((Level::Info, "still loading…".into()));
                 return;
@@ -1264,11 +1279,21 @@ impl App {
         }
         let Some(s) = self.secret.as_mut() else { return };
         let Some(scroll) = s.json else { return };
+        let page = crate::layout::secret_rows_height(self.size);
         match action {
             Action::Down => s.json = Some(scroll + 1),
             Action::Up => s.json = Some(scroll.saturating_sub(1)),
-            Action::RevealAll => s.reveal_all = !s.reveal_all,
-            Action::Back | Action::Quit | Action::JsonView => s.json = None,
+            Action::PageDown => s.json = Some(scroll + page),
+            Action::PageUp => s.json = Some(scroll.saturating_sub(page)),
+            Action::Top => s.json = Some(0),
+            Action::RevealAll => {
+                s.reveal_all = !s.reveal_all;
+                s.relayout_json();
+            }
+            Action::Back | Action::Quit | Action::JsonView => {
+                s.json = None;
+                s.relayout_json();
+            }
             _ => {}
         }
     }
@@ -1639,6 +1664,7 @@ impl App {
                 }
                 self.edit_when_loaded = false;
                 s.read = Some(read);
+                s.relayout_json();
             }
             Err(e) => {
                 s.error = Some(e.to_string());

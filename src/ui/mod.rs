@@ -161,9 +161,11 @@ fn draw_body(frame: &mut Frame, app: &App, theme: &Theme, a: &Areas, size: (u16,
     match &app.secret {
         Some(s) => {
             let area = main_area(size);
-            draw_secret(frame, app, s, theme, area);
-            if let Some(scroll) = s.json {
-                draw_json(frame, s, scroll, theme, area);
+            // The JSON view covers the secret view: the table beneath is not drawn (with a value of
+            // megabytes, that alone would cost more than a frame).
+            match s.json {
+                Some(scroll) => draw_json(frame, s, scroll, theme, area),
+                None => draw_secret(frame, app, s, theme, area),
             }
         }
         None if app.policy.is_some() => {
@@ -532,58 +534,46 @@ fn draw_json(frame: &mut Frame, s: &SecretView, scroll: usize, theme: &Theme, ar
     let block = Block::default().borders(Borders::ALL).title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let mut lines: Vec<Line> = vec![Line::from("{")];
-    let n = data.pairs.len();
-    for (i, (k, v)) in data.pairs.iter().enumerate() {
-        let comma = if i + 1 < n { "," } else { "" };
-        let key = crate::sanitize::json(&serde_json::to_string(k).unwrap_or_default()).into_owned();
-        if s.reveal_all {
-            let pretty = match serde_json::from_str::<serde_json::Value>(v.json_text()) {
-                Ok(val) => {
-                    let pretty =
-                        zeroize::Zeroizing::new(serde_json::to_string_pretty(&val).unwrap_or_default());
-                    // Escaped copies of a value are zeroized like the value.
-                    let safe = match crate::sanitize::json(&pretty) {
-                        std::borrow::Cow::Owned(s) => Some(zeroize::Zeroizing::new(s)),
-                        std::borrow::Cow::Borrowed(_) => None,
-                    };
-                    safe.unwrap_or(pretty)
-                }
-                Err(_) => zeroize::Zeroizing::new(shown(v.json_text()).into_owned()),
-            };
-            let mut it = pretty.lines();
-            let first = it.next().unwrap_or("");
-            let rest: Vec<&str> = it.collect();
-            if rest.is_empty() {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {key}"), theme.key()),
-                    Span::raw(format!(": {first}{comma}")),
-                ]));
-            } else {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {key}"), theme.key()),
-                    Span::raw(format!(": {first}")),
-                ]));
-                let last = rest.len() - 1;
-                for (j, l) in rest.iter().enumerate() {
-                    lines.push(Line::from(format!("  {l}{}", if j == last { comma } else { "" })));
-                }
+    // Laid out by the app when the view opened or changed; built here only if that was skipped.
+    let built;
+    let layout = match &s.json_layout {
+        Some(l) if l.revealed == s.reveal_all => l,
+        _ => {
+            built = crate::app::json_view::JsonLayout::new(data, s.reveal_all);
+            &built
+        }
+    };
+    // Long lines wrap by characters; only the rows on screen are cut out and drawn.
+    let width = inner.width.max(1) as usize;
+    let height = inner.height as usize;
+    let scroll = scroll.min(layout.rows(width).saturating_sub(height));
+    let mut rows: Vec<Line> = Vec::with_capacity(height);
+    let mut row = 0;
+    for l in &layout.lines {
+        let n = l.chars.div_ceil(width).max(1);
+        if row + n <= scroll {
+            row += n;
+            continue;
+        }
+        let skip = scroll.saturating_sub(row);
+        let key_chars = l.key.chars().count();
+        let mut chars = l.key.chars().chain(l.text.chars()).enumerate().skip(skip * width);
+        for _ in skip..n {
+            if rows.len() == height {
+                break;
             }
-        } else {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {key}"), theme.key()),
-                Span::raw(format!(": \"{MASK}\"{comma}")),
-            ]));
+            let (mut key, mut text) = (String::new(), zeroize::Zeroizing::new(String::new()));
+            for (pos, c) in chars.by_ref().take(width) {
+                if pos < key_chars { key.push(c) } else { text.push(c) }
+            }
+            rows.push(Line::from(vec![Span::styled(key, theme.key()), Span::raw(text.to_string())]));
+        }
+        row += n;
+        if rows.len() == height {
+            break;
         }
     }
-    lines.push(Line::from("}"));
-    // Long values wrap; scrolling counts wrapped rows so nothing is cut off.
-    let width = inner.width.max(1) as usize;
-    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
-    let scroll = scroll.min(rows.saturating_sub(inner.height as usize));
-    let p =
-        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((scroll.min(u16::MAX as usize) as u16, 0));
-    frame.render_widget(p, inner);
+    frame.render_widget(Paragraph::new(rows), inner);
 }
 
 fn hints(app: &App) -> Line<'static> {
