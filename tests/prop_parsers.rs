@@ -393,3 +393,109 @@ fn toml_str(s: &str) -> String {
     out.push('"');
     out
 }
+
+/// A JSON value of any shape, strings arbitrary Unicode.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::Bool),
+        any::<i64>().prop_map(|n| serde_json::json!(n)),
+        any::<String>().prop_map(serde_json::Value::String),
+        "[A-Za-z0-9+/]{0,12}={0,2}".prop_map(serde_json::Value::String),
+    ];
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+            prop::collection::btree_map(
+                prop_oneof![
+                    Just("username".to_string()),
+                    Just("password".to_string()),
+                    Just("auth".to_string()),
+                    Just("email".to_string()),
+                    Just("auths".to_string()),
+                    any::<String>()
+                ],
+                inner,
+                0..4
+            )
+            .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(cfg(256))]
+
+    #[test]
+    fn docker_parse_of_any_json_shape_never_panics(auths in prop::collection::btree_map(any::<String>(), json_value(), 0..4), top in json_value()) {
+        let config = serde_json::json!({ "auths": auths, "other": top });
+        let text = config.to_string();
+        if let Ok(stored) = docker::parse(&text) {
+            // A readable config becomes a form and a masked rendering without panicking; the mask hides
+            // every password.
+            let _ = stored.to_form().validate();
+            let masked = stored.render(false);
+            for e in &stored.entries {
+                if let Some(p) = e.password.as_ref().filter(|p| p.chars().count() > 3) {
+                    prop_assert!(!masked.contains(&format!("{:?}", p.as_str())), "masked rendering shows a password");
+                }
+            }
+        }
+        let _ = docker::parse_value(&SecretValue::from_string(&text));
+        let _ = docker::parse_value(&SecretValue::from_json_text(&text));
+    }
+
+    #[test]
+    fn registry_urls_never_panic(host in any::<String>(), scheme in prop_oneof![Just("https://"), Just("http://"), Just("ftp://"), Just("")]) {
+        if let Ok(key) = docker::validate_registry(&format!("{scheme}{host}")) {
+            prop_assert!(!key.chars().any(|c| c.is_whitespace() || c.is_control()));
+        }
+    }
+
+    #[test]
+    fn names_and_paths_never_panic_and_agree(segs in prop::collection::vec(prop_oneof!["\\PC{0,6}", any::<String>()], 1..4)) {
+        use sesame::secret::rules::{check_path, name_error, path_error, uppercase_suggestion};
+        // Segments never hold `/` (that is what splits them); one trailing `/` (a folder) is checked apart.
+        let segs: Vec<String> = segs.into_iter().map(|s| s.replace('/', "")).collect();
+        let path = segs.join("/");
+        if !path.ends_with('/') {
+            prop_assert_eq!(path_error(&format!("{path}/")).is_none(), path_error(&path).is_none());
+        }
+        let ok = path_error(&path).is_none();
+        prop_assert_eq!(check_path(&path).is_ok(), ok);
+        // A path is fine exactly when every segment is a fine name.
+        // (An empty last segment is the trailing `/` of a folder.)
+        let named = match segs.split_last() {
+            Some((last, rest)) if last.is_empty() && !rest.is_empty() => rest,
+            _ => &segs[..],
+        };
+        prop_assert_eq!(ok, named.iter().all(|s| name_error(s).is_none()));
+        for s in &segs {
+            if let Some(up) = uppercase_suggestion(s) {
+                prop_assert!(is_valid_key(&up));
+                prop_assert_eq!(up.to_ascii_lowercase(), s.to_ascii_lowercase());
+            }
+        }
+    }
+
+    #[test]
+    fn key_chunks_fit_and_join_to_the_key_list(keys in prop::collection::vec(any::<String>(), 0..40)) {
+        use sesame::vault::annotations::MAX_VALUE_LEN;
+        if let Ok(chunks) = sesame::vault::modes::key_chunks(&keys) {
+            prop_assert!(chunks.iter().all(|c| c.len() <= MAX_VALUE_LEN && !c.is_empty()));
+            let joined: String = chunks.concat();
+            let back: Result<Vec<String>, _> = serde_json::from_str(&joined);
+            let want: Vec<String> = keys.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+            prop_assert_eq!(back.ok(), Some(want));
+        }
+    }
+
+    #[test]
+    fn encoding_records_never_panic(key in any::<String>(), rec in any::<String>()) {
+        use sesame::secret::file::{Encoding, encoding_metadata_key, recorded_encoding};
+        let md: BTreeMap<String, String> = encoding_metadata_key(&key).into_iter().map(|k| (k, "base64".to_string())).collect();
+        let enc = recorded_encoding(md.iter(), &key);
+        prop_assert_eq!(enc == Encoding::Base64, !md.is_empty());
+        let _ = Encoding::from_record(&rec);
+    }
+}
