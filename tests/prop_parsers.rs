@@ -499,3 +499,66 @@ proptest! {
         let _ = Encoding::from_record(&rec);
     }
 }
+
+/// The private-key fixtures, as (name, text).
+fn ssh_fixtures() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ssh");
+    let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(e.path()).ok()?;
+            text.contains("PRIVATE KEY-----").then_some((name, text))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// `text` with its base64 body decoded, changed by `edit`, and encoded again under the same armour.
+fn mutate_pem(text: &str, edit: impl FnOnce(&mut Vec<u8>)) -> Option<String> {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let lines: Vec<&str> = text.lines().collect();
+    let begin = lines.iter().position(|l| l.starts_with("-----BEGIN"))?;
+    let end = lines.iter().position(|l| l.starts_with("-----END"))?;
+    let body: String =
+        lines[begin + 1..end].iter().filter(|l| !l.contains(':') && !l.trim().is_empty()).copied().collect();
+    let mut blob = engine.decode(body.trim()).ok()?;
+    edit(&mut blob);
+    let b64 = engine.encode(&blob);
+    let wrapped: Vec<&str> =
+        b64.as_bytes().chunks(70).map(|c| std::str::from_utf8(c).unwrap_or("")).collect();
+    Some(format!("{}\n{}\n{}\n", lines[begin], wrapped.join("\n"), lines[end]))
+}
+
+proptest! {
+    #![proptest_config(cfg(48))]
+
+    #[test]
+    fn damaged_real_keys_never_panic(at in any::<prop::sample::Index>(), byte in any::<u8>(), cut in any::<prop::sample::Index>(), which in any::<prop::sample::Index>()) {
+        let fixtures = ssh_fixtures();
+        prop_assert!(fixtures.len() >= 10, "fixtures missing");
+        let (name, text) = &fixtures[which.index(fixtures.len())];
+        // The fixture itself gives an answer (a key or a clear refusal), then flipped and truncated copies.
+        let _ = prepare_private_key(text);
+        let flipped = mutate_pem(text, |b| {
+            if !b.is_empty() {
+                let i = at.index(b.len());
+                b[i] = byte;
+            }
+        });
+        let truncated = mutate_pem(text, |b| {
+            let n = cut.index(b.len().max(1));
+            b.truncate(n);
+        });
+        for damaged in [flipped, truncated].into_iter().flatten() {
+            match prepare_private_key(&damaged) {
+                Ok(p) => prop_assert!(!p.info.fingerprint.is_empty(), "{}", name),
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
+            }
+        }
+    }
+}
