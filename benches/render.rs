@@ -5,8 +5,8 @@
 //! non-zero on a FAIL:
 //! - ≤ 2 ms a frame (mean);
 //! - memory that sesame holds (live heap bytes, counted by a global allocator wrapper) never grows more than
-//!   2 MiB over 4,000 scrolled frames, and its peak over the last 2,000 frames is no higher than over the
-//!   first 2,000 (within 64 KiB): it levels off once the per-folder caches reach their bounds. RSS is printed too, for information only: it also counts what the allocator
+//!   2 MiB over 6,000 scrolled frames, and after 2,000 warm-up frames (the per-folder caches reach their
+//!   bounds) its peak over the last 2,000 frames is no higher than over the 2,000 before (within 64 KiB). RSS is printed too, for information only: it also counts what the allocator
 //!   keeps after a free, which is not sesame's to control;
 //! - moving the selection by one row writes at most a tenth of a full repaint to the terminal.
 
@@ -119,11 +119,17 @@ fn main() {
             Ok(t) => t,
             Err(e) => panic!("terminal: {e}"),
         };
-        // Warm up.
+        // Warm up the drawing, then scroll 2,000 frames so that the per-folder caches reach their bounds.
         for _ in 0..50 {
             let _ = terminal.draw(|f| sesame::ui::draw(f, &app));
         }
         let (rss_before, live_before) = (rss_kib(), live_kib());
+        let mut warm_peak = live_before;
+        for i in 0..2_000 {
+            app.update(key(if i % 2 == 0 { KeyCode::PageDown } else { KeyCode::Down }));
+            let _ = terminal.draw(|f| sesame::ui::draw(f, &app));
+            warm_peak = warm_peak.max(live_kib());
+        }
         let frames = 4_000u32;
         let mut peaks = [live_before; 2];
         let mut worst = Duration::ZERO;
@@ -140,7 +146,8 @@ fn main() {
         let rss_after = rss_kib();
         let ok = mean <= Duration::from_millis(2);
         let (first, second) = (peaks[0] - live_before, peaks[1] - live_before);
-        let mem_ok = first.max(second) < 2_048 && second <= first + 64;
+        let most = (warm_peak - live_before).max(first).max(second);
+        let mem_ok = most < 2_048 && second <= first + 64;
         failures += usize::from(!ok) + usize::from(!mem_ok);
         report.push_str(&format!(
             "| frame on 100,000 entries at {}x{} (mean / worst of {frames}) | {:.3} ms / {:.3} ms | ≤ 2 ms mean {} |\n",
@@ -151,8 +158,7 @@ fn main() {
             if ok { "PASS" } else { "FAIL" }
         ));
         report.push_str(&format!(
-            "| peak live heap growth in the first / last {} frames at {}x{} (RSS growth, for information) | {first} KiB / {second} KiB ({} KiB) | < 2 MiB, levels off {} |\n",
-            frames / 2,
+            "| live heap growth at {}x{}: peak over 6,000 scrolled frames; peak in frames 2,001–4,000 / 4,001–6,000 (RSS growth, for information) | {most} KiB; {first} / {second} KiB ({} KiB) | < 2 MiB; levels off {} |\n",
             size.0,
             size.1,
             rss_after.saturating_sub(rss_before),

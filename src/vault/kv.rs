@@ -711,6 +711,78 @@ fn extract_metadata(bytes: &[u8]) -> Option<Value> {
 mod tests {
     use super::*;
 
+    mod decoders {
+        //! Every decoder of a server answer, on arbitrary bytes and arbitrary JSON: never a panic; an
+        //! answer that is not what was asked for is an error or an empty result, never made-up data.
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn any_json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(Value::from),
+                any::<String>().prop_map(Value::String),
+            ];
+            leaf.prop_recursive(4, 64, 8, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                    proptest::collection::btree_map(
+                        prop_oneof![
+                            any::<String>(),
+                            Just("data".to_string()),
+                            Just("keys".to_string()),
+                            Just("metadata".to_string()),
+                            Just("version".to_string())
+                        ],
+                        inner,
+                        0..8
+                    )
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn answers_of_any_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512), status in 100u16..600) {
+                let _ = parse_envelope_data(&bytes, "secret/data/x", true);
+                let _ = parse_envelope_data(&bytes, "secret/x", false);
+                let _ = extract_metadata(&bytes);
+                let e = status_error(status, "secret/data/x", &bytes);
+                prop_assert!(!e.to_string().is_empty());
+                let _ = crate::vault::walk::parse_scan_for_tests(&bytes, "f");
+            }
+
+            #[test]
+            fn answers_of_any_json_never_panic(v in any_json()) {
+                let text = v.to_string();
+                let _ = parse_envelope_data(text.as_bytes(), "secret/data/x", true);
+                let _ = parse_envelope_data(text.as_bytes(), "secret/x", false);
+                let _ = extract_metadata(text.as_bytes());
+                let _ = parse_keys(&v);
+                let _ = parse_mounts(&v);
+                let _ = version_info(&v);
+                let _ = version_of(&v);
+                let _ = crate::vault::walk::parse_scan_for_tests(text.as_bytes(), "");
+            }
+
+            #[test]
+            fn a_listing_gives_exactly_its_string_keys(keys in proptest::collection::vec("[a-z]{1,8}/?", 0..20)) {
+                let v = serde_json::json!({ "data": { "keys": keys } });
+                let mut names: Vec<String> = parse_keys(&v).iter()
+                    .map(|e| format!("{}{}", e.name, if e.is_folder { "/" } else { "" }))
+                    .collect();
+                let mut keys = keys;
+                names.sort();
+                keys.sort();
+                prop_assert_eq!(names, keys);
+            }
+        }
+    }
+
     #[test]
     fn encodes_odd_segments() {
         assert_eq!(encode_path("a b/ü%#?/c"), "a%20b/%C3%BC%25%23%3F/c");

@@ -191,6 +191,12 @@ fn parse_scan(body: &[u8], folder: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// [`parse_scan`] for the decoder property tests of `kv.rs`.
+#[cfg(test)]
+pub(crate) fn parse_scan_for_tests(body: &[u8], folder: &str) -> Option<Vec<String>> {
+    parse_scan(body, folder)
+}
+
 /// The LIST walk over any lister (`list(folder)` → entries; a missing folder must list as empty).
 ///
 /// Returns the sorted secrets and the sorted denied subfolders.
