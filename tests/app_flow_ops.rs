@@ -228,7 +228,7 @@ fn moving_a_folder_checks_the_destination_asks_before_overwriting_and_reports_ex
     app.update(ctrl('u'));
     typed(&mut app, "legacy/apps");
     let cmds = app.update(code(KeyCode::Enter));
-    let OpsEffect::CheckDestination { req, source, text } = ops_cmd(&cmds) else { panic!() };
+    let OpsEffect::CheckDestination { req, source, text, .. } = ops_cmd(&cmds) else { panic!() };
     assert_eq!((source.path.as_str(), text.as_str()), ("apps", "legacy/apps"));
     let dst = Location::new(mount("legacy", KvVersion::V1), "apps");
     app.update(Msg::Ops(OpsMsg::Checked {

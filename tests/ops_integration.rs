@@ -69,22 +69,37 @@ async fn folder_move_check_and_delete_run_as_the_tui_runs_them() {
     }
     s.write_kv(&dst.path, 1, "taken/x", json!({"K": "there"})).await;
 
-    // The destination is resolved from `mount/path`; a trailing / puts the folder inside.
+    // The destination is resolved from `mount/path` as mv(1) does: a new name renames, an existing folder
+    // takes the source inside it (a trailing / changes nothing for a folder).
     let check = |text: &str| OpsEffect::CheckDestination {
         req: 1,
         source: target(&src, "team", true),
         text: text.to_string(),
+        rename: false,
     };
     let OpsMsg::Checked { result, .. } = run(&v, check(&format!("{}/moved/", dst.path))).await else {
         panic!()
     };
     let c = result.unwrap();
-    assert_eq!(c.dst, Location::new(dst.clone(), "moved/team"));
+    assert_eq!(c.dst, Location::new(dst.clone(), "moved"));
     assert_eq!((c.existing, c.denied), (None, None));
     let OpsMsg::Checked { result, .. } = run(&v, check(&format!("{}/taken", dst.path))).await else {
         panic!()
     };
-    assert!(result.unwrap().existing.unwrap().contains("already holds 1 entry"));
+    let c = result.unwrap();
+    assert_eq!(c.dst, Location::new(dst.clone(), "taken/team"), "an existing folder takes it inside");
+    assert_eq!(c.existing, None);
+    // A rename is the name typed, even where a folder of that name exists.
+    let rename = OpsEffect::CheckDestination {
+        req: 1,
+        source: target(&src, "team", true),
+        text: format!("{}/taken", dst.path),
+        rename: true,
+    };
+    let OpsMsg::Checked { result, .. } = run(&v, rename).await else { panic!() };
+    let c = result.unwrap();
+    assert_eq!(c.dst, Location::new(dst.clone(), "taken"));
+    assert!(c.existing.unwrap().contains("already holds 1 entry"));
     let OpsMsg::Checked { result, .. } = run(&v, check("no-such-mount-here/x")).await else { panic!() };
     assert!(result.is_err(), "an unknown mount is refused");
     let OpsMsg::Checked { result, .. } = run(&v, check(&format!("{}/team/inner", src.path))).await else {
@@ -175,6 +190,7 @@ async fn single_deletes_and_permissions_against_a_real_policy() {
         req: 2,
         source: target(&m2, "app/db", false),
         text: format!("{}/app/db2", m2.path),
+        rename: false,
     };
     let OpsMsg::Checked { result, .. } = run(&ro, cmd).await else { panic!() };
     assert!(result.unwrap().denied.unwrap().contains("create"));

@@ -321,8 +321,10 @@ pub enum OpsEffect {
         req: u64,
         /// What would move there.
         source: Target,
-        /// `mount/path` (a trailing `/`: inside that folder).
+        /// `mount/path`, as mv(1) reads it: inside it when it is an existing folder, else the new name.
         text: String,
+        /// A rename: `text` is the new name itself, even where a folder of that name exists.
+        rename: bool,
     },
     /// Delete one secret (and, KV v1, its annotations).
     DeleteSecret {
@@ -743,6 +745,7 @@ impl App {
                         req,
                         source: target.clone(),
                         text: full,
+                        rename: kind == OpKind::Rename,
                     }));
                 }
                 return Some(Stage::Destination { target, kind, text, error, checking });

@@ -25,8 +25,8 @@ pub async fn run(vault: &Vault, cmd: OpsEffect, tx: &UnboundedSender<Msg>) {
             .await;
             OpsMsg::Counted { req, result }
         }
-        OpsEffect::CheckDestination { req, source, text } => {
-            OpsMsg::Checked { req, result: check_destination(vault, &source, &text).await }
+        OpsEffect::CheckDestination { req, source, text, rename } => {
+            OpsMsg::Checked { req, result: check_destination(vault, &source, &text, rename).await }
         }
         OpsEffect::DeleteSecret { req, target, mode } => {
             let result = match vault.delete_secret(&target.mount, &target.path, &mode).await {
@@ -103,13 +103,22 @@ async fn ensure_mounted(vault: &Vault, mount: &crate::vault::kv::Mount) -> Resul
 
 /// Resolves `text` (`mount/path`; a trailing `/` puts the source inside that folder under its own name) and
 /// says what is there and whether the token may write there.
-pub async fn check_destination(vault: &Vault, source: &Target, text: &str) -> Result<DestCheck, VaultError> {
-    let into = text.ends_with('/');
-    let trimmed = text.trim_matches('/');
-    let mount = vault.mount_of(trimmed).await?;
-    ensure_mounted(vault, &mount).await?;
-    let rest = trimmed.strip_prefix(mount.path.as_str()).unwrap_or("").trim_matches('/');
-    let path = if into || rest.is_empty() { join(rest, source.name()) } else { rest.to_string() };
+pub async fn check_destination(
+    vault: &Vault,
+    source: &Target,
+    text: &str,
+    rename: bool,
+) -> Result<DestCheck, VaultError> {
+    // Where it goes: the library's rule, shared with `sesame mv`/`cp` (mv(1): inside an existing folder,
+    // else under the new name); a rename is always the name typed.
+    let dst = if rename {
+        let (mount, path) = vault.locate(text).await?;
+        Location::new(mount, &path)
+    } else {
+        vault.transfer_destination(&source.location(), source.is_folder, text).await?
+    };
+    ensure_mounted(vault, &dst.mount).await?;
+    let (mount, path) = (dst.mount, dst.path);
     if let Some(reason) = crate::secret::rules::path_error(&path) {
         return Err(VaultError::Invalid(format!("invalid destination {path:?}: {reason}")));
     }
