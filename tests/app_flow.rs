@@ -8,7 +8,7 @@ use common::ui::*;
 
 use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use sesame::app::{App, Effect, Msg, PreviewData, PreviewState};
-use sesame::secret::SecretData;
+use sesame::secret::{SecretData, SecretValue};
 use sesame::vault::VaultError;
 use sesame::vault::kv::{Entry, Identity, KvVersion, SecretRead};
 
@@ -854,4 +854,28 @@ fn the_json_view_is_laid_out_once_and_pages_through_it() {
         app.secret.as_ref().is_some_and(|s| s.json.is_none() && s.json_layout.is_none()),
         "dropped on close"
     );
+}
+
+#[test]
+fn a_value_is_loaded_from_a_file_by_an_effect_not_inside_update() {
+    let (mut app, _) = new_app(None);
+    open_editor(&mut app);
+    app.update(key('f'));
+    typed(&mut app, "/no/such/dir/../but/this/is/never/read/by/update");
+    let cmds = app.update(enter());
+    let (req, row) = match &cmds[..] {
+        [Effect::LoadFile { req, row, path }] => {
+            assert!(path.ends_with("never/read/by/update"));
+            (*req, *row)
+        }
+        other => panic!("expected one LoadFile effect, got {other:?}"),
+    };
+    // An older answer is dropped; the current one fills the row.
+    let value = || Ok((SecretValue::from_string("from the file"), None));
+    app.update(Msg::FileLoaded { req: req - 1, row, result: value() });
+    let shown =
+        |app: &App| app.editor.as_ref().map(|e| e.draft().get("PASSWORD").map(|v| v.reveal().to_string()));
+    assert_ne!(shown(&app), Some(Some("from the file".to_string())));
+    app.update(Msg::FileLoaded { req, row, result: value() });
+    assert_eq!(shown(&app), Some(Some("from the file".to_string())));
 }

@@ -94,6 +94,8 @@ pub enum EditorOutcome {
     Save { data: SecretData, force: bool },
     /// Fetch the current version to show the other change.
     FetchTheirs,
+    /// Read a file into the value of `row` (off the UI task; the answer comes to [`Editor::file_loaded`]).
+    LoadFile { row: usize, path: String },
     /// Close the editor.
     Close,
 }
@@ -403,18 +405,14 @@ impl Editor {
                 KeyCode::Esc => (EditMode::Browse, EditorOutcome::None),
                 KeyCode::Enter => {
                     let typed = input.lines().first().cloned().unwrap_or_default();
-                    match load_file(&typed) {
-                        Ok((value, encoding)) => {
-                            if let Some(r) = self.rows.get_mut(row) {
-                                r.value = value;
-                                r.encoding = encoding;
-                            }
-                            (EditMode::Browse, EditorOutcome::None)
-                        }
-                        Err(e) => {
-                            (EditMode::File { input, row, error: Some(e), completions }, EditorOutcome::None)
-                        }
+                    if typed.trim().is_empty() {
+                        let error = Some("type a file path (Tab completes)".to_string());
+                        return (EditMode::File { input, row, error, completions }, EditorOutcome::None);
                     }
+                    (
+                        EditMode::File { input, row, error: None, completions },
+                        EditorOutcome::LoadFile { row, path: typed },
+                    )
                 }
                 KeyCode::Tab => {
                     let typed = input.lines().first().cloned().unwrap_or_default();
@@ -540,6 +538,29 @@ impl Editor {
     pub fn save_failed(&mut self, message: String) {
         self.mode = EditMode::Browse;
         self.error = Some(format!("not saved, your changes are kept: {message}"));
+    }
+
+    /// The file asked for with [`EditorOutcome::LoadFile`] was read (or not): fill the row, or say why and
+    /// stay in the file prompt. An answer for a prompt already left is dropped.
+    pub fn file_loaded(&mut self, row: usize, result: Result<(SecretValue, Option<String>), String>) {
+        let EditMode::File { row: asked, .. } = &self.mode else { return };
+        if *asked != row {
+            return;
+        }
+        match result {
+            Ok((value, encoding)) => {
+                if let Some(r) = self.rows.get_mut(row) {
+                    r.value = value;
+                    r.encoding = encoding;
+                }
+                self.mode = EditMode::Browse;
+            }
+            Err(e) => {
+                if let EditMode::File { error, .. } = &mut self.mode {
+                    *error = Some(e);
+                }
+            }
+        }
     }
 
     /// The write was sent and no answer came: it may have been carried out. Keep the draft and say so; the

@@ -189,6 +189,12 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
         Effect::Copy(_) => {
             // The terminal side copies: it owns the clipboard and the terminal writer.
         }
+        Effect::LoadFile { req, row, path } => {
+            let result = tokio::task::spawn_blocking(move || super::editor::load_file(&path))
+                .await
+                .unwrap_or_else(|e| Err(format!("the file could not be read: {e}")));
+            let _ = tx.send(Msg::FileLoaded { req, row, result });
+        }
         Effect::OpenSecret { req, mount, path, version } => {
             open_secret(vault, req, mount, path, version, tx).await;
         }

@@ -99,6 +99,8 @@ pub enum Msg {
     Marks { folder_key: String, marks: Vec<(String, forms::effects::Marks)> },
     /// An answer of the policy view's work.
     Policy(policy::PolicyMsg),
+    /// A file was read for an editor row: the value and its encoding record, or why not.
+    FileLoaded { req: u64, row: usize, result: Result<(crate::secret::SecretValue, Option<String>), String> },
     /// A mode was set (or cleared).
     ModeSet { req: u64, path: String, result: Result<crate::vault::modes::ModeRecord, String> },
 }
@@ -153,6 +155,8 @@ pub enum Effect {
     OpenSecret { req: u64, mount: Mount, path: String, version: Option<u64> },
     /// Flip the injection flag of a secret.
     ToggleInject { req: u64, mount: Mount, path: String },
+    /// Read a local file into the value of an editor row (size-limited, off the UI task).
+    LoadFile { req: u64, row: usize, path: String },
     /// The policy view's work.
     Policy(policy::PolicyEffect),
     /// Set the admin mode of a secret.
@@ -390,6 +394,8 @@ pub struct App {
     /// The latest annotation write sent (a mode, the injection flag or a type): an older one's answer is
     /// still reported, but it no longer changes what is on screen.
     annotate_req: u64,
+    /// The pending read of a file into an editor value.
+    file_req: u64,
     next_req: u64,
 }
 
@@ -460,6 +466,7 @@ impl App {
             marks: HashMap::new(),
             audit: None,
             annotate_req: 0,
+            file_req: 0,
             next_req: 1,
         };
         (app, vec![Effect::LoadMounts, Effect::LoadIdentity])
@@ -726,6 +733,13 @@ impl App {
                     self.error(format!("cannot set the mode of {path}: {e}"));
                 }
             },
+            Msg::FileLoaded { req, row, result } => {
+                if req == self.file_req
+                    && let Some(e) = self.editor.as_mut()
+                {
+                    e.file_loaded(row, result);
+                }
+            }
             Msg::InjectSet { req, path, result } => match result {
                 Ok(on) => {
                     if req == self.annotate_req
@@ -1737,6 +1751,11 @@ impl App {
                         encodings: e.encodings(),
                     });
                 }
+            }
+            EditorOutcome::LoadFile { row, path } => {
+                let req = self.req();
+                self.file_req = req;
+                out.push(Effect::LoadFile { req, row, path });
             }
             EditorOutcome::FetchTheirs => {
                 let req = self.req();
