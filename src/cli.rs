@@ -93,14 +93,14 @@ pub enum Command {
     Get(crate::commands::GetArgs),
     /// Print how a service reads a secret or folder: its path, a vault/bao/curl/hvac command, an
     /// ExternalSecret or Kubernetes Secret manifest (value-bearing formats need --reveal).
-    Snippet(crate::commands::service::SnippetArgs),
+    Snippet(crate::commands::consume::SnippetArgs),
     /// Copy a path, a snippet or one value (--key) to the clipboard: the system clipboard, tmux or OSC 52.
     /// Copied values are cleared after 30 s ([clipboard] clear_after in the config file).
-    Copy(crate::commands::service::CopyArgs),
+    Copy(crate::commands::consume::CopyArgs),
     /// Run a command with the keys of secrets as environment variables: `sesame run PATH -- COMMAND…`.
-    Run(crate::commands::service::RunArgs),
+    Run(crate::commands::consume::RunArgs),
     /// Print secrets as shell exports, a .env body, JSON or a Kubernetes Secret (to a pipe or file).
-    Export(crate::commands::service::ExportArgs),
+    Export(crate::commands::consume::ExportArgs),
     /// Internal: serves the system clipboard and clears copied values after sesame exits.
     #[command(hide = true)]
     ClipboardHelper(crate::clipboard::HelperArgs),

@@ -62,16 +62,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Some(Command::Snippet(args)) => {
-            return sesame::commands::service::snippet(&connect(&args.connect)?, args).await;
+            return sesame::commands::consume::snippet(&connect(&args.connect)?, args).await;
         }
         Some(Command::Copy(args)) => {
-            return sesame::commands::service::copy(&connect(&args.connect)?, args).await;
+            return sesame::commands::consume::copy(&connect(&args.connect)?, args).await;
         }
         Some(Command::Run(args)) => {
-            return sesame::commands::service::run(&connect(&args.connect)?, args).await;
+            return sesame::commands::consume::run(&connect(&args.connect)?, args).await;
         }
         Some(Command::Export(args)) => {
-            return sesame::commands::service::export(&connect(&args.connect)?, args).await;
+            return sesame::commands::consume::export(&connect(&args.connect)?, args).await;
         }
         Some(Command::ClipboardHelper(args)) => return Ok(sesame::clipboard::run_helper(args.clone()).await),
         Some(Command::Put(args)) => return edit::put(&connect(&args.connect)?, args).await,

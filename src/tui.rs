@@ -11,7 +11,7 @@ use crossterm::execute;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::app::service::CopyRequest;
+use crate::app::chooser::CopyRequest;
 use crate::app::{App, Effect, Msg, effects};
 use crate::clipboard::CopyOutcome;
 use crate::clipboard::worker::{Done, Worker};

@@ -5,7 +5,8 @@ mod common;
 
 use serde_json::json;
 use sesame::app::Msg;
-use sesame::app::policy::{PolicyEffect, PolicyMsg, run};
+use sesame::app::policy::{PolicyEffect, PolicyMsg};
+use sesame::app::policy_effects::run;
 use sesame::vault::annotations::AnnotationStore;
 use sesame::vault::audit::Scope;
 use sesame::vault::modes::{Mode, Modes};

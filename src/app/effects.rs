@@ -107,7 +107,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
             }
             let _ = tx.send(Msg::Secret { req, result: vault.read(&mount, &path, version).await });
         }
-        Effect::Policy(c) => super::policy::run(vault, c, tx).await,
+        Effect::Policy(c) => super::policy_effects::run(vault, c, tx).await,
         Effect::SetMode { req, mount, path, mode } => {
             let modes = Modes::new(AnnotationStore::new(vault.clone()));
             let result = modes.set_mode(&mount, &path, mode).await.map_err(|e| e.to_string());
@@ -216,7 +216,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
             let _ = tx.send(Msg::Written { req, result });
         }
         Effect::LoadTypes { req, mount, folder, names } => {
-            let loaded = super::forms::effects::load_types_and_marks(vault, &mount, &folder, names).await;
+            let loaded = super::forms_effects::load_types_and_marks(vault, &mount, &folder, names).await;
             let mut types = Vec::with_capacity(loaded.len());
             let mut marks = Vec::new();
             for (name, ty, m) in loaded {
@@ -230,7 +230,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
             let _ = tx.send(Msg::Marks { folder_key: key, marks });
         }
         Effect::SetType { req, mount, path, ty } => {
-            let result = super::forms::effects::set_type(vault, &mount, &path, ty).await;
+            let result = super::forms_effects::set_type(vault, &mount, &path, ty).await;
             let _ = tx.send(Msg::TypeSet { req, path: format!("{}/{path}", mount.path), ty, result });
         }
         Effect::ReadTheirs { req, mount, path } => {

@@ -11,7 +11,6 @@
 //! per folder, and answers for a folder the user left are dropped.
 
 pub mod docker;
-pub mod effects;
 pub mod ssh;
 
 use std::collections::{HashMap, HashSet};

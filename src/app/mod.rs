@@ -3,9 +3,11 @@
 
 pub mod audit;
 pub mod audit_effects;
+pub mod chooser;
 pub mod editor;
 pub mod effects;
 pub mod forms;
+pub mod forms_effects;
 pub mod history;
 pub mod json_view;
 pub mod list;
@@ -13,8 +15,8 @@ pub mod ops;
 pub mod ops_effects;
 pub mod perms;
 pub mod policy;
+pub mod policy_effects;
 pub mod prompt;
-pub mod service;
 
 use std::collections::{HashMap, HashSet};
 
@@ -86,7 +88,7 @@ pub enum Msg {
     /// An answer of the audit view's crawl or export.
     Audit(audit::AuditMsg),
     /// A copy finished: the message for the status line, and the text to show when nothing could copy.
-    CopyResult { message: String, copied: bool, manual: Option<(String, service::CopyText)> },
+    CopyResult { message: String, copied: bool, manual: Option<(String, chooser::CopyText)> },
     /// The annotations of the secret in the secret view.
     Annotations { req: u64, result: Result<crate::vault::annotations::Annotations, VaultError> },
     /// The injection flag was set (true) or cleared (false).
@@ -96,7 +98,7 @@ pub enum Msg {
     /// Whether the token administers the secret's mode.
     Admin { req: u64, admin: bool },
     /// The admin modes and injection flags of listed secrets (folder key `mount/folder`).
-    Marks { folder_key: String, marks: Vec<(String, forms::effects::Marks)> },
+    Marks { folder_key: String, marks: Vec<(String, forms_effects::Marks)> },
     /// An answer of the policy view's work.
     Policy(policy::PolicyMsg),
     /// A file was read for an editor row: the value and its encoding record, or why not.
@@ -149,7 +151,7 @@ pub enum Effect {
     /// The audit view's crawl or export.
     Audit(audit::AuditEffect),
     /// Copy text (handled by the terminal side, which owns the clipboard and the terminal writer).
-    Copy(service::CopyRequest),
+    Copy(chooser::CopyRequest),
     /// Open a secret: its annotations (type, mode, injection flag…), then its data unless it is key-only,
     /// and whether the token administers it — one read of the annotations for all of it.
     OpenSecret { req: u64, mount: Mount, path: String, version: Option<u64> },
@@ -370,13 +372,13 @@ pub struct App {
     /// Delete/move/copy flows and what the token may do here.
     pub ops: ops::OpsState,
     /// The "use in service" chooser, when open.
-    pub chooser: Option<service::Chooser>,
+    pub chooser: Option<chooser::Chooser>,
     /// Open the chooser once the secret being read arrives.
     chooser_when_loaded: bool,
     /// A value copy waiting for the user's confirmation.
-    pub pending_copy: Option<service::CopyRequest>,
+    pub pending_copy: Option<chooser::CopyRequest>,
     /// Text to select by hand (nothing could copy it), with a title.
-    pub manual_copy: Option<(String, service::CopyText)>,
+    pub manual_copy: Option<(String, chooser::CopyText)>,
     /// Settings of the snippets (top folder for relative paths).
     pub service: crate::snippet::ServiceSettings,
     /// The namespace requests go to (for snippets).
@@ -388,7 +390,7 @@ pub struct App {
     /// The policy view, when open.
     pub policy: Option<policy::PolicyView>,
     /// Admin modes and injection flags of listed secrets, by folder key (`mount/folder`) and name.
-    pub marks: HashMap<String, HashMap<String, forms::effects::Marks>>,
+    pub marks: HashMap<String, HashMap<String, forms_effects::Marks>>,
     /// The audit view, when open.
     pub audit: Option<audit::AuditView>,
     /// The latest annotation write sent (a mode, the injection flag or a type): an older one's answer is
@@ -847,9 +849,9 @@ impl App {
         }
         if let Some(c) = self.chooser.as_mut() {
             match c.on_key(key, &self.service) {
-                service::ChooserOutcome::None => {}
-                service::ChooserOutcome::Close => self.chooser = None,
-                service::ChooserOutcome::Copy(req) => {
+                chooser::ChooserOutcome::None => {}
+                chooser::ChooserOutcome::Close => self.chooser = None,
+                chooser::ChooserOutcome::Copy(req) => {
                     self.chooser = None;
                     out.push(Effect::Copy(req));
                 }
@@ -1030,7 +1032,7 @@ impl App {
                     let folder = join(&self.folder, &e.name);
                     let target =
                         crate::snippet::Target::folder(&self.addr, self.namespace.as_deref(), &m, &folder);
-                    self.chooser = Some(service::Chooser::new(target, None));
+                    self.chooser = Some(chooser::Chooser::new(target, None));
                 }
                 (Some(m), Some(e)) => {
                     self.chooser_when_loaded = true;
@@ -1040,7 +1042,7 @@ impl App {
                     if let Some(m) = self.mounts.iter().flatten().find(|m| m.path == e.name).cloned() {
                         let target =
                             crate::snippet::Target::folder(&self.addr, self.namespace.as_deref(), &m, "");
-                        self.chooser = Some(service::Chooser::new(target, None));
+                        self.chooser = Some(chooser::Chooser::new(target, None));
                     }
                 }
                 _ => {}
@@ -1114,8 +1116,8 @@ impl App {
                     } else {
                         (info.fingerprint.clone(), "the SSH key fingerprint".to_string())
                     };
-                    out.push(Effect::Copy(service::CopyRequest {
-                        text: service::CopyText(zeroize::Zeroizing::new(text)),
+                    out.push(Effect::Copy(chooser::CopyRequest {
+                        text: chooser::CopyText(zeroize::Zeroizing::new(text)),
                         content: crate::clipboard::Content::Text,
                         what,
                     }));
@@ -1142,7 +1144,7 @@ impl App {
             if let Some(a) = &s.annotations {
                 target = target.with_annotations(a);
             }
-            self.chooser = Some(service::Chooser::new(target, Some(data)));
+            self.chooser = Some(chooser::Chooser::new(target, Some(data)));
             return;
         }
         if action == Action::UseInService
@@ -1157,7 +1159,7 @@ impl App {
                 &s.path,
                 record.keys.clone(),
             );
-            self.chooser = Some(service::Chooser::new(target, None));
+            self.chooser = Some(chooser::Chooser::new(target, None));
             return;
         }
         let page = self.page() as isize;
@@ -1215,14 +1217,14 @@ impl App {
                     .cloned();
                 if let Some((k, v)) = pair {
                     if action == Action::CopyKey {
-                        out.push(Effect::Copy(service::CopyRequest {
-                            text: service::CopyText(zeroize::Zeroizing::new(k.clone())),
+                        out.push(Effect::Copy(chooser::CopyRequest {
+                            text: chooser::CopyText(zeroize::Zeroizing::new(k.clone())),
                             content: crate::clipboard::Content::Text,
                             what: format!("the key name {k}"),
                         }));
                     } else {
-                        self.pending_copy = Some(service::CopyRequest {
-                            text: service::CopyText(v.reveal()),
+                        self.pending_copy = Some(chooser::CopyRequest {
+                            text: chooser::CopyText(v.reveal()),
                             content: crate::clipboard::Content::Secret,
                             what: format!("the value of {k}"),
                         });
@@ -1666,7 +1668,7 @@ impl App {
                         &s.path,
                         data.keys().map(str::to_string).collect::<Vec<_>>(),
                     );
-                    self.chooser = Some(service::Chooser::new(target, Some(data)));
+                    self.chooser = Some(chooser::Chooser::new(target, Some(data)));
                 }
                 self.chooser_when_loaded = false;
                 if self.edit_when_loaded && read.data.is_some() {

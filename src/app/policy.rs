@@ -1,7 +1,7 @@
 //! The policy view (admins): the `sesame-modes` ACL policy generated from the recorded modes, the diff with
 //! the policy on the server, applying it after a confirm, or copying the HCL.
 
-use super::{Action, App, Effect, Msg};
+use super::{Action, App, Effect};
 use crate::vault::audit::Scope;
 use crate::vault::policy::DEFAULT_POLICY_NAME;
 
@@ -172,8 +172,8 @@ impl App {
             },
             Some(Action::CopyValue) => {
                 if let Some(p) = &v.preview {
-                    let text = super::service::CopyText(zeroize::Zeroizing::new(p.hcl.clone()));
-                    out.push(Effect::Copy(super::service::CopyRequest {
+                    let text = super::chooser::CopyText(zeroize::Zeroizing::new(p.hcl.clone()));
+                    out.push(Effect::Copy(super::chooser::CopyRequest {
                         text,
                         content: crate::clipboard::Content::Text,
                         what: format!("the HCL of {}", v.name),
@@ -184,45 +184,6 @@ impl App {
             Some(Action::Back | Action::Quit) => self.policy = None,
             Some(Action::Help) => self.help = Some(0),
             _ => {}
-        }
-    }
-}
-
-/// Does the work of one policy effect.
-pub async fn run(
-    vault: &crate::vault::Vault,
-    cmd: PolicyEffect,
-    tx: &tokio::sync::mpsc::UnboundedSender<Msg>,
-) {
-    use crate::vault::annotations::AnnotationStore;
-    use crate::vault::audit::{AuditOptions, collect_entries};
-    use crate::vault::policy;
-    match cmd {
-        PolicyEffect::Preview { req, scopes, name } => {
-            let result = async {
-                let store = AnnotationStore::new(vault.clone());
-                let (entries, scans) = collect_entries(&store, &scopes, &AuditOptions::default(), None)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let incomplete = scans.iter().map(|s| s.denied.len() + s.unreadable.len()).sum();
-                let generated = policy::generate(&name, &entries);
-                let current = policy::read_policy(vault, &name).await.map_err(|e| e.to_string())?;
-                let diff = policy::diff(&name, current.as_deref(), &generated.hcl);
-                Ok(PolicyPreview {
-                    hcl: generated.hcl,
-                    diff,
-                    secrets: generated.secrets,
-                    skipped: generated.skipped,
-                    incomplete,
-                    missing_on_server: current.is_none(),
-                })
-            }
-            .await;
-            let _ = tx.send(Msg::Policy(PolicyMsg::Preview { req, result }));
-        }
-        PolicyEffect::Apply { req, name, hcl } => {
-            let result = policy::apply_policy(vault, &name, &hcl).await.map_err(|e| e.to_string());
-            let _ = tx.send(Msg::Policy(PolicyMsg::Applied { req, result }));
         }
     }
 }

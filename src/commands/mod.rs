@@ -1,8 +1,8 @@
 //! Non-interactive subcommands for scripts: `ls` and `get`. They print no value unless asked to.
 
 pub mod admin;
+pub mod consume;
 pub mod edit;
-pub mod service;
 pub mod typed;
 
 use std::io::{IsTerminal as _, Write};

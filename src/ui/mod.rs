@@ -17,12 +17,12 @@ use crate::secret::MASK;
 use crate::vault::kv::{Entry, VersionState};
 
 pub mod audit;
+pub mod chooser;
 pub mod editor;
 pub mod forms;
 pub mod history;
 pub mod ops;
 pub mod policy;
-pub mod service;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -87,7 +87,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     forms::draw(frame, app, &theme, main_area(size), spinner(app));
     ops::draw(frame, app, &theme, main_area(size));
     if let Some(c) = &app.chooser {
-        service::draw_chooser(frame, c, &app.service, &theme, main_area(size));
+        chooser::draw_chooser(frame, c, &app.service, &theme, main_area(size));
     }
     if let Some(req) = &app.pending_copy {
         let clear = match app.clear_after_secs {
@@ -126,7 +126,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         editor::popup(frame, main_area(size), " Set the admin mode ", lines);
     }
     if let Some((title, text)) = &app.manual_copy {
-        service::draw_manual(frame, title, &text.0, main_area(size));
+        chooser::draw_manual(frame, title, &text.0, main_area(size));
     }
     if let Some(scroll) = app.help {
         draw_help(frame, app, scroll, &theme);

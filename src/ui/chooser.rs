@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{Theme, centered};
-use crate::app::service::Chooser;
+use crate::app::chooser::Chooser;
 use crate::snippet::ServiceSettings;
 
 /// Draws the chooser over `area`.
