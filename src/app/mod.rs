@@ -322,7 +322,7 @@ pub struct App {
     /// True while the current listing loads.
     pub list_loading: bool,
     /// Error of the last listing.
-    pub list_error: Option<String>,
+    pub(crate) list_error: Option<String>,
     /// Chunks received while a cached listing is on screen.
     incoming: Option<Vec<Entry>>,
     /// Listings seen this session, by full folder path, shown at once when going back.
@@ -334,13 +334,13 @@ pub struct App {
     /// The secret view, when open.
     pub secret: Option<SecretView>,
     /// The help overlay's scroll offset when open.
-    pub help: Option<usize>,
+    pub(crate) help: Option<usize>,
     /// Token identity.
     pub identity: Option<Identity>,
     /// Last message.
     pub message: Option<(Level, String)>,
     /// Spinner frame.
-    pub spinner: usize,
+    pub(crate) spinner: usize,
     /// Terminal size.
     pub size: (u16, u16),
     /// Start path still to resolve once mounts are known.
@@ -358,7 +358,7 @@ pub struct App {
     /// The type picker or a typed-secret form (docker, SSH), when open.
     pub form: Option<forms::Form>,
     /// Types of the secrets on screen, loaded lazily.
-    pub types: forms::TypeCache,
+    pub(crate) types: forms::TypeCache,
     /// Request id of the pending write or conflict read.
     edit_req: u64,
     /// Open the editor once the secret being read arrives.
@@ -390,7 +390,7 @@ pub struct App {
     /// The policy view, when open.
     pub policy: Option<policy::PolicyView>,
     /// Admin modes and injection flags of listed secrets, by folder key (`mount/folder`) and name.
-    pub marks: HashMap<String, HashMap<String, forms_effects::Marks>>,
+    pub(crate) marks: HashMap<String, HashMap<String, forms_effects::Marks>>,
     /// The audit view, when open.
     pub audit: Option<audit::AuditView>,
     /// The latest annotation write sent (a mode, the injection flag or a type): an older one's answer is
