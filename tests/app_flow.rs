@@ -879,3 +879,23 @@ fn a_value_is_loaded_from_a_file_by_an_effect_not_inside_update() {
     app.update(Msg::FileLoaded { req, row, result: value() });
     assert_eq!(shown(&app), Some(Some("from the file".to_string())));
 }
+
+#[test]
+fn a_save_whose_answer_never_came_may_have_happened_and_keeps_the_draft() {
+    let (mut app, _) = new_app(None);
+    open_editor(&mut app);
+    app.update(key('d'));
+    app.update(ctrl('s'));
+    let (req, _, base) = write_cmd(&app.update(key('y')));
+    let lost = VaultError::MaybeWritten { addr: "http://127.0.0.1:8200".into(), detail: "timed out".into() };
+    app.update(Msg::Written { req, result: Err(lost) });
+    let e = app.editor.as_ref().expect("the editor stays open");
+    assert_eq!(e.rows.len(), 2, "the draft is intact");
+    let error = e.error.clone().unwrap_or_default();
+    assert!(error.contains("may have been saved") && !error.contains("not saved"), "{error}");
+    // Saving again sends the same check-and-set: the library counts a server that already holds the draft
+    // as saved (tests/faults.rs), never as someone else's change.
+    app.update(ctrl('s'));
+    let (_, _, again) = write_cmd(&app.update(key('y')));
+    assert_eq!(again, base);
+}
