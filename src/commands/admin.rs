@@ -277,7 +277,11 @@ pub async fn audit(vault: &Vault, args: &AuditArgs) -> anyhow::Result<ExitCode> 
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_millis(250)).await;
-                eprint!("\r\x1b[2Kauditing: {:.0}% ({})", p.fraction() * 100.0, p.label());
+                eprint!(
+                    "\r\x1b[2Kauditing: {:.0}% ({})",
+                    p.fraction() * 100.0,
+                    crate::sanitize::terminal(&p.label())
+                );
             }
         })
     });

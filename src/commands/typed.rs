@@ -210,11 +210,12 @@ pub async fn put_typed(
         );
     }
     let mut out = std::io::stdout().lock();
+    let full = shown(&full);
     match written.version {
         Some(v) => writeln!(out, "{full}: version {v} ({})", ty.k8s_name())?,
         None => writeln!(out, "{full}: written ({})", ty.k8s_name())?,
     }
-    writeln!(out, "{summary}")?;
+    writeln!(out, "{}", crate::sanitize::lines(&summary))?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
