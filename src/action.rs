@@ -119,6 +119,20 @@ pub enum Action {
     ExportJson,
     /// Audit: export the report as CSV.
     ExportCsv,
+    /// Menus: take the selected choice.
+    Choose,
+    /// Questions: yes, do it.
+    Yes,
+    /// Questions: no (where "no" differs from cancelling, e.g. choose another destination).
+    No,
+    /// Save conflicts: write over the newer version on the server.
+    Overwrite,
+    /// Save conflicts: show what the server holds now, beside the draft.
+    ShowTheirs,
+    /// Text lines: clear the line.
+    ClearLine,
+    /// Text lines: drop the last path segment.
+    DeleteSegment,
 }
 
 #[cfg(test)]

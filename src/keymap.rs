@@ -37,6 +37,16 @@ pub enum Context {
     Form,
     /// The audit of the modes (admins).
     Audit,
+    /// Menus: the use-in-service chooser, the mode of a secret, the versions a delete removes.
+    Menu,
+    /// Questions: confirmations such as copying a value, overwriting a destination, applying a policy.
+    Confirm,
+    /// A save that met a newer version on the server (the editor and the typed forms).
+    Conflict,
+    /// Scrolling reports: the help overlay, the report of a delete, move or copy.
+    Report,
+    /// One-line text fields: names, destinations, typed confirmations (every other key types).
+    Line,
 }
 
 impl Context {
@@ -53,8 +63,32 @@ impl Context {
             Self::TypePicker => "New secret: type",
             Self::Form => "Docker registry and SSH key forms",
             Self::Audit => "Audit of the modes (admins)",
+            Self::Menu => "Menus (use in service, mode, versions to delete)",
+            Self::Confirm => "Questions",
+            Self::Conflict => "Save conflicts",
+            Self::Report => "Reports and this help",
+            Self::Line => "Text fields (names, destinations, typed confirmations)",
         }
     }
+
+    /// Every context, in the help overlay's order.
+    pub const ALL: [Context; 15] = [
+        Context::Global,
+        Context::Explorer,
+        Context::Secret,
+        Context::Json,
+        Context::Editor,
+        Context::History,
+        Context::TypePicker,
+        Context::Form,
+        Context::Audit,
+        Context::Policy,
+        Context::Menu,
+        Context::Confirm,
+        Context::Conflict,
+        Context::Report,
+        Context::Line,
+    ];
 }
 
 /// A key with modifiers, as written in the keymap file.
@@ -158,6 +192,8 @@ pub struct Binding {
     pub keys: Vec<Key>,
     /// Help text.
     pub desc: String,
+    /// A short word or two for the hints under a popup (`copy`, `close`), shown after the key.
+    pub hint: String,
 }
 
 #[derive(Deserialize)]
@@ -173,6 +209,8 @@ struct RawBinding {
     keys: Vec<String>,
     #[serde(default)]
     desc: Option<String>,
+    #[serde(default)]
+    hint: Option<String>,
 }
 
 /// The bindings table.
@@ -200,6 +238,7 @@ impl Keymap {
                 action: raw.action,
                 keys,
                 desc: raw.desc.unwrap_or_default(),
+                hint: raw.hint.unwrap_or_default(),
             });
         }
         Ok(Self { bindings })
@@ -215,6 +254,9 @@ impl Keymap {
                     d.keys = b.keys;
                     if !b.desc.is_empty() {
                         d.desc = b.desc;
+                    }
+                    if !b.hint.is_empty() {
+                        d.hint = b.hint;
                     }
                 }
                 None => self.bindings.push(b),
@@ -252,6 +294,38 @@ impl Keymap {
         // The context's own binding wins over a global one, as in `lookup` (a form's F1 help, not `?`).
         let find = |ctx: Context| self.bindings.iter().find(|b| b.context == ctx && b.action == action);
         find(context).or_else(|| find(Context::Global)).and_then(|b| b.keys.first().copied())
+    }
+
+    /// The hint of one binding as the user's keymap has it: its first key and its short hint (`y copy`).
+    /// `verb` replaces the binding's own hint where a popup means something more precise by it. Empty when
+    /// the action has no key in this context.
+    pub fn hint(&self, context: Context, action: Action, verb: Option<&str>) -> String {
+        let Some(b) = self.bindings.iter().find(|b| b.context == context && b.action == action) else {
+            return String::new();
+        };
+        let Some(key) = b.keys.first() else { return String::new() };
+        let word = verb.unwrap_or(if b.hint.is_empty() { b.desc.as_str() } else { b.hint.as_str() });
+        format!("{key} {word}")
+    }
+
+    /// Hints joined with ` · ` (bindings without a key are left out): the line under a popup.
+    pub fn hints(&self, context: Context, items: &[(Action, Option<&str>)]) -> String {
+        items
+            .iter()
+            .map(|&(a, verb)| self.hint(context, a, verb))
+            .filter(|h| !h.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
+    /// The first key of an action in a context, as text (`y`), or `?` when unbound: for hints that
+    /// embed the key inside a sentence.
+    pub fn key_text(&self, context: Context, action: Action) -> String {
+        self.bindings
+            .iter()
+            .find(|b| b.context == context && b.action == action)
+            .and_then(|b| b.keys.first())
+            .map_or_else(|| "?".to_string(), ToString::to_string)
     }
 }
 

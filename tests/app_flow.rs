@@ -394,7 +394,7 @@ fn new_secret_prompt_checks_names_then_opens_an_empty_editor() {
     app.update(key('n'));
     typed(&mut app, "bad//name");
     app.update(code(KeyCode::Enter));
-    assert!(app.prompt.as_ref().unwrap().error.is_some(), "empty segments are refused");
+    assert!(app.prompt().unwrap().error.is_some(), "empty segments are refused");
     for _ in 0.."bad//name".len() {
         app.update(code(KeyCode::Backspace));
     }
@@ -500,7 +500,7 @@ fn use_in_service_copies_paths_directly_and_values_after_a_confirm() {
     let req = open_secret(&mut app);
     app.update(Msg::Secret { req, result: Ok(db_secret()) });
     app.update(key('u'));
-    let c = app.chooser.as_ref().expect("the chooser");
+    let c = app.chooser().expect("the chooser");
     assert_eq!(c.format(), Some(sesame::snippet::SnippetFormat::Path));
     let cmds = app.update(code(KeyCode::Enter));
     match &cmds[..] {
@@ -510,12 +510,11 @@ fn use_in_service_copies_paths_directly_and_values_after_a_confirm() {
         }
         other => panic!("expected a copy, got {other:?}"),
     }
-    assert!(app.chooser.is_none());
+    assert!(app.chooser().is_none());
     // A value-bearing snippet (.env) asks first.
     app.update(key('u'));
     let n = app
-        .chooser
-        .as_ref()
+        .chooser()
         .unwrap()
         .formats
         .iter()
@@ -525,7 +524,7 @@ fn use_in_service_copies_paths_directly_and_values_after_a_confirm() {
         app.update(key('j'));
     }
     assert!(app.update(code(KeyCode::Enter)).is_empty(), "a snippet with values is not copied at once");
-    assert!(app.chooser.as_ref().unwrap().confirm);
+    assert!(app.chooser().unwrap().confirm);
     let cmds = app.update(key('y'));
     match &cmds[..] {
         [Effect::Copy(req)] => {
@@ -544,7 +543,7 @@ fn copying_a_value_asks_and_a_failed_copy_shows_the_text() {
     app.update(Msg::Secret { req, result: Ok(db_secret()) });
     // The first row is PASSWORD.
     assert!(app.update(key('y')).is_empty());
-    assert!(app.pending_copy.is_some());
+    assert!(app.pending_copy().is_some());
     assert!(app.update(key('n')).is_empty(), "any other key cancels");
     app.update(key('y'));
     let cmds = app.update(key('y'));
@@ -559,10 +558,10 @@ fn copying_a_value_asks_and_a_failed_copy_shows_the_text() {
         copied: false,
         manual: Some(("Copy the value of PASSWORD".into(), text)),
     });
-    assert!(app.manual_copy.is_some());
+    assert!(app.manual_copy().is_some());
     assert!(!app.message.as_ref().unwrap().1.starts_with("Copied"));
     app.update(key('x'));
-    assert!(app.manual_copy.is_none(), "any key closes it");
+    assert!(app.manual_copy().is_none(), "any key closes it");
     // Key names are copied without asking.
     let cmds = app.update(key('Y'));
     assert!(matches!(&cmds[..], [Effect::Copy(r)] if r.text.0.as_str() == "PASSWORD"));
@@ -576,7 +575,7 @@ fn folders_get_path_snippets_only_and_inject_is_toggled_on_the_server() {
     let (req, _) = list_req(&app.update(code(KeyCode::Enter)));
     app.update(Msg::Listed { req, result: Ok(entries(&["team/", "db"])), done: true });
     app.update(key('u'));
-    let c = app.chooser.as_ref().expect("chooser for the folder");
+    let c = app.chooser().expect("chooser for the folder");
     assert!(c.target.is_folder);
     assert!(c.formats.iter().all(|f| !f.contains_values()));
     app.update(code(KeyCode::Esc));

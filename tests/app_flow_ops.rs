@@ -436,7 +436,7 @@ fn permissions_are_asked_for_the_rows_on_screen_cached_per_folder_and_gate_actio
         let cmds = app.update(key(k));
         assert!(cmds.is_empty(), "{k}: {cmds:?}");
         assert!(message(&app).starts_with("not allowed: "), "{k}: {}", message(&app));
-        assert!(app.ops.stage.is_none() && app.prompt.is_none() && app.editor.is_none());
+        assert!(app.ops.stage.is_none() && app.prompt().is_none() && app.editor.is_none());
     }
     // Copying only needs read.
     app.update(key('C'));

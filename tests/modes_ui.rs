@@ -73,7 +73,7 @@ fn key_only_secret_as_a_non_admin() {
             assert!(app.message.as_ref().unwrap().1.starts_with("not allowed"), "{c:?}: {:?}", app.message);
         }
         app.update(key('u'));
-        let chooser = app.chooser.as_ref().expect("path snippets stay available");
+        let chooser = app.chooser().expect("path snippets stay available");
         assert!(chooser.formats.iter().all(|f| !f.contains_values()));
     }
 }
@@ -109,7 +109,7 @@ fn an_admin_sets_a_mode_through_the_chooser() {
     app.update(Msg::Annotations { req, result: Ok(Annotations::new()) });
     app.update(Msg::Admin { req, admin: true });
     assert!(app.update(key('M')).is_empty());
-    assert_eq!(app.mode_prompt, Some(0));
+    assert_eq!(app.mode_prompt(), Some(0));
     insta::assert_snapshot!("set_mode_80x24", render(&app, size));
     app.update(key('j'));
     let cmds = app.update(enter());

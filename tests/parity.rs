@@ -244,10 +244,13 @@ async fn an_ssh_private_key_stays_out_of_every_snippet() {
         // secret view.
         tui.select(name).await;
         tui.send(key('u')).await;
-        let from_explorer = tui.app.chooser.take().expect("the chooser opens from the explorer");
+        let from_explorer = tui.app.chooser().cloned().expect("the chooser opens from the explorer");
         assert!(tui.app.secret.is_some(), "{name}: the secret view is open");
+        tui.send(code(KeyCode::Esc)).await;
+        assert!(tui.app.chooser().is_none(), "{name}: Esc closes the chooser");
         tui.send(key('u')).await;
-        let from_view = tui.app.chooser.take().expect("the chooser opens from the secret view");
+        let from_view = tui.app.chooser().cloned().expect("the chooser opens from the secret view");
+        tui.send(code(KeyCode::Esc)).await;
         tui.send(code(KeyCode::Esc)).await;
         assert!(tui.app.secret.is_none(), "{name}: back in the explorer");
         for (how, chooser) in [("explorer", from_explorer), ("secret view", from_view)] {

@@ -246,7 +246,7 @@ fn stored_ssh_private_key_is_never_revealed_copied_or_edited() {
         assert!(app.message.as_ref().unwrap().1.contains("delete and recreate"), "{:?}", app.message);
         let s = app.secret.as_ref().unwrap();
         assert!(!s.is_revealed("ssh-privatekey"));
-        assert!(app.editor.is_none() && app.form.is_none() && app.pending_copy.is_none());
+        assert!(app.editor.is_none() && app.form.is_none() && app.pending_copy().is_none());
     }
     // Reveal all shows the other keys only; the JSON view cannot reveal at all.
     app.update(key('a'));
@@ -402,7 +402,7 @@ fn use_in_service_leaves_the_ssh_private_key_out() {
         crossterm::event::KeyCode::Char('u'),
         crossterm::event::KeyModifiers::NONE,
     )));
-    let c = app.chooser.as_ref().expect("the chooser opens");
+    let c = app.chooser().expect("the chooser opens");
     let data = c.data.as_ref().expect("data for the value snippets");
     assert!(data.get("ssh-privatekey").is_none(), "the private key is left out");
     assert!(data.get("ssh-publickey").is_some());

@@ -149,7 +149,7 @@ fn help_overlay() {
 
 #[test]
 fn help_lists_every_binding_of_the_keymap() {
-    let size = (120, 200);
+    let size = (120, 300);
     let mut app = in_folder(size);
     app.update(key('?'));
     let screen = render(&app, size);

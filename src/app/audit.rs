@@ -478,7 +478,7 @@ impl App {
     /// was used.
     pub(super) fn audit_key(&mut self, key: KeyEvent, out: &mut Vec<Effect>) -> bool {
         if self.audit.is_none() {
-            if self.context() == Context::Explorer
+            if self.screen_context() == Context::Explorer
                 && !self.filter_editing
                 && self.keymap.lookup(Context::Explorer, Key::from_event(&key)) == Some(Action::Audit)
             {
@@ -551,7 +551,7 @@ impl App {
                 }
             }
             Action::Refresh => self.rerun_audit(out),
-            Action::Help => self.help = Some(0),
+            Action::Help => self.open_help(),
             Action::Back | Action::Quit => {
                 if v.filter.is_empty() {
                     self.close_audit();
@@ -633,7 +633,7 @@ impl App {
                 p.overwrite = false;
                 p.error = None;
             }
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            _ if self.keymap.lookup_in(Context::Line, Key::from_event(&key)) == Some(Action::ClearLine) => {
                 p.text.clear();
                 p.overwrite = false;
                 p.error = None;
@@ -649,18 +649,14 @@ impl App {
 
     /// The mouse over the open view: the wheel moves the selection. True when the view is open (the
     /// explorer beneath must not move).
-    pub(super) fn audit_mouse(&mut self, m: &MouseEvent) -> bool {
+    pub(super) fn audit_mouse(&mut self, m: &MouseEvent) {
         let page = crate::layout::audit_rows_height(self.size);
-        let Some(v) = self.audit.as_mut() else { return false };
-        if self.help.is_some() {
-            return false;
-        }
+        let Some(v) = self.audit.as_mut() else { return };
         match m.kind {
             MouseEventKind::ScrollDown => v.move_by(3, page),
             MouseEventKind::ScrollUp => v.move_by(-3, page),
             _ => {}
         }
-        true
     }
 
     /// Polls the running crawl's progress (on each tick).

@@ -7,6 +7,7 @@ use std::fmt;
 use crossterm::event::{KeyCode, KeyEvent};
 use zeroize::Zeroizing;
 
+use crate::action::Action;
 use crate::clipboard::Content;
 use crate::secret::SecretData;
 use crate::snippet::{ServiceSettings, SnippetFormat, Target, render};
@@ -84,34 +85,37 @@ impl Chooser {
         render(f, &self.target, settings, None).map(|s| Some(s.text)).map_err(|e| e.to_string())
     }
 
-    /// Handles a key.
-    pub fn on_key(&mut self, key: KeyEvent, settings: &ServiceSettings) -> ChooserOutcome {
+    /// Handles a key; `action` is what the keymap binds it to (in the confirm context while a copy with
+    /// values asks, in the menu context otherwise).
+    pub fn on_key(
+        &mut self,
+        key: KeyEvent,
+        action: Option<Action>,
+        settings: &ServiceSettings,
+    ) -> ChooserOutcome {
         if self.confirm {
             self.confirm = false;
-            if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+            if action == Some(Action::Yes) {
                 return self.copy(settings);
             }
             return ChooserOutcome::None;
         }
         self.error = None;
         let n = self.formats.len();
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') => return ChooserOutcome::Close,
-            KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {
-                self.selected = (self.selected + 1) % n.max(1)
-            }
-            KeyCode::Up | KeyCode::Char('k') | KeyCode::BackTab => {
-                self.selected = (self.selected + n.max(1) - 1) % n.max(1);
-            }
-            KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
-            KeyCode::End | KeyCode::Char('G') => self.selected = n.saturating_sub(1),
-            KeyCode::Enter | KeyCode::Char('c') | KeyCode::Char('y') => {
+        match action {
+            Some(Action::Back) => return ChooserOutcome::Close,
+            Some(Action::Down) => self.selected = (self.selected + 1) % n.max(1),
+            Some(Action::Up) => self.selected = (self.selected + n.max(1) - 1) % n.max(1),
+            Some(Action::Top) => self.selected = 0,
+            Some(Action::Bottom) => self.selected = n.saturating_sub(1),
+            Some(Action::Choose) => {
                 if self.format().is_some_and(SnippetFormat::contains_values) {
                     self.confirm = true;
                     return ChooserOutcome::None;
                 }
                 return self.copy(settings);
             }
+            _ if key.code == KeyCode::Esc => return ChooserOutcome::Close,
             _ => {}
         }
         ChooserOutcome::None

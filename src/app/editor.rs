@@ -11,6 +11,7 @@ use ratatui_textarea::TextArea;
 use zeroize::Zeroizing;
 
 use super::Action;
+use crate::keymap::Context;
 use crate::secret::rules::{self, KeyIssue};
 use crate::secret::templates::{Template, TemplateKey};
 use crate::secret::{SecretData, SecretValue};
@@ -321,14 +322,25 @@ impl Editor {
     }
 
     /// Handles a key; returns what the app must do.
-    pub fn on_key(&mut self, key: KeyEvent) -> EditorOutcome {
+    /// `action` is what the keymap binds the key to in [`Editor::key_context`].
+    pub fn on_key(&mut self, key: KeyEvent, action: Option<Action>) -> EditorOutcome {
         let mode = std::mem::replace(&mut self.mode, EditMode::Browse);
-        let (mode, outcome) = self.step(mode, key);
+        let (mode, outcome) = self.step(mode, key, action);
         self.mode = mode;
         outcome
     }
 
-    fn step(&mut self, mode: EditMode, key: KeyEvent) -> (EditMode, EditorOutcome) {
+    /// The keymap context of the keys while the editor is not browsing: a question, a conflict, or a field
+    /// being typed.
+    pub fn key_context(&self) -> Context {
+        match self.mode {
+            EditMode::Summary(_) | EditMode::ConfirmDiscard => Context::Confirm,
+            EditMode::Conflict { .. } => Context::Conflict,
+            _ => Context::Line,
+        }
+    }
+
+    fn step(&mut self, mode: EditMode, key: KeyEvent, action: Option<Action>) -> (EditMode, EditorOutcome) {
         match mode {
             EditMode::Browse => (EditMode::Browse, EditorOutcome::None),
             EditMode::Key { mut input, row, new_row } => {
@@ -425,27 +437,32 @@ impl Editor {
                     (EditMode::File { input, row, error, completions: Vec::new() }, EditorOutcome::None)
                 }
             },
-            EditMode::Summary(_) => match key.code {
-                KeyCode::Char('y') | KeyCode::Enter => {
+            EditMode::Summary(_) => {
+                if action == Some(Action::Yes) || key.code == KeyCode::Enter {
                     (EditMode::Saving, EditorOutcome::Save { data: self.draft(), force: false })
+                } else {
+                    (EditMode::Browse, EditorOutcome::None)
                 }
-                _ => (EditMode::Browse, EditorOutcome::None),
-            },
+            }
             EditMode::Saving => (EditMode::Saving, EditorOutcome::None),
-            EditMode::Conflict { theirs, loading } => match key.code {
-                KeyCode::Char('d') => {
+            EditMode::Conflict { theirs, loading } => match action {
+                Some(Action::ShowTheirs) => {
                     (EditMode::Conflict { theirs, loading: true }, EditorOutcome::FetchTheirs)
                 }
-                KeyCode::Char('o') => {
+                Some(Action::Overwrite) => {
                     (EditMode::Saving, EditorOutcome::Save { data: self.draft(), force: true })
                 }
-                KeyCode::Char('k') | KeyCode::Esc => (EditMode::Browse, EditorOutcome::None),
+                Some(Action::Back) => (EditMode::Browse, EditorOutcome::None),
+                _ if key.code == KeyCode::Esc => (EditMode::Browse, EditorOutcome::None),
                 _ => (EditMode::Conflict { theirs, loading }, EditorOutcome::None),
             },
-            EditMode::ConfirmDiscard => match key.code {
-                KeyCode::Char('y') => (EditMode::Browse, EditorOutcome::Close),
-                _ => (EditMode::Browse, EditorOutcome::None),
-            },
+            EditMode::ConfirmDiscard => {
+                if action == Some(Action::Yes) {
+                    (EditMode::Browse, EditorOutcome::Close)
+                } else {
+                    (EditMode::Browse, EditorOutcome::None)
+                }
+            }
         }
     }
 

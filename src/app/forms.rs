@@ -175,7 +175,15 @@ impl Form {
     pub fn context(&self) -> Context {
         match self {
             Self::Picker(_) => Context::TypePicker,
-            Self::Docker(_) | Self::Ssh(_) => Context::Form,
+            Self::Docker(f) => match f.mode {
+                docker::DockerMode::ConfirmDiscard | docker::DockerMode::ConfirmReplace => Context::Confirm,
+                docker::DockerMode::Conflict => Context::Conflict,
+                _ => Context::Form,
+            },
+            Self::Ssh(f) => match f.mode {
+                ssh::SshMode::ConfirmDiscard => Context::Confirm,
+                _ => Context::Form,
+            },
         }
     }
 
@@ -381,8 +389,8 @@ impl App {
         // Picker: nothing is typed, so global keys (help) apply too. Forms: only the form's own bindings, so
         // every character types.
         let action = match ctx {
-            Context::Form => self.keymap.lookup_in(ctx, k),
-            _ => self.keymap.lookup(ctx, k),
+            Context::TypePicker => self.keymap.lookup(ctx, k),
+            _ => self.keymap.lookup_in(ctx, k),
         };
         let outcome = form.on_key(key, action);
         self.on_form_outcome(outcome, out);
@@ -391,7 +399,7 @@ impl App {
     fn on_form_outcome(&mut self, outcome: FormOutcome, out: &mut Vec<Effect>) {
         match outcome {
             FormOutcome::None => {}
-            FormOutcome::Help => self.help = Some(0),
+            FormOutcome::Help => self.open_help(),
             FormOutcome::Close => {
                 self.form = None;
                 if self.quit_after_discard {

@@ -109,11 +109,21 @@ impl HistoryView {
         self.confirm.is_some()
     }
 
-    /// Keys typed into a confirmation.
-    pub fn on_confirm_key(&mut self, key: KeyEvent) -> HistoryOutcome {
+    /// The keymap context of the open confirmation: a typed one for destroying, a question otherwise.
+    pub fn confirm_context(&self) -> crate::keymap::Context {
+        match self.confirm {
+            Some((VersionOp::Destroy(_), _)) => crate::keymap::Context::Line,
+            _ => crate::keymap::Context::Confirm,
+        }
+    }
+
+    /// Keys typed into a confirmation; `action` is what the keymap binds the key to in
+    /// [`HistoryView::confirm_context`].
+    pub fn on_confirm_key(&mut self, key: KeyEvent, action: Option<Action>) -> HistoryOutcome {
         let Some((op, typed)) = self.confirm.as_mut() else { return HistoryOutcome::None };
         match (op.clone(), key.code) {
             (_, KeyCode::Esc) => self.confirm = None,
+            (VersionOp::Destroy(_), _) if action == Some(Action::ClearLine) => typed.clear(),
             (VersionOp::Destroy(v), KeyCode::Enter) => {
                 if typed.trim() == v.to_string() {
                     self.confirm = None;
@@ -125,7 +135,11 @@ impl HistoryView {
                 typed.pop();
             }
             (VersionOp::Destroy(_), KeyCode::Char(c)) => typed.push(c),
-            (op, KeyCode::Char('y') | KeyCode::Enter) => {
+            (op, KeyCode::Enter) => {
+                self.confirm = None;
+                return HistoryOutcome::Run(op);
+            }
+            (op, _) if action == Some(Action::Yes) => {
                 self.confirm = None;
                 return HistoryOutcome::Run(op);
             }

@@ -13,6 +13,7 @@ pub mod json_view;
 pub mod list;
 pub mod ops;
 pub mod ops_effects;
+pub mod overlay;
 pub mod perms;
 pub mod policy;
 pub mod policy_effects;
@@ -31,6 +32,7 @@ use crate::vault::VaultError;
 use crate::vault::kv::{Entry, Identity, Mount, SecretRead, VersionInfo, VersionState};
 use editor::{Editor, EditorOutcome};
 pub use list::ListState;
+use overlay::Layer;
 
 /// Messages into `update`: terminal input, ticks, and answers from the network tasks.
 #[derive(Debug)]
@@ -333,8 +335,8 @@ pub struct App {
     pub preview: Preview,
     /// The secret view, when open.
     pub secret: Option<SecretView>,
-    /// The help overlay's scroll offset when open.
-    pub(crate) help: Option<usize>,
+    /// The popups, bottom first (help, prompts, the chooser, questions): see [`overlay`].
+    popups: Vec<overlay::Popup>,
     /// Token identity.
     pub identity: Option<Identity>,
     /// Last message.
@@ -353,8 +355,6 @@ pub struct App {
     pub no_color: bool,
     /// The key/value editor, when open.
     pub editor: Option<Editor>,
-    /// A one-line prompt, when open.
-    pub prompt: Option<prompt::Prompt>,
     /// The type picker or a typed-secret form (docker, SSH), when open.
     pub form: Option<forms::Form>,
     /// Types of the secrets on screen, loaded lazily.
@@ -371,22 +371,14 @@ pub struct App {
     pub history: Option<history::HistoryView>,
     /// Delete/move/copy flows and what the token may do here.
     pub ops: ops::OpsState,
-    /// The "use in service" chooser, when open.
-    pub chooser: Option<chooser::Chooser>,
     /// Open the chooser once the secret being read arrives.
     chooser_when_loaded: bool,
-    /// A value copy waiting for the user's confirmation.
-    pub pending_copy: Option<chooser::CopyRequest>,
-    /// Text to select by hand (nothing could copy it), with a title.
-    pub manual_copy: Option<(String, chooser::CopyText)>,
     /// Settings of the snippets (top folder for relative paths).
     pub service: crate::snippet::ServiceSettings,
     /// The namespace requests go to (for snippets).
     pub namespace: Option<String>,
     /// Seconds after which copied values are cleared (0: never), for the confirmation text.
     pub clear_after_secs: u64,
-    /// The mode chooser of the secret in the secret view, when open (selected index).
-    pub mode_prompt: Option<usize>,
     /// The policy view, when open.
     pub policy: Option<policy::PolicyView>,
     /// Admin modes and injection flags of listed secrets, by folder key (`mount/folder`) and name.
@@ -437,7 +429,7 @@ impl App {
             filter_editing: false,
             preview: Preview { target: String::new(), req: 0, due: None, state: PreviewState::Empty },
             secret: None,
-            help: None,
+            popups: Vec::new(),
             identity: None,
             message: None,
             spinner: 0,
@@ -447,7 +439,6 @@ impl App {
             should_quit: false,
             no_color: false,
             editor: None,
-            prompt: None,
             form: None,
             types: forms::TypeCache::default(),
             edit_req: 0,
@@ -456,14 +447,10 @@ impl App {
             upper_keys: true,
             history: None,
             ops: ops::OpsState::default(),
-            chooser: None,
             chooser_when_loaded: false,
-            pending_copy: None,
-            manual_copy: None,
             service: crate::snippet::ServiceSettings::default(),
             namespace: None,
             clear_after_secs: crate::clipboard::DEFAULT_CLEAR_AFTER_SECS,
-            mode_prompt: None,
             policy: None,
             marks: HashMap::new(),
             audit: None,
@@ -478,54 +465,50 @@ impl App {
         next_id(&mut self.next_req)
     }
 
-    /// True while anything is loading (the spinner turns).
+    /// True while anything is loading (the spinner turns): a dialog at work, or the screen beneath.
     pub fn busy(&self) -> bool {
-        if self.audit.as_ref().is_some_and(audit::AuditView::busy) {
-            return true;
-        }
-        if self.ops.busy() {
-            return true;
-        }
-        if self.form.as_ref().is_some_and(forms::Form::busy) {
-            return true;
-        }
-        if let Some(e) = &self.editor {
-            return matches!(
-                e.mode,
-                editor::EditMode::Saving | editor::EditMode::Conflict { loading: true, .. }
-            );
-        }
-        if let Some(s) = &self.secret {
-            return s.loading;
-        }
-        if let Some(p) = &self.policy {
-            return p.busy;
-        }
-        if let Some(h) = &self.history {
-            return h.busy;
-        }
-        self.list_loading
-            || matches!(self.preview.state, PreviewState::Loading)
-            || self.secret.as_ref().is_some_and(|s| s.loading)
+        let layers = self.layers();
+        let dialogs = layers.iter().any(|l| match l {
+            Layer::Audit => self.audit.as_ref().is_some_and(audit::AuditView::busy),
+            Layer::Ops => self.ops.busy(),
+            Layer::Form => self.form.as_ref().is_some_and(forms::Form::busy),
+            _ => false,
+        });
+        dialogs
+            || match self.screen() {
+                Layer::Editor => self.editor.as_ref().is_some_and(|e| {
+                    matches!(
+                        e.mode,
+                        editor::EditMode::Saving | editor::EditMode::Conflict { loading: true, .. }
+                    )
+                }),
+                Layer::Secret => self.secret.as_ref().is_some_and(|s| s.loading),
+                Layer::Policy => self.policy.as_ref().is_some_and(|p| p.busy),
+                Layer::History => self.history.as_ref().is_some_and(|h| h.busy),
+                _ => self.list_loading || matches!(self.preview.state, PreviewState::Loading),
+            }
     }
 
-    /// The context whose bindings apply now.
+    /// The context whose bindings apply now: the top layer's.
     pub fn context(&self) -> Context {
-        if let Some(f) = &self.form {
-            return f.context();
+        match self.top_layer() {
+            Layer::Popup(i) => self.popups.get(i).map_or(Context::Explorer, overlay::Popup::context),
+            Layer::Audit => Context::Audit,
+            Layer::Ops => self.ops.context(),
+            Layer::Form => self.form.as_ref().map_or(Context::Explorer, forms::Form::context),
+            _ => self.screen_context(),
         }
-        if self.audit.is_some() {
-            return Context::Audit;
-        }
-        if self.editor.is_some() {
-            return Context::Editor;
-        }
-        match &self.secret {
-            Some(s) if s.json.is_some() => Context::Json,
-            Some(_) => Context::Secret,
-            None if self.policy.is_some() => Context::Policy,
-            None if self.history.is_some() => Context::History,
-            None => Context::Explorer,
+    }
+
+    /// The context of the screen under the popups and dialogs.
+    pub fn screen_context(&self) -> Context {
+        match self.screen() {
+            Layer::Editor => Context::Editor,
+            Layer::Secret if self.secret.as_ref().is_some_and(|s| s.json.is_some()) => Context::Json,
+            Layer::Secret => Context::Secret,
+            Layer::Policy => Context::Policy,
+            Layer::History => Context::History,
+            _ => Context::Explorer,
         }
     }
 
@@ -671,17 +654,16 @@ impl App {
             Msg::CopyResult { message, copied, manual } => {
                 self.message =
                     Some((if copied || manual.is_some() { Level::Info } else { Level::Error }, message));
-                self.manual_copy = manual;
+                self.set_manual_copy(manual);
             }
             Msg::Annotations { req, result } => {
                 if let Some(s) = self.secret.as_mut()
                     && s.req == req
                 {
                     s.annotations = result.ok();
-                    if let (Some(c), Some(a)) = (self.chooser.as_mut(), s.annotations.as_ref())
-                        && c.target.path == s.path
-                    {
-                        c.target = c.target.clone().with_annotations(a);
+                    if let Some(a) = s.annotations.clone() {
+                        let path = s.path.clone();
+                        self.chooser_annotations(&path, &a);
                     }
                 }
             }
@@ -720,7 +702,7 @@ impl App {
                     self.info(what);
                     // An older request's answer is reported, but the screen belongs to the newer one.
                     if req == self.annotate_req {
-                        self.mode_prompt = None;
+                        self.close_mode_menu();
                         if let Some(s) = self.secret.clone() {
                             let mut sink = Vec::new();
                             self.open_secret(s.mount, s.path, &mut sink);
@@ -730,7 +712,7 @@ impl App {
                 }
                 Err(e) => {
                     if req == self.annotate_req {
-                        self.mode_prompt = None;
+                        self.close_mode_menu();
                     }
                     self.error(format!("cannot set the mode of {path}: {e}"));
                 }
@@ -801,134 +783,82 @@ impl App {
             self.should_quit = true;
             return;
         }
-        if let Some(scroll) = self.help {
-            // The help overlay takes every key.
-            match key.code {
-                KeyCode::Down | KeyCode::Char('j') => self.help = Some(scroll + 1),
-                KeyCode::Up | KeyCode::Char('k') => self.help = Some(scroll.saturating_sub(1)),
-                KeyCode::PageDown => self.help = Some(scroll + 10),
-                KeyCode::PageUp => self.help = Some(scroll.saturating_sub(10)),
-                _ => self.help = None,
+        match self.top_layer() {
+            Layer::Popup(i) => self.popup_key(i, key, out),
+            Layer::Audit => {
+                self.audit_key(key, out);
             }
-            return;
-        }
-        if self.manual_copy.take().is_some() {
-            return;
-        }
-        if let Some(req) = self.pending_copy.take() {
-            if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-                out.push(Effect::Copy(req));
-            } else {
-                self.info("not copied");
+            Layer::Ops => {
+                self.ops_key(key, out);
             }
-            return;
-        }
-        if let Some(sel) = self.mode_prompt {
-            use crate::vault::modes::Mode;
-            const MODES: [Mode; 3] = [Mode::ReadOnly, Mode::KeyOnly, Mode::None];
-            match key.code {
-                KeyCode::Down | KeyCode::Char('j') => self.mode_prompt = Some((sel + 1) % MODES.len()),
-                KeyCode::Up | KeyCode::Char('k') => {
-                    self.mode_prompt = Some((sel + MODES.len() - 1) % MODES.len())
-                }
-                KeyCode::Enter => {
-                    if let Some(s) = &self.secret {
-                        let req = next_id(&mut self.next_req);
-                        self.annotate_req = req;
-                        out.push(Effect::SetMode {
-                            req,
-                            mount: s.mount.clone(),
-                            path: s.path.clone(),
-                            mode: MODES[sel],
-                        });
-                    }
-                }
-                _ => self.mode_prompt = None,
+            Layer::Form => self.on_form_key(key, out),
+            Layer::Editor => self.editor_key(key, out),
+            Layer::Policy => {
+                let action = self.keymap.lookup(Context::Policy, Key::from_event(&key));
+                self.policy_key(action, key, out);
             }
-            return;
-        }
-        if let Some(c) = self.chooser.as_mut() {
-            match c.on_key(key, &self.service) {
-                chooser::ChooserOutcome::None => {}
-                chooser::ChooserOutcome::Close => self.chooser = None,
-                chooser::ChooserOutcome::Copy(req) => {
-                    self.chooser = None;
-                    out.push(Effect::Copy(req));
+            Layer::History => {
+                if !self.ops_key(key, out) {
+                    self.history_key(key, out);
                 }
             }
-            return;
-        }
-        if let Some(p) = self.prompt.as_mut() {
-            match p.on_key(key) {
-                prompt::PromptOutcome::None => {}
-                prompt::PromptOutcome::Cancel => self.prompt = None,
-                prompt::PromptOutcome::Accept(text) => {
-                    if let Some(p) = self.prompt.take() {
-                        self.on_prompt(p.purpose, text, out);
-                    }
+            Layer::Secret | Layer::Explorer => {
+                if !self.audit_key(key, out) && !self.ops_key(key, out) {
+                    self.screen_key(key, out);
                 }
             }
-            return;
         }
-        if self.audit_key(key, out) {
-            return;
-        }
-        if self.ops_key(key, out) {
-            return;
-        }
-        if self.form.is_some() {
-            self.on_form_key(key, out);
-            return;
-        }
-        if let Some(e) = self.editor.as_mut() {
-            let outcome = if e.browsing() {
-                match self.keymap.lookup(Context::Editor, Key::from_event(&key)) {
-                    Some(Action::Help) => {
-                        self.help = Some(0);
-                        return;
-                    }
-                    Some(action) => e.on_action(action),
-                    None => editor::EditorOutcome::None,
+    }
+
+    fn editor_key(&mut self, key: KeyEvent, out: &mut Vec<Effect>) {
+        let Some(e) = self.editor.as_mut() else { return };
+        let outcome = if e.browsing() {
+            match self.keymap.lookup(Context::Editor, Key::from_event(&key)) {
+                Some(Action::Help) => {
+                    self.open_help();
+                    return;
                 }
-            } else {
-                e.on_key(key)
-            };
-            self.on_editor_outcome(outcome, out);
-            return;
-        }
-        if self.secret.is_none() && self.policy.is_some() {
-            let action = self.keymap.lookup(Context::Policy, Key::from_event(&key));
-            self.policy_key(action, key, out);
-            return;
-        }
-        if self.secret.is_none()
-            && let Some(h) = self.history.as_mut()
-        {
-            let outcome = if h.confirming() {
-                h.on_confirm_key(key)
-            } else {
-                match self.keymap.lookup(Context::History, Key::from_event(&key)) {
-                    Some(Action::Help) => {
-                        self.help = Some(0);
-                        return;
-                    }
-                    Some(Action::Refresh) => {
-                        let (mount, path) = (h.mount.clone(), h.path.clone());
-                        self.open_history(mount, path, out);
-                        return;
-                    }
-                    Some(action) => h.on_action(action),
-                    None => history::HistoryOutcome::None,
+                Some(action) => e.on_action(action),
+                None => editor::EditorOutcome::None,
+            }
+        } else {
+            let ctx = e.key_context();
+            let action = self.keymap.lookup_in(ctx, Key::from_event(&key));
+            e.on_key(key, action)
+        };
+        self.on_editor_outcome(outcome, out);
+    }
+
+    fn history_key(&mut self, key: KeyEvent, out: &mut Vec<Effect>) {
+        let Some(h) = self.history.as_mut() else { return };
+        let outcome = if h.confirming() {
+            let action = self.keymap.lookup_in(h.confirm_context(), Key::from_event(&key));
+            h.on_confirm_key(key, action)
+        } else {
+            match self.keymap.lookup(Context::History, Key::from_event(&key)) {
+                Some(Action::Help) => {
+                    self.open_help();
+                    return;
                 }
-            };
-            self.on_history_outcome(outcome, out);
-            return;
-        }
+                Some(Action::Refresh) => {
+                    let (mount, path) = (h.mount.clone(), h.path.clone());
+                    self.open_history(mount, path, out);
+                    return;
+                }
+                Some(action) => h.on_action(action),
+                None => history::HistoryOutcome::None,
+            }
+        };
+        self.on_history_outcome(outcome, out);
+    }
+
+    /// A key for the secret view or the explorer (the filter line takes every key while it is typed).
+    fn screen_key(&mut self, key: KeyEvent, out: &mut Vec<Effect>) {
         if self.filter_editing {
             self.on_filter_key(key);
             return;
         }
-        let context = self.context();
+        let context = self.screen_context();
         if let Some(action) = self.keymap.lookup(context, Key::from_event(&key)) {
             self.dispatch(action, out);
         }
@@ -965,7 +895,7 @@ impl App {
 
     /// Runs an action.
     pub fn dispatch(&mut self, action: Action, out: &mut Vec<Effect>) {
-        match self.context() {
+        match self.screen_context() {
             Context::Json => self.dispatch_json(action),
             Context::Secret => self.dispatch_secret(action, out),
             _ => self.dispatch_explorer(action, out),
@@ -974,7 +904,7 @@ impl App {
 
     fn dispatch_common(&mut self, action: Action, out: &mut Vec<Effect>) -> bool {
         match action {
-            Action::Help => self.help = Some(0),
+            Action::Help => self.open_help(),
             Action::Quit => self.should_quit = true,
             Action::Refresh => self.refresh(out),
             _ => return false,
@@ -1032,7 +962,7 @@ impl App {
                     let folder = join(&self.folder, &e.name);
                     let target =
                         crate::snippet::Target::folder(&self.addr, self.namespace.as_deref(), &m, &folder);
-                    self.chooser = Some(chooser::Chooser::new(target, None));
+                    self.open_chooser(chooser::Chooser::new(target, None));
                 }
                 (Some(m), Some(e)) => {
                     self.chooser_when_loaded = true;
@@ -1042,7 +972,7 @@ impl App {
                     if let Some(m) = self.mounts.iter().flatten().find(|m| m.path == e.name).cloned() {
                         let target =
                             crate::snippet::Target::folder(&self.addr, self.namespace.as_deref(), &m, "");
-                        self.chooser = Some(chooser::Chooser::new(target, None));
+                        self.open_chooser(chooser::Chooser::new(target, None));
                     }
                 }
                 _ => {}
@@ -1066,7 +996,7 @@ impl App {
                         mount.path,
                         if folder.is_empty() { String::new() } else { format!("{folder}/") }
                     );
-                    self.prompt = Some(if action == Action::NewSecret {
+                    self.push_popup(overlay::Popup::Prompt(if action == Action::NewSecret {
                         prompt::Prompt::new(
                             format!(" New secret in {shown} "),
                             prompt::PromptPurpose::NewSecret { mount, folder },
@@ -1076,7 +1006,7 @@ impl App {
                             format!(" New folder in {shown} "),
                             prompt::PromptPurpose::NewFolder { mount, folder },
                         )
-                    });
+                    }));
                 }
             },
             Action::ToggleSort => {
@@ -1105,7 +1035,7 @@ impl App {
             return;
         }
         if action == Action::SetMode {
-            self.mode_prompt = Some(0);
+            self.push_popup(overlay::Popup::ModeMenu { selected: 0 });
             return;
         }
         if matches!(action, Action::CopyPublicKey | Action::CopyFingerprint) {
@@ -1144,7 +1074,7 @@ impl App {
             if let Some(a) = &s.annotations {
                 target = target.with_annotations(a);
             }
-            self.chooser = Some(chooser::Chooser::new(target, Some(data)));
+            self.open_chooser(chooser::Chooser::new(target, Some(data)));
             return;
         }
         if action == Action::UseInService
@@ -1159,7 +1089,7 @@ impl App {
                 &s.path,
                 record.keys.clone(),
             );
-            self.chooser = Some(chooser::Chooser::new(target, None));
+            self.open_chooser(chooser::Chooser::new(target, None));
             return;
         }
         let page = self.page() as isize;
@@ -1223,11 +1153,11 @@ impl App {
                             what: format!("the key name {k}"),
                         }));
                     } else {
-                        self.pending_copy = Some(chooser::CopyRequest {
+                        self.push_popup(overlay::Popup::ConfirmCopy(chooser::CopyRequest {
                             text: chooser::CopyText(v.reveal()),
                             content: crate::clipboard::Content::Secret,
                             what: format!("the value of {k}"),
-                        });
+                        }));
                     }
                 }
                 return;
@@ -1287,7 +1217,7 @@ impl App {
 
     fn dispatch_json(&mut self, action: Action) {
         if action == Action::Help {
-            self.help = Some(0);
+            self.open_help();
             return;
         }
         if self.refuse_on_ssh_key(action) {
@@ -1315,21 +1245,16 @@ impl App {
     }
 
     fn on_mouse(&mut self, m: MouseEvent, out: &mut Vec<Effect>) {
-        if self.ops.stage.is_some() {
-            return; // A delete/move/copy popup is open: the rows beneath must not move.
+        match self.top_layer() {
+            Layer::Popup(i) => self.popup_mouse(i, &m),
+            Layer::Audit => self.audit_mouse(&m),
+            // Dialogs, forms and the editor are driven by the keyboard; what is beneath must not move.
+            Layer::Ops | Layer::Form | Layer::Editor | Layer::Policy | Layer::History => {}
+            Layer::Secret | Layer::Explorer => self.screen_mouse(m, out),
         }
-        if self.form.is_some() && self.help.is_none() {
-            return; // Forms are driven by the keyboard; the explorer beneath must not move.
-        }
-        if self.audit_mouse(&m) {
-            return;
-        }
-        if self.help.is_some() {
-            if matches!(m.kind, MouseEventKind::Down(_)) {
-                self.help = None;
-            }
-            return;
-        }
+    }
+
+    fn screen_mouse(&mut self, m: MouseEvent, out: &mut Vec<Effect>) {
         if self.secret.is_some() {
             match m.kind {
                 MouseEventKind::ScrollDown => self.dispatch(Action::Down, out),
@@ -1668,7 +1593,9 @@ impl App {
                         &s.path,
                         data.keys().map(str::to_string).collect::<Vec<_>>(),
                     );
-                    self.chooser = Some(chooser::Chooser::new(target, Some(data)));
+                    // (The stack by hand: `s` still borrows the secret view.)
+                    self.popups.retain(|p| !matches!(p, overlay::Popup::Chooser(_)));
+                    self.popups.push(overlay::Popup::Chooser(chooser::Chooser::new(target, Some(data))));
                 }
                 self.chooser_when_loaded = false;
                 if self.edit_when_loaded && read.data.is_some() {

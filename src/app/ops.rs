@@ -241,6 +241,17 @@ pub struct OpsState {
 }
 
 impl OpsState {
+    /// The keymap context of the open dialog: a menu of versions to delete, a typed confirmation or a
+    /// destination (a text line), a question, or a report.
+    pub fn context(&self) -> Context {
+        match self.stage {
+            Some(Stage::DeleteSecret { .. }) => Context::Menu,
+            Some(Stage::DeleteFolder { .. } | Stage::Destination { .. }) => Context::Line,
+            Some(Stage::Overwrite { .. }) => Context::Confirm,
+            _ => Context::Report,
+        }
+    }
+
     /// True while something runs in the background (the spinner turns, ticks poll the progress).
     pub fn busy(&self) -> bool {
         matches!(
@@ -414,7 +425,7 @@ impl App {
     /// need no capability, or whose answer is unknown, are not refused.
     pub fn action_denied(&self, action: Action) -> Option<String> {
         let mount = self.mount.as_ref()?;
-        let (path, is_folder) = match self.context() {
+        let (path, is_folder) = match self.screen_context() {
             Context::Explorer => match self.list.selected_entry() {
                 Some(e) => (join(&self.folder, &e.name), e.is_folder),
                 None if matches!(action, Action::NewSecret | Action::NewFolder) => (String::new(), true),
@@ -459,7 +470,7 @@ impl App {
         if self.editor.is_some() || self.filter_editing {
             return false;
         }
-        let ctx = self.context();
+        let ctx = self.screen_context();
         if ctx == Context::History && self.history.as_ref().is_some_and(|h| h.confirming()) {
             return false;
         }
@@ -549,26 +560,27 @@ impl App {
     }
 
     fn ops_stage_key(&mut self, key: KeyEvent, out: &mut Vec<Effect>) {
+        let action = self.keymap.lookup_in(self.ops.context(), Key::from_event(&key));
         let Some(stage) = self.ops.stage.take() else { return };
         self.ops.stage = match stage {
             Stage::DeleteSecret { target, choices, selected } => {
-                self.delete_secret_key(key, target, choices, selected, out)
+                self.delete_secret_key(key, action, target, choices, selected, out)
             }
             Stage::DeleteFolder { target, req, count, all_versions, typed, error } => {
-                self.delete_folder_key(key, target, req, count, all_versions, typed, error, out)
+                self.delete_folder_key(key, action, target, req, count, all_versions, typed, error, out)
             }
             Stage::Destination { target, kind, text, error, checking } => {
-                self.destination_key(key, target, kind, text, error, checking, out)
+                self.destination_key(key, action, target, kind, text, error, checking, out)
             }
-            Stage::Overwrite { target, kind, text, dst, existing } => match key.code {
-                KeyCode::Char('y') | KeyCode::Enter => {
-                    Some(self.start_transfer(target, kind, dst, true, out))
-                }
-                KeyCode::Char('n') => {
+            Stage::Overwrite { target, kind, text, dst, existing } => match action {
+                _ if key.code == KeyCode::Enter => Some(self.start_transfer(target, kind, dst, true, out)),
+                Some(Action::Yes) => Some(self.start_transfer(target, kind, dst, true, out)),
+                Some(Action::No) => {
                     let error = Some("choose another destination, or Esc".to_string());
                     Some(Stage::Destination { target, kind, text, error, checking: None })
                 }
-                KeyCode::Esc | KeyCode::Char('q') => None,
+                Some(Action::Back) => None,
+                _ if key.code == KeyCode::Esc => None,
                 _ => Some(Stage::Overwrite { target, kind, text, dst, existing }),
             },
             Stage::Running { .. } => {
@@ -585,13 +597,13 @@ impl App {
             Stage::Report { title, summary, report, verb, scroll, lines } => {
                 let page = self.page();
                 let max = lines.saturating_sub(page / 2);
-                let scroll = match key.code {
-                    KeyCode::Down | KeyCode::Char('j') => (scroll + 1).min(max),
-                    KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-                    KeyCode::PageDown | KeyCode::Char(' ') => (scroll + page).min(max),
-                    KeyCode::PageUp => scroll.saturating_sub(page),
-                    KeyCode::Home | KeyCode::Char('g') => 0,
-                    KeyCode::End | KeyCode::Char('G') => max,
+                let scroll = match action {
+                    Some(Action::Down) => (scroll + 1).min(max),
+                    Some(Action::Up) => scroll.saturating_sub(1),
+                    Some(Action::PageDown) => (scroll + page).min(max),
+                    Some(Action::PageUp) => scroll.saturating_sub(page),
+                    Some(Action::Top) => 0,
+                    Some(Action::Bottom) => max,
                     _ => return,
                 };
                 Some(Stage::Report { title, summary, report, verb, scroll, lines })
@@ -602,23 +614,30 @@ impl App {
     fn delete_secret_key(
         &mut self,
         key: KeyEvent,
+        action: Option<Action>,
         target: Target,
         choices: Vec<DeleteChoice>,
         mut selected: usize,
         out: &mut Vec<Effect>,
     ) -> Option<Stage> {
         let n = choices.len();
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('n' | 'q') => return None,
-            KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => selected = (selected + 1) % n.max(1),
-            KeyCode::Up | KeyCode::Char('k') | KeyCode::BackTab => selected = (selected + n - 1) % n.max(1),
-            KeyCode::Char(c @ '1'..='9') => {
-                let i = c as usize - '1' as usize;
-                if i < n {
+        let digit = match key.code {
+            KeyCode::Char(c @ '1'..='9') if action.is_none() => Some(c as usize - '1' as usize),
+            _ => None,
+        };
+        match action {
+            _ if key.code == KeyCode::Esc => return None,
+            Some(Action::Back) => return None,
+            Some(Action::Down) => selected = (selected + 1) % n.max(1),
+            Some(Action::Up) => selected = (selected + n - 1) % n.max(1),
+            Some(Action::Top) => selected = 0,
+            Some(Action::Bottom) => selected = n.saturating_sub(1),
+            _ if digit.is_some() => {
+                if let Some(i) = digit.filter(|&i| i < n) {
                     selected = i;
                 }
             }
-            KeyCode::Enter | KeyCode::Char('y') => match choices.get(selected) {
+            Some(Action::Choose) => match choices.get(selected) {
                 Some(c) if c.denied.is_none() => {
                     let req = self.req();
                     let mode = c.mode.clone();
@@ -651,6 +670,7 @@ impl App {
     fn delete_folder_key(
         &mut self,
         key: KeyEvent,
+        action: Option<Action>,
         target: Target,
         req: u64,
         count: Count,
@@ -681,7 +701,7 @@ impl App {
             KeyCode::Backspace => {
                 typed.pop();
             }
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => typed.clear(),
+            _ if action == Some(Action::ClearLine) => typed.clear(),
             KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => typed.push(c),
             KeyCode::Enter => {
                 if typed == target.name() {
@@ -722,6 +742,7 @@ impl App {
     fn destination_key(
         &mut self,
         key: KeyEvent,
+        action: Option<Action>,
         target: Target,
         kind: OpKind,
         mut text: String,
@@ -753,8 +774,8 @@ impl App {
             KeyCode::Backspace => {
                 text.pop();
             }
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
-            KeyCode::Char('w') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            _ if action == Some(Action::ClearLine) => text.clear(),
+            _ if action == Some(Action::DeleteSegment) => {
                 // Drop the last path segment (and its slash).
                 let t = text.trim_end_matches('/');
                 let keep = t.rfind('/').map_or(0, |i| i + 1);

@@ -130,7 +130,9 @@ impl App {
         let Some(v) = self.policy.as_mut() else { return };
         if v.confirm {
             v.confirm = false;
-            if matches!(key.code, crossterm::event::KeyCode::Char('y')) {
+            let yes =
+                self.keymap.lookup_in(crate::keymap::Context::Confirm, crate::keymap::Key::from_event(&key));
+            if yes == Some(Action::Yes) {
                 if let Some(p) = &v.preview {
                     let req = super::next_id(&mut self.next_req);
                     v.req = req;
@@ -182,7 +184,7 @@ impl App {
             }
             Some(Action::Refresh) => self.open_policy(out),
             Some(Action::Back | Action::Quit) => self.policy = None,
-            Some(Action::Help) => self.help = Some(0),
+            Some(Action::Help) => self.open_help(),
             _ => {}
         }
     }

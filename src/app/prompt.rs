@@ -3,6 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::action::Action;
 use crate::vault::kv::Mount;
 
 /// What the typed text is for.
@@ -54,8 +55,13 @@ impl Prompt {
         };
     }
 
-    /// Handles a key.
-    pub fn on_key(&mut self, key: KeyEvent) -> PromptOutcome {
+    /// Handles a key; `action` is what the keymap's line context binds it to.
+    pub fn on_key(&mut self, key: KeyEvent, action: Option<Action>) -> PromptOutcome {
+        if action == Some(Action::ClearLine) {
+            self.text.clear();
+            self.validate();
+            return PromptOutcome::None;
+        }
         match key.code {
             KeyCode::Esc => return PromptOutcome::Cancel,
             KeyCode::Enter => {
@@ -67,7 +73,6 @@ impl Prompt {
             KeyCode::Backspace => {
                 self.text.pop();
             }
-            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => self.text.clear(),
             KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => self.text.push(c),
             _ => {}
         }

@@ -5,13 +5,17 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::{Theme, centered};
+use super::{Theme, centered, key};
+use crate::action::Action;
+use crate::app::App;
 use crate::app::chooser::Chooser;
+use crate::keymap::Context;
 use crate::snippet::ServiceSettings;
 
 /// Draws the chooser over `area`.
 pub(super) fn draw_chooser(
     frame: &mut Frame,
+    app: &App,
     c: &Chooser,
     settings: &ServiceSettings,
     theme: &Theme,
@@ -22,7 +26,16 @@ pub(super) fn draw_chooser(
     let block = Block::default()
         .borders(Borders::ALL)
         .title(format!(" Use {} in a service ", c.target.full_path()))
-        .title_bottom(Line::from(" j/k choose · Enter copy · Esc close ").right_aligned());
+        .title_bottom(
+            Line::from(format!(
+                " {}/{} choose · {} copy · {} close ",
+                key(app, Context::Menu, Action::Down),
+                key(app, Context::Menu, Action::Up),
+                key(app, Context::Menu, Action::Choose),
+                key(app, Context::Menu, Action::Back)
+            ))
+            .right_aligned(),
+        );
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let list_w = c.formats.iter().map(|f| f.label().chars().count()).max().unwrap_or(10) as u16 + 4;
@@ -57,7 +70,11 @@ pub(super) fn draw_chooser(
             )));
             lines
                 .push(Line::from("Copied values are cleared from the clipboard after the configured delay."));
-            lines.push(Line::from("Enter, then y, to copy it."));
+            lines.push(Line::from(format!(
+                "{}, then {}, to copy it.",
+                key(app, Context::Menu, Action::Choose),
+                key(app, Context::Confirm, Action::Yes)
+            )));
         }
         Err(e) => lines.push(Line::styled(e, theme.error())),
     }
@@ -68,7 +85,10 @@ pub(super) fn draw_chooser(
     if c.confirm {
         lines.push(Line::from(""));
         lines.push(Line::styled(
-            "Copy a snippet containing secret values? y copies · any other key cancels",
+            format!(
+                "Copy a snippet containing secret values? {} copies · any other key cancels",
+                key(app, Context::Confirm, Action::Yes)
+            ),
             theme.error(),
         ));
     }

@@ -8,11 +8,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::{Theme, centered, centered_size, truncate};
+use crate::action::Action;
 use crate::app::editor::{ChangeSummary, EditMode, Editor};
+use crate::keymap::{Context, Keymap};
 use crate::secret::MASK;
 
 /// Draws the editor in `area`.
-pub(super) fn draw(frame: &mut Frame, e: &Editor, theme: &Theme, area: Rect, spinner: &str) {
+pub(super) fn draw(frame: &mut Frame, e: &Editor, km: &Keymap, theme: &Theme, area: Rect, spinner: &str) {
     let title = if let (true, Some(t)) = (e.is_new, &e.template) {
         format!(" New secret {}/{} · {} ", e.mount.path, e.path, t.name)
     } else if e.is_new {
@@ -199,7 +201,7 @@ pub(super) fn draw(frame: &mut Frame, e: &Editor, theme: &Theme, area: Rect, spi
             lines.push(Line::from(""));
             lines.push(Line::styled("values are not shown", theme.dim()));
             lines.push(Line::from(vec![
-                Span::styled("y", theme.key()),
+                Span::styled(km.key_text(Context::Confirm, Action::Yes), theme.key()),
                 Span::raw(" or Enter: write · any other key: back to editing"),
             ]));
             popup(frame, area, " Save these changes? ", lines);
@@ -222,11 +224,11 @@ pub(super) fn draw(frame: &mut Frame, e: &Editor, theme: &Theme, area: Rect, spi
                 lines.push(Line::from(""));
             }
             lines.push(Line::from(vec![
-                Span::styled("d", theme.key()),
+                Span::styled(km.key_text(Context::Conflict, Action::ShowTheirs), theme.key()),
                 Span::raw(" see their change · "),
-                Span::styled("o", theme.key()),
+                Span::styled(km.key_text(Context::Conflict, Action::Overwrite), theme.key()),
                 Span::raw(" overwrite with yours · "),
-                Span::styled("k", theme.key()),
+                Span::styled(km.key_text(Context::Conflict, Action::Back), theme.key()),
                 Span::raw("/Esc keep editing"),
             ]));
             popup(frame, area, " Conflict ", lines);
@@ -236,7 +238,7 @@ pub(super) fn draw(frame: &mut Frame, e: &Editor, theme: &Theme, area: Rect, spi
                 Line::from("This secret has unsaved changes."),
                 Line::from(""),
                 Line::from(vec![
-                    Span::styled("y", theme.key()),
+                    Span::styled(km.key_text(Context::Confirm, Action::Yes), theme.key()),
                     Span::raw(" discard them · any other key: keep editing"),
                 ]),
             ];

@@ -367,7 +367,7 @@ fn draw_docker(frame: &mut Frame, app: &App, f: &DockerForm, theme: &Theme, area
                 Line::from("the other keys of the secret are kept."),
                 Line::from(""),
                 Line::from(vec![
-                    Span::styled("y", theme.key()),
+                    Span::styled(app.keymap.key_text(Context::Confirm, Action::Yes), theme.key()),
                     Span::raw(" replace it · any other key: back to the form"),
                 ]),
             ];
@@ -379,24 +379,29 @@ fn draw_docker(frame: &mut Frame, app: &App, f: &DockerForm, theme: &Theme, area
                 Line::from("Nothing was written; your form is kept."),
                 Line::from(""),
                 Line::from(vec![
-                    Span::styled("o", theme.key()),
+                    Span::styled(app.keymap.key_text(Context::Conflict, Action::Overwrite), theme.key()),
                     Span::raw(" overwrite with yours · "),
-                    Span::styled("k", theme.key()),
+                    Span::styled(app.keymap.key_text(Context::Conflict, Action::Back), theme.key()),
                     Span::raw("/Esc keep editing"),
                 ]),
             ];
             popup(frame, area, " Conflict ", lines);
         }
-        DockerMode::ConfirmDiscard => discard_popup(frame, area, theme, "This form has unsaved changes."),
+        DockerMode::ConfirmDiscard => {
+            discard_popup(frame, app, area, theme, "This form has unsaved changes.")
+        }
         DockerMode::Edit | DockerMode::Saving => {}
     }
 }
 
-fn discard_popup(frame: &mut Frame, area: Rect, theme: &Theme, what: &str) {
+fn discard_popup(frame: &mut Frame, app: &App, area: Rect, theme: &Theme, what: &str) {
     let lines = vec![
         Line::from(what.to_string()),
         Line::from(""),
-        Line::from(vec![Span::styled("y", theme.key()), Span::raw(" discard them · any other key: stay")]),
+        Line::from(vec![
+            Span::styled(app.keymap.key_text(Context::Confirm, Action::Yes), theme.key()),
+            Span::raw(" discard them · any other key: stay"),
+        ]),
     ];
     popup(frame, area, " Leave without saving? ", lines);
 }
@@ -516,6 +521,6 @@ fn draw_ssh(frame: &mut Frame, app: &App, f: &SshForm, theme: &Theme, area: Rect
     };
     frame.render_widget(Paragraph::new(status), Rect::new(inner.x, status_y, inner.width, 1));
     if f.mode == SshMode::ConfirmDiscard {
-        discard_popup(frame, area, theme, "The key you gave is not saved.");
+        discard_popup(frame, app, area, theme, "The key you gave is not saved.");
     }
 }

@@ -10,7 +10,15 @@ use crate::app::history::{HistoryView, VersionOp};
 use crate::vault::kv::VersionState;
 
 /// Draws the history of a secret in `area`.
-pub(super) fn draw(frame: &mut Frame, h: &HistoryView, theme: &Theme, area: Rect, spinner: &str) {
+pub(super) fn draw(
+    frame: &mut Frame,
+    h: &HistoryView,
+    km: &crate::keymap::Keymap,
+    theme: &Theme,
+    area: Rect,
+    spinner: &str,
+) {
+    let yes = km.key_text(crate::keymap::Context::Confirm, crate::action::Action::Yes);
     let block =
         Block::default().borders(Borders::ALL).title(format!(" History of {}/{} ", h.mount.path, h.path));
     let inner = block.inner(area);
@@ -89,11 +97,11 @@ pub(super) fn draw(frame: &mut Frame, h: &HistoryView, theme: &Theme, area: Rect
     if let Some((op, typed)) = &h.confirm {
         let q = match op {
             VersionOp::Rollback(v) => {
-                format!("Write version {v}'s data as a new version? y/Enter yes · other key no")
+                format!("Write version {v}'s data as a new version? {yes}/Enter yes · other key no")
             }
-            VersionOp::Undelete(v) => format!("Undelete version {v}? y/Enter yes · other key no"),
+            VersionOp::Undelete(v) => format!("Undelete version {v}? {yes}/Enter yes · other key no"),
             VersionOp::Delete(v) => {
-                format!("Soft-delete version {v}? It can be undeleted. y/Enter yes · other key no")
+                format!("Soft-delete version {v}? It can be undeleted. {yes}/Enter yes · other key no")
             }
             VersionOp::Destroy(v) => {
                 format!(

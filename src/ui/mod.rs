@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::action::Action;
+use crate::app::overlay::{Layer, Popup};
 use crate::app::{App, Level, PreviewData, PreviewState, SecretView};
 use crate::keymap::Context;
 use crate::layout::{Areas, areas, main_area};
@@ -71,67 +72,92 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let size = (frame.area().width, frame.area().height);
     let a = areas(size);
     draw_title(frame, app, &theme, a.title);
-    if let Some(e) = &app.editor {
-        editor::draw(frame, e, &theme, main_area(size), spinner(app));
-    } else {
-        draw_body(frame, app, &theme, &a, size);
+    // From the bottom up: the screen, the dialogs over it, the bars, then the popups in the order they opened.
+    let layers = app.layers();
+    match app.screen() {
+        Layer::Editor => {
+            if let Some(e) = &app.editor {
+                editor::draw(frame, e, &app.keymap, &theme, main_area(size), spinner(app));
+            }
+        }
+        _ => draw_body(frame, app, &theme, &a, size),
     }
-    if let Some(v) = &app.audit {
-        audit::draw(frame, v, &theme, main_area(size), spinner(app));
+    for layer in layers.iter().rev() {
+        match layer {
+            Layer::Audit => {
+                if let Some(v) = &app.audit {
+                    audit::draw(frame, v, &theme, main_area(size), spinner(app));
+                }
+            }
+            Layer::Form => forms::draw(frame, app, &theme, main_area(size), spinner(app)),
+            Layer::Ops => ops::draw(frame, app, &theme, main_area(size)),
+            _ => {}
+        }
     }
     draw_message(frame, app, &theme, a.message);
     draw_status(frame, app, &theme, a.status);
-    if let Some(p) = &app.prompt {
-        draw_prompt(frame, p, &theme, main_area(size));
-    }
-    forms::draw(frame, app, &theme, main_area(size), spinner(app));
-    ops::draw(frame, app, &theme, main_area(size));
-    if let Some(c) = &app.chooser {
-        chooser::draw_chooser(frame, c, &app.service, &theme, main_area(size));
-    }
-    if let Some(req) = &app.pending_copy {
-        let clear = match app.clear_after_secs {
-            0 => "It stays on the clipboard: clear_after is 0 in the config file.".to_string(),
-            n => format!("It is cleared from the clipboard after {n} s if it is still there."),
-        };
-        let lines = vec![
-            Line::from(format!("Copy {} to the clipboard?", shown(&req.what))),
-            Line::styled(clear, theme.dim()),
-            Line::from(""),
-            Line::from(vec![Span::styled("y", theme.key()), Span::raw(" copies · any other key cancels")]),
-        ];
-        editor::popup(frame, main_area(size), " Copy a secret value ", lines);
-    }
-    if let (Some(sel), Some(s)) = (app.mode_prompt, &app.secret) {
-        use crate::vault::modes::Mode;
-        let choices = [
-            (Mode::ReadOnly, "readonly — view and copy only: no edit, rename, move or delete"),
-            (Mode::KeyOnly, "key-only — key names visible, values never (sesame run still injects)"),
-            (Mode::None, "none — clear the mode"),
-        ];
-        let full = format!("{}/{}", s.mount.path, s.path);
-        let mut lines = vec![Line::from(format!("Mode of {}:", shown(&full))), Line::from("")];
-        for (i, (_, text)) in choices.iter().enumerate() {
-            let mut l = Line::from(format!("{} {text}", if i == sel { "›" } else { " " }));
-            if i == sel {
-                l = l.style(theme.selected());
-            }
-            lines.push(l);
-        }
-        lines.push(Line::from(""));
-        lines.push(Line::styled(
-            "Enter sets it (recorded with your name and the time) · Esc cancels · then `sesame policy apply`",
-            theme.dim(),
-        ));
-        editor::popup(frame, main_area(size), " Set the admin mode ", lines);
-    }
-    if let Some((title, text)) = &app.manual_copy {
-        chooser::draw_manual(frame, title, &text.0, main_area(size));
-    }
-    if let Some(scroll) = app.help {
-        draw_help(frame, app, scroll, &theme);
+    for popup in app.popups() {
+        draw_popup(frame, app, popup, &theme, size);
     }
     mark_unescaped(frame.buffer_mut());
+}
+
+/// The first key bound to `action` in `context` (`y`), for hints written as sentences: the hints show the
+/// user's own keys.
+fn key(app: &App, context: Context, action: Action) -> String {
+    app.keymap.key_text(context, action)
+}
+
+fn draw_popup(frame: &mut Frame, app: &App, popup: &Popup, theme: &Theme, size: (u16, u16)) {
+    match popup {
+        Popup::Help { scroll } => draw_help(frame, app, *scroll, theme),
+        Popup::Prompt(p) => draw_prompt(frame, p, theme, main_area(size)),
+        Popup::Chooser(c) => chooser::draw_chooser(frame, app, c, &app.service, theme, main_area(size)),
+        Popup::ManualCopy { title, text } => chooser::draw_manual(frame, title, &text.0, main_area(size)),
+        Popup::ConfirmCopy(req) => {
+            let clear = match app.clear_after_secs {
+                0 => "It stays on the clipboard: clear_after is 0 in the config file.".to_string(),
+                n => format!("It is cleared from the clipboard after {n} s if it is still there."),
+            };
+            let lines = vec![
+                Line::from(format!("Copy {} to the clipboard?", shown(&req.what))),
+                Line::styled(clear, theme.dim()),
+                Line::from(""),
+                Line::from(vec![
+                    Span::styled(key(app, Context::Confirm, Action::Yes), theme.key()),
+                    Span::raw(" copies · any other key cancels"),
+                ]),
+            ];
+            editor::popup(frame, main_area(size), " Copy a secret value ", lines);
+        }
+        Popup::ModeMenu { selected } => {
+            let Some(s) = &app.secret else { return };
+            let choices = [
+                "readonly — view and copy only: no edit, rename, move or delete",
+                "key-only — key names visible, values never (sesame run still injects)",
+                "none — clear the mode",
+            ];
+            let full = format!("{}/{}", s.mount.path, s.path);
+            let mut lines = vec![Line::from(format!("Mode of {}:", shown(&full))), Line::from("")];
+            for (i, text) in choices.iter().enumerate() {
+                let mut l = Line::from(format!("{} {text}", if i == *selected { "›" } else { " " }));
+                if i == *selected {
+                    l = l.style(theme.selected());
+                }
+                lines.push(l);
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::styled(
+                format!(
+                    "{} sets it (recorded with your name and the time) · {} cancels · then `sesame policy apply`",
+                    key(app, Context::Menu, Action::Choose),
+                    key(app, Context::Menu, Action::Back)
+                ),
+                theme.dim(),
+            ));
+            editor::popup(frame, main_area(size), " Set the admin mode ", lines);
+        }
+    }
 }
 
 /// The last line of defence: a cell that still holds a character the sanitizer escapes (text a drawing
@@ -170,12 +196,12 @@ fn draw_body(frame: &mut Frame, app: &App, theme: &Theme, a: &Areas, size: (u16,
         }
         None if app.policy.is_some() => {
             if let Some(v) = &app.policy {
-                policy::draw(frame, v, theme, main_area(size), spinner(app));
+                policy::draw(frame, v, &app.keymap, theme, main_area(size), spinner(app));
             }
         }
         None if app.history.is_some() => {
             if let Some(h) = &app.history {
-                history::draw(frame, h, theme, main_area(size), spinner(app));
+                history::draw(frame, h, &app.keymap, theme, main_area(size), spinner(app));
             }
         }
         None => {
@@ -576,6 +602,30 @@ fn draw_json(frame: &mut Frame, s: &SecretView, scroll: usize, theme: &Theme, ar
     frame.render_widget(Paragraph::new(rows), inner);
 }
 
+/// The hint line under a popup: each binding of its context with its short hint, as the keymap has them.
+fn popup_hints(app: &App, ctx: Context) -> Line<'static> {
+    let mut spans = Vec::new();
+    let room = app.size.0 as usize;
+    let mut used = 0;
+    // Dropping a path segment only applies to destinations.
+    let destination = matches!(app.ops.stage, Some(crate::app::ops::Stage::Destination { .. }));
+    for b in app.keymap.bindings.iter().filter(|b| b.context == ctx) {
+        if b.action == Action::DeleteSegment && !destination {
+            continue;
+        }
+        let Some(k) = b.keys.first() else { continue };
+        let word = if b.hint.is_empty() { b.desc.as_str() } else { b.hint.as_str() };
+        let (key, label) = (format!(" {k}"), format!(" {word} "));
+        used += key.chars().count() + label.chars().count();
+        if used > room {
+            break;
+        }
+        spans.push(Span::styled(key, Style::default().add_modifier(Modifier::BOLD)));
+        spans.push(Span::raw(label));
+    }
+    Line::from(spans)
+}
+
 fn hints(app: &App) -> Line<'static> {
     let ctx = app.context();
     let wanted: &[(Action, &str)] = match ctx {
@@ -627,6 +677,9 @@ fn hints(app: &App) -> Line<'static> {
         ],
         Context::Form | Context::TypePicker => forms::hint_actions(app),
         Context::Audit => audit::HINTS,
+        Context::Menu | Context::Confirm | Context::Conflict | Context::Report | Context::Line => {
+            return popup_hints(app, ctx);
+        }
         _ => &[(Action::RevealAll, "reveal"), (Action::Back, "close"), (Action::Help, "help")],
     };
     let mut spans = Vec::new();
@@ -740,18 +793,7 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: usize, theme: &Theme) {
         .unwrap_or(10)
         .min(28);
     let desc_w = (inner.width as usize).saturating_sub(key_w + 3).max(10);
-    for ctx in [
-        Context::Global,
-        Context::Explorer,
-        Context::Secret,
-        Context::Json,
-        Context::Editor,
-        Context::History,
-        Context::TypePicker,
-        Context::Form,
-        Context::Audit,
-        Context::Policy,
-    ] {
+    for ctx in Context::ALL {
         let bindings: Vec<_> = app.keymap.bindings.iter().filter(|b| b.context == ctx).collect();
         if bindings.is_empty() {
             continue;
@@ -777,7 +819,12 @@ fn draw_help(frame: &mut Frame, app: &App, scroll: usize, theme: &Theme) {
     let scroll = scroll.min(total.saturating_sub(inner.height as usize));
     let paragraph = Paragraph::new(lines);
     if total > inner.height as usize + scroll {
-        let hint = Line::from(" ↓ j/PageDown for more ").right_aligned();
+        let hint = Line::from(format!(
+            " ↓ {}/{} for more ",
+            key(app, Context::Report, Action::Down),
+            key(app, Context::Report, Action::PageDown)
+        ))
+        .right_aligned();
         let bottom = Rect::new(popup.x, popup.y + popup.height.saturating_sub(1), popup.width, 1);
         frame.render_widget(Paragraph::new(hint), bottom);
     }

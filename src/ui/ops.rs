@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::{Theme, centered_size, plural, spinner, truncate};
+use super::{Theme, centered_size, key, plural, spinner, truncate};
 use crate::action::Action;
 use crate::app::App;
 use crate::app::ops::{Count, OpKind, Stage, Target, Tone, capitalise, report_lines};
@@ -54,10 +54,12 @@ pub(super) fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 }
             }
             lines.push(Line::from(""));
+            let choose = key(app, Context::Menu, Action::Choose);
+            let back = key(app, Context::Menu, Action::Back);
             let keys = if choices.len() > 1 {
-                "Enter deletes · ↑↓ or 1-2 choose · Esc cancels"
+                format!("{choose} deletes · ↑↓ or 1-{} choose · {back} cancels", choices.len().min(9))
             } else {
-                "Enter deletes · Esc cancels"
+                format!("{choose} deletes · {back} cancels")
             };
             lines.push(Line::styled(keys, theme.dim()));
             box_popup(frame, area, &format!(" Delete {} ", target.display()), lines, 0);
@@ -92,7 +94,10 @@ pub(super) fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             let who = if target.is_folder { "Each secret is" } else { "It is" };
             lines.push(Line::styled(format!("{who} {how}"), theme.dim()));
             lines.push(Line::styled(
-                "Enter checks and starts · Ctrl-w drops a segment · Esc cancels",
+                format!(
+                    "Enter checks and starts · {} drops a segment · Esc cancels",
+                    key(app, Context::Line, Action::DeleteSegment)
+                ),
                 theme.dim(),
             ));
             let title = format!(" {} {} ", capitalise(kind.verb()), target.display());
@@ -104,7 +109,15 @@ pub(super) fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 Line::from(""),
                 Line::from("Overwrite? Each write checks the destination did not change since it was read."),
                 Line::from(""),
-                Line::styled("y overwrites · n chooses another destination · Esc cancels", theme.dim()),
+                Line::styled(
+                    format!(
+                        "{} overwrites · {} chooses another destination · {} cancels",
+                        key(app, Context::Confirm, Action::Yes),
+                        key(app, Context::Confirm, Action::No),
+                        key(app, Context::Confirm, Action::Back)
+                    ),
+                    theme.dim(),
+                ),
             ];
             let title = format!(" {} {} ", capitalise(kind.verb()), target.display());
             box_popup(frame, area, &title, lines, 0);
@@ -164,7 +177,15 @@ pub(super) fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                     }),
             );
             lines.push(Line::from(""));
-            lines.push(Line::styled("j/k scroll · Esc closes", theme.dim()));
+            lines.push(Line::styled(
+                format!(
+                    "{}/{} scroll · {} closes",
+                    key(app, Context::Report, Action::Down),
+                    key(app, Context::Report, Action::Up),
+                    key(app, Context::Report, Action::Back)
+                ),
+                theme.dim(),
+            ));
             box_popup(frame, area, title, lines, *scroll);
         }
     }

@@ -11,7 +11,15 @@ use super::Theme;
 use crate::app::policy::PolicyView;
 
 /// Draws the policy view in `area`.
-pub(super) fn draw(frame: &mut Frame, v: &PolicyView, theme: &Theme, area: Rect, spinner: &str) {
+pub(super) fn draw(
+    frame: &mut Frame,
+    v: &PolicyView,
+    km: &crate::keymap::Keymap,
+    theme: &Theme,
+    area: Rect,
+    spinner: &str,
+) {
+    let yes = km.key_text(crate::keymap::Context::Confirm, crate::action::Action::Yes);
     let scopes = v.scopes.iter().map(|s| s.display()).collect::<Vec<_>>().join(", ");
     let block = Block::default().borders(Borders::ALL).title(format!(" Policy {} for {scopes} ", v.name));
     let inner = block.inner(area);
@@ -48,7 +56,7 @@ pub(super) fn draw(frame: &mut Frame, v: &PolicyView, theme: &Theme, area: Rect,
     }
     if v.confirm {
         head.push(Line::styled(
-            format!("Write policy {} to the server? y applies · any other key cancels", v.name),
+            format!("Write policy {} to the server? {yes} applies · any other key cancels", v.name),
             theme.error(),
         ));
     }

@@ -194,22 +194,26 @@ impl DockerForm {
         match self.mode {
             DockerMode::Saving => FormOutcome::None,
             DockerMode::ConfirmDiscard => {
-                if key.code == KeyCode::Char('y') {
+                if action == Some(Action::Yes) {
                     return FormOutcome::Close;
                 }
                 self.mode = DockerMode::Edit;
                 FormOutcome::None
             }
             DockerMode::ConfirmReplace => {
-                if key.code == KeyCode::Char('y') {
+                if action == Some(Action::Yes) {
                     return self.save(false);
                 }
                 self.mode = DockerMode::Edit;
                 FormOutcome::None
             }
-            DockerMode::Conflict => match key.code {
-                KeyCode::Char('o') => self.save(true),
-                KeyCode::Char('k') | KeyCode::Esc => {
+            DockerMode::Conflict => match action {
+                Some(Action::Overwrite) => self.save(true),
+                Some(Action::Back) => {
+                    self.mode = DockerMode::Edit;
+                    FormOutcome::None
+                }
+                _ if key.code == KeyCode::Esc => {
                     self.mode = DockerMode::Edit;
                     FormOutcome::None
                 }
@@ -446,7 +450,7 @@ mod tests {
         f.on_key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::NONE), None);
         assert_eq!(f.mode, DockerMode::Edit, "any other key goes back");
         act(&mut f, Action::Save);
-        match f.on_key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE), None) {
+        match f.on_key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE), Some(Action::Yes)) {
             FormOutcome::Save { data, .. } => {
                 assert_eq!(data.keys().collect::<Vec<_>>(), [DOCKER_CONFIG_KEY, "OTHER"], "other keys kept");
             }

@@ -134,7 +134,7 @@ impl SshForm {
         match self.mode {
             SshMode::Saving => FormOutcome::None,
             SshMode::ConfirmDiscard => {
-                if key.code == KeyCode::Char('y') {
+                if action == Some(Action::Yes) {
                     return FormOutcome::Close;
                 }
                 self.mode = SshMode::Edit;
