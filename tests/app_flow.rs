@@ -880,6 +880,67 @@ fn a_value_is_loaded_from_a_file_by_an_effect_not_inside_update() {
 }
 
 #[test]
+fn tab_completion_of_a_file_path_reads_the_directory_in_an_effect() {
+    let (mut app, _) = new_app(None);
+    open_editor(&mut app);
+    app.update(key('f'));
+    typed(&mut app, "/etc/hostn");
+    let cmds = app.update(code(KeyCode::Tab));
+    let req = match &cmds[..] {
+        [Effect::CompletePath { req, typed }] => {
+            assert_eq!(typed, "/etc/hostn");
+            *req
+        }
+        other => panic!("expected one CompletePath effect, got {other:?}"),
+    };
+    let field = |app: &App| match app.editor.as_ref().map(|e| &e.mode) {
+        Some(sesame::app::editor::EditMode::File { input, completions, .. }) => {
+            (input.lines().first().cloned().unwrap_or_default(), completions.clone())
+        }
+        _ => panic!("the file field is open"),
+    };
+    assert_eq!(field(&app).0, "/etc/hostn", "nothing is completed inside update");
+    // An older answer is dropped.
+    app.update(Msg::Completed {
+        req: req - 1,
+        typed: "/etc/hostn".into(),
+        completed: "/etc/old".into(),
+        options: vec![],
+    });
+    assert_eq!(field(&app).0, "/etc/hostn");
+    app.update(Msg::Completed {
+        req,
+        typed: "/etc/hostn".into(),
+        completed: "/etc/hostname".into(),
+        options: vec!["hostname".into()],
+    });
+    assert_eq!(field(&app), ("/etc/hostname".to_string(), vec!["hostname".to_string()]));
+    // An answer for text the user has since changed is not applied.
+    let cmds = app.update(code(KeyCode::Tab));
+    let [Effect::CompletePath { req, .. }] = &cmds[..] else { panic!("{cmds:?}") };
+    app.update(key('x'));
+    app.update(Msg::Completed {
+        req: *req,
+        typed: "/etc/hostname".into(),
+        completed: "/etc/hostname.d/".into(),
+        options: vec![],
+    });
+    assert_eq!(field(&app).0, "/etc/hostnamex");
+}
+
+#[test]
+fn the_path_completion_effect_reads_the_directory() {
+    let dir = std::env::temp_dir().join(format!("sesame-complete-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    std::fs::write(dir.join("key.pem"), "x").unwrap();
+    let typed = format!("{}/ke", dir.display());
+    let (completed, options) = sesame::app::editor::complete_path(&typed);
+    assert_eq!(completed, format!("{}/key", dir.display()));
+    assert_eq!(options, vec!["key.pem".to_string(), "keys/".to_string()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_save_whose_answer_never_came_may_have_happened_and_keeps_the_draft() {
     let (mut app, _) = new_app(None);
     open_editor(&mut app);

@@ -97,6 +97,8 @@ pub enum EditorOutcome {
     FetchTheirs,
     /// Read a file into the value of `row` (off the UI task; the answer comes to [`Editor::file_loaded`]).
     LoadFile { row: usize, path: String },
+    /// Complete the file path typed so far (the directory is read off the UI task).
+    Complete { typed: String },
     /// Close the editor.
     Close,
 }
@@ -428,9 +430,10 @@ impl Editor {
                 }
                 KeyCode::Tab => {
                     let typed = input.lines().first().cloned().unwrap_or_default();
-                    let (completed, options) = complete_path(&typed);
-                    let input = line_input(&completed);
-                    (EditMode::File { input, row, error: None, completions: options }, EditorOutcome::None)
+                    (
+                        EditMode::File { input, row, error: None, completions },
+                        EditorOutcome::Complete { typed },
+                    )
                 }
                 _ => {
                     input.input(key);
@@ -555,6 +558,17 @@ impl Editor {
     pub fn save_failed(&mut self, message: String) {
         self.mode = EditMode::Browse;
         self.error = Some(format!("not saved, your changes are kept: {message}"));
+    }
+
+    /// The completion of `typed` arrived: take it if the field still holds what was completed.
+    pub fn completed(&mut self, typed: &str, completed: String, options: Vec<String>) {
+        if let EditMode::File { input, completions, error, .. } = &mut self.mode
+            && input.lines().first().map(String::as_str).unwrap_or("") == typed
+        {
+            *input = line_input(&completed);
+            *completions = options;
+            *error = None;
+        }
     }
 
     /// The file asked for with [`EditorOutcome::LoadFile`] was read (or not): fill the row, or say why and

@@ -195,6 +195,14 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
                 .unwrap_or_else(|e| Err(format!("the file could not be read: {e}")));
             let _ = tx.send(Msg::FileLoaded { req, row, result });
         }
+        Effect::CompletePath { req, typed } => {
+            let asked = typed.clone();
+            let (completed, options) =
+                tokio::task::spawn_blocking(move || super::editor::complete_path(&asked))
+                    .await
+                    .unwrap_or_else(|_| (typed.clone(), Vec::new()));
+            let _ = tx.send(Msg::Completed { req, typed, completed, options });
+        }
         Effect::OpenSecret { req, mount, path, version } => {
             open_secret(vault, req, mount, path, version, tx).await;
         }
