@@ -11,7 +11,7 @@
 //!    leaf folder, so 10,000 leaf folders) seeded 64 writes at a time, then the index built with the root
 //!    token (SCAN: target ≤ 3 s) and with a token without `scan` (the walk: target within 1.1× of a Python
 //!    aiohttp walker with 64 requests in flight on the same token, when `aiohttp` is importable by
-//!    `.venv/bin/python` or `python3`; skipped otherwise). The time to the first batch of results is printed
+//!    `$SESAME_BENCH_PYTHON`, `.venv/bin/python` or `python3`; skipped otherwise). The time to the first batch of results is printed
 //!    and must come before the build ends. `SESAME_BENCH_FIND_SECRETS=0` skips this part.
 //!
 //! Prints figures and PASS/FAIL/SKIP lines (also written as markdown to `target/bench-find.md`); exits
@@ -503,7 +503,8 @@ asyncio.run(main())
 
 async fn find_python() -> Option<PathBuf> {
     let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    for py in [venv, PathBuf::from("python3")] {
+    let given = std::env::var_os("SESAME_BENCH_PYTHON").map(PathBuf::from);
+    for py in given.into_iter().chain([venv, PathBuf::from("python3")]) {
         let ok = tokio::process::Command::new(&py)
             .args(["-c", "import aiohttp"])
             .stdout(Stdio::null())

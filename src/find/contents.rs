@@ -160,23 +160,12 @@ pub async fn key_names(
             let (status, body) = vault.raw("GET", &api, None).await?;
             match status {
                 200 => {
-                    let v: Value = serde_json::from_slice(&body)
-                        .map_err(|e| VaultError::BadResponse { path: api.clone(), detail: e.to_string() })?;
-                    let data = v.get("data");
-                    let has_mode = data
-                        .and_then(|d| d.get("metadata"))
-                        .and_then(|m| m.get("custom_metadata"))
-                        .and_then(|c| c.get(format!("{PREFIX}mode")))
-                        .is_some();
+                    let (keys, has_mode) = parse_subkeys(&body)
+                        .map_err(|detail| VaultError::BadResponse { path: api.clone(), detail })?;
                     if has_mode && let Some(keys) = recorded_keys(store, mount, path).await {
                         return Ok(Some(KeyNames::Recorded(keys)));
                     }
-                    let Some(subkeys) = data.and_then(|d| d.get("subkeys")).and_then(Value::as_object) else {
-                        return Ok(None);
-                    };
-                    let mut keys: Vec<String> = subkeys.keys().cloned().collect();
-                    keys.sort();
-                    Ok(Some(KeyNames::Read(keys)))
+                    Ok(keys.map(KeyNames::Read))
                 }
                 404 => Ok(None),
                 403 => match recorded_keys(store, mount, path).await {
@@ -206,6 +195,24 @@ pub async fn key_names(
             }))
         }
     }
+}
+
+/// A `subkeys` answer: the sorted top-level key names (`None` when the answer has none: a deleted version),
+/// and whether `custom_metadata` records a sesame mode.
+fn parse_subkeys(body: &[u8]) -> Result<(Option<Vec<String>>, bool), String> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let data = v.get("data");
+    let has_mode = data
+        .and_then(|d| d.get("metadata"))
+        .and_then(|m| m.get("custom_metadata"))
+        .and_then(|c| c.get(format!("{PREFIX}mode")))
+        .is_some();
+    let keys = data.and_then(|d| d.get("subkeys")).and_then(Value::as_object).map(|o| {
+        let mut keys: Vec<String> = o.keys().cloned().collect();
+        keys.sort();
+        keys
+    });
+    Ok((keys, has_mode))
 }
 
 /// The recorded key names when the secret is key-only (and its annotations readable).
@@ -341,6 +348,33 @@ pub async fn search(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn subkeys_answers() {
+        let body = br#"{"data":{"subkeys":{"b":null,"a":{"x":null}},"metadata":{"custom_metadata":{"sesame.mode":"key-only"}}}}"#;
+        assert_eq!(parse_subkeys(body).unwrap(), (Some(vec!["a".into(), "b".into()]), true));
+        let body = br#"{"data":{"subkeys":{"K":null},"metadata":{"custom_metadata":null}}}"#;
+        assert_eq!(parse_subkeys(body).unwrap(), (Some(vec!["K".into()]), false));
+        assert_eq!(parse_subkeys(br#"{"data":{"subkeys":null}}"#).unwrap(), (None, false));
+        assert!(parse_subkeys(b"<html>").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn subkeys_of_any_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = parse_subkeys(&bytes);
+        }
+
+        #[test]
+        fn subkeys_give_exactly_the_keys(keys in proptest::collection::btree_set("[^\\x00]{0,12}", 0..12)) {
+            let obj: serde_json::Map<String, Value> = keys.iter().map(|k| (k.clone(), Value::Null)).collect();
+            let body = serde_json::to_vec(&serde_json::json!({"data": {"subkeys": obj}})).unwrap();
+            let (got, mode) = parse_subkeys(&body).unwrap();
+            prop_assert_eq!(got, Some(keys.into_iter().collect::<Vec<_>>()));
+            prop_assert!(!mode);
+        }
+    }
 
     #[test]
     fn values_match_as_substrings_or_regexes() {

@@ -3,11 +3,12 @@
 //! # Building ([`build`])
 //! Per root, the token's capabilities on the root's listing path are asked first (`sys/capabilities-self`):
 //! with `scan` (or `root`), one recursive SCAN lists the whole root ([`crate::vault::walk`] falls back to the
-//! LIST walk when the server refuses it after all). Without it, the root is listed, its secrets are sent at
-//! once, and each subfolder is walked with [`walk::walk_detailed`] (SCAN there too where the token may scan
-//! that subfolder), [`PARALLEL_SUBTREES`] subfolders at a time, each with its share of the requests in flight.
-//! So results stream in one subfolder at a time while the index grows, and [`BuildProgress`] counts folders
-//! listed, secrets found and folders denied as they go.
+//! LIST walk when the server refuses it after all). Without it, the root is listed level by level (secrets
+//! sent as each folder answers) until there are [`MIN_SUBTREES`] subfolders (or [`MAX_SPLIT_LEVELS`] levels),
+//! and each of those is walked with [`walk::walk_detailed`] (SCAN there too where the token may scan that
+//! subfolder): up to a quarter of the requests in flight as separate subtrees, each with its share of the
+//! rest. So results stream in one subtree at a time while the index grows, and [`BuildProgress`] counts
+//! folders listed, secrets found and folders denied as they go.
 //!
 //! Folders the token may not list are skipped and counted ([`BuildEvent::Denied`]), never an error that
 //! stops the rest; a root that fails otherwise (a walk limit, the server gone) is reported
@@ -40,8 +41,12 @@ use crate::vault::walk::{self, WalkOptions, WalkProgress};
 /// Paths an index holds at most unless told otherwise.
 pub const DEFAULT_MAX_PATHS: usize = 1_000_000;
 
-/// Subfolders of a root walked at the same time (each with `concurrency / PARALLEL_SUBTREES` requests).
-pub const PARALLEL_SUBTREES: usize = 4;
+/// Subfolders a root is split into at least (listing up to [`MAX_SPLIT_LEVELS`] levels below it) before
+/// each is walked on its own, so that results stream in one subtree at a time.
+pub const MIN_SUBTREES: usize = 16;
+
+/// Levels below a root listed at most to find [`MIN_SUBTREES`] subfolders.
+pub const MAX_SPLIT_LEVELS: usize = 2;
 
 /// Where a build starts: a mount, or a folder inside one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -274,23 +279,45 @@ async fn build_root(
         }
         return Ok(Outcome::Done { used_scan: result.used_scan });
     }
-    let entries = match vault.list(mount, folder).await {
-        Ok(e) => e,
-        Err(VaultError::Forbidden { .. }) => {
-            send_denied(mount, vec![folder.to_string()], progress, emit);
-            return Ok(Outcome::Done { used_scan: false });
+    // List level by level until there are enough subfolders for results to stream one subtree at a time.
+    let mut frontier = vec![folder.to_string()];
+    let mut level = 0;
+    let subfolders = loop {
+        let mut next = Vec::new();
+        {
+            let mut lists = stream::iter(frontier.iter().cloned())
+                .map(|f| async move {
+                    let r = vault.list(mount, &f).await;
+                    (f, r)
+                })
+                .buffer_unordered(opts.walk.concurrency.max(1));
+            while let Some((f, r)) = lists.next().await {
+                let entries = match r {
+                    Ok(e) => e,
+                    Err(VaultError::Forbidden { .. }) => {
+                        send_denied(mount, vec![f], progress, emit);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                let join = |name: &str| if f.is_empty() { name.to_string() } else { format!("{f}/{name}") };
+                let mut secrets = Vec::new();
+                for e in entries {
+                    if e.is_folder { next.push(join(&e.name)) } else { secrets.push(join(&e.name)) }
+                }
+                progress.walk.listed.fetch_add(1, Ordering::Relaxed);
+                progress.walk.secrets.fetch_add(secrets.len(), Ordering::Relaxed);
+                if !send_found(mount, secrets, budget, emit) {
+                    return Ok(Outcome::Full);
+                }
+            }
         }
-        Err(e) => return Err(e),
+        level += 1;
+        if next.len() >= MIN_SUBTREES || level > MAX_SPLIT_LEVELS || next.is_empty() {
+            break next;
+        }
+        frontier = next;
     };
-    let join = |name: &str| if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") };
-    let (folders, secrets): (Vec<_>, Vec<_>) = entries.into_iter().partition(|e| e.is_folder);
-    let secrets: Vec<String> = secrets.iter().map(|e| join(&e.name)).collect();
-    progress.walk.listed.fetch_add(1, Ordering::Relaxed);
-    progress.walk.secrets.fetch_add(secrets.len(), Ordering::Relaxed);
-    if !send_found(mount, secrets, budget, emit) {
-        return Ok(Outcome::Full);
-    }
-    let subfolders: Vec<String> = folders.iter().map(|e| join(&e.name)).collect();
     // Where the token may not SCAN the root it may still scan a subfolder; where it cannot tell, walk.
     let scan = if opts.walk.use_scan {
         let api: Vec<String> = subfolders.iter().map(|f| list_api_path(mount, f)).collect();
@@ -298,7 +325,10 @@ async fn build_root(
     } else {
         vec![false; subfolders.len()]
     };
-    let share = (opts.walk.concurrency.max(1) / PARALLEL_SUBTREES).max(1);
+    // Up to a quarter of the requests in flight as separate subtrees, the rest shared among them.
+    let concurrency = opts.walk.concurrency.max(1);
+    let parallel = subfolders.len().clamp(1, (concurrency / 4).max(1));
+    let share = (concurrency / parallel).max(1);
     let mut walks = stream::iter(subfolders.into_iter().zip(scan))
         .map(|(sub, use_scan)| {
             let o = WalkOptions { concurrency: share, use_scan, ..opts.walk.clone() };
@@ -307,7 +337,7 @@ async fn build_root(
                 (sub, r)
             }
         })
-        .buffer_unordered(PARALLEL_SUBTREES);
+        .buffer_unordered(parallel);
     while let Some((sub, r)) = walks.next().await {
         match r {
             Ok(r) => {

@@ -263,6 +263,23 @@ mod tests {
         assert_eq!(r.indices(&q, "sécret").unwrap().1, [1, 2, 3], "é matches e (normalisation)");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_pattern_on_any_text_never_panics(pattern in ".{0,12}", text in ".{0,40}", mode in 0u8..3) {
+            let mode = [MatchMode::Fuzzy, MatchMode::Exact, MatchMode::Regex][usize::from(mode)];
+            if let Ok(q) = Query::new(&pattern, mode) {
+                let mut r = Ranker::new();
+                let score = r.score(&q, &text);
+                let with = r.indices(&q, &text);
+                proptest::prop_assert_eq!(score.is_some(), with.is_some());
+                if let Some((_, idx)) = with {
+                    let n = text.chars().count() as u32;
+                    proptest::prop_assert!(idx.iter().all(|&i| i < n), "{:?} in {:?}", idx, text);
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_limit_keeps_the_best_in_order() {
         let paths: Vec<String> = (0..500).map(|i| format!("team{}/svc{i}/key", i % 7)).collect();
