@@ -107,6 +107,27 @@ async fn a_token_without_scan_is_walked_and_results_stream_in() {
 }
 
 #[tokio::test]
+async fn a_background_build_streams_events_over_a_channel() {
+    let m = seeded(2).await;
+    let token = token_with(&format!("path \"{}*\" {{ capabilities = [\"list\"] }}", list_prefix(&m))).await;
+    let v = common::vault().with_token(&token);
+    let mut bg = index::spawn(v, vec![Root::mount(m.clone())], BuildOptions::default());
+    let mut ix = Index::default();
+    let mut batches = 0;
+    while let Some(e) = bg.events.recv().await {
+        batches += usize::from(matches!(e, BuildEvent::Found { .. }));
+        ix.apply(&e);
+        if let BuildEvent::Finished { truncated } = e {
+            assert!(!truncated);
+            break;
+        }
+    }
+    assert!(batches > 1, "{batches}");
+    assert_eq!(paths(&ix), sorted(TREE.iter().copied()));
+    assert_eq!(bg.progress.snapshot().secrets, TREE.len());
+}
+
+#[tokio::test]
 async fn a_token_with_scan_gets_one_scan() {
     for version in [2, 1] {
         let m = seeded(version).await;

@@ -10,6 +10,8 @@
 //! rest. So results stream in one subtree at a time while the index grows, and [`BuildProgress`] counts
 //! folders listed, secrets found and folders denied as they go.
 //!
+//! [`spawn`] runs it on its own task and hands back a channel of events and the counters: the TUI's way.
+//!
 //! Folders the token may not list are skipped and counted ([`BuildEvent::Denied`]), never an error that
 //! stops the rest; a root that fails otherwise (a walk limit, the server gone) is reported
 //! ([`BuildEvent::RootFailed`]) and the other roots are still indexed.
@@ -30,6 +32,7 @@
 use std::collections::HashSet;
 use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::stream::{self, StreamExt};
@@ -197,6 +200,39 @@ pub async fn build(
         }
     }
     emit(BuildEvent::Finished { truncated });
+}
+
+/// A build running on its own task ([`spawn`]): its events arrive on `events`, its counters in `progress`.
+/// Dropping it stops the build.
+#[derive(Debug)]
+pub struct Background {
+    /// The build's events, in order; the last is [`BuildEvent::Finished`] (unless stopped).
+    pub events: tokio::sync::mpsc::UnboundedReceiver<BuildEvent>,
+    /// Live counters.
+    pub progress: Arc<BuildProgress>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts [`build`] on a tokio task (a refresh is another spawn). The channel is unbounded, but what goes
+/// through it is bounded by [`BuildOptions::max_paths`].
+pub fn spawn(vault: Vault, roots: Vec<Root>, opts: BuildOptions) -> Background {
+    let (tx, events) = tokio::sync::mpsc::unbounded_channel();
+    let progress = Arc::new(BuildProgress::default());
+    let counters = progress.clone();
+    let task = tokio::spawn(async move {
+        build(&vault, &roots, &opts, &counters, |e| {
+            // A receiver gone means nobody waits for the index any more.
+            let _ = tx.send(e);
+        })
+        .await;
+    });
+    Background { events, progress, task }
 }
 
 enum Outcome {

@@ -15,5 +15,5 @@ pub mod contents;
 pub mod index;
 pub mod rank;
 
-pub use index::{BuildEvent, BuildOptions, BuildProgress, Index, Progress, Root};
+pub use index::{Background, BuildEvent, BuildOptions, BuildProgress, Index, Progress, Root, spawn};
 pub use rank::{Hit, MatchMode, Query};
