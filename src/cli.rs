@@ -91,6 +91,9 @@ pub enum Command {
     Ls(crate::commands::LsArgs),
     /// Print a secret's keys, and values with --reveal.
     Get(crate::commands::GetArgs),
+    /// Find secrets in every KV mount by fuzzy path (key names with --keys, values with --values, never
+    /// printed). Exit status as grep's: 0 found, 1 nothing found, 2 an error.
+    Find(crate::commands::find::FindArgs),
     /// Print how a service reads a secret or folder: its path, a vault/bao/curl/hvac command, an
     /// ExternalSecret or Kubernetes Secret manifest (value-bearing formats need --reveal).
     Snippet(crate::commands::consume::SnippetArgs),

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod commands;
 pub mod config;
+pub mod find;
 pub mod fsutil;
 pub mod keymap;
 pub mod layout;

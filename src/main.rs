@@ -61,6 +61,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             sesame::commands::get(&connect(&args.connect)?, args).await?;
             return Ok(ExitCode::SUCCESS);
         }
+        Some(Command::Find(args)) => return Ok(sesame::commands::find::find(args).await),
         Some(Command::Snippet(args)) => {
             return sesame::commands::consume::snippet(&connect(&args.connect)?, args).await;
         }
