@@ -133,6 +133,12 @@ pub enum Action {
     ClearLine,
     /// Text lines: drop the last path segment.
     DeleteSegment,
+    /// Open the finder: every secret path of every KV mount, ranked as you type.
+    Find,
+    /// Finder: open the selected secret's folder (Enter opens the secret itself).
+    OpenFolder,
+    /// Finder: switch between fuzzy, exact and regular-expression matching.
+    CycleMatch,
 }
 
 #[cfg(test)]

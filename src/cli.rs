@@ -46,6 +46,10 @@ pub struct Cli {
     #[arg(long = "mount", value_name = "PATH")]
     pub mounts: Vec<String>,
 
+    /// Open the finder at start (every secret path of every KV mount, ranked as you type), with QUERY typed.
+    #[arg(long = "find", value_name = "QUERY", num_args = 0..=1, default_missing_value = "")]
+    pub find: Option<String>,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 

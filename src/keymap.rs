@@ -47,6 +47,8 @@ pub enum Context {
     Report,
     /// One-line text fields: names, destinations, typed confirmations (every other key types).
     Line,
+    /// The finder (every other key types the query).
+    Finder,
 }
 
 impl Context {
@@ -68,11 +70,12 @@ impl Context {
             Self::Conflict => "Save conflicts",
             Self::Report => "Reports and this help",
             Self::Line => "Text fields (names, destinations, typed confirmations)",
+            Self::Finder => "Finder (every other key types the query)",
         }
     }
 
     /// Every context, in the help overlay's order.
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 16] = [
         Context::Global,
         Context::Explorer,
         Context::Secret,
@@ -88,6 +91,7 @@ impl Context {
         Context::Conflict,
         Context::Report,
         Context::Line,
+        Context::Finder,
     ];
 }
 

@@ -96,3 +96,15 @@ pub fn audit_parts(area: Rect) -> AuditParts {
 pub fn audit_rows_height(size: (u16, u16)) -> usize {
     (audit_parts(main_area(size)).rows.height as usize).max(1)
 }
+
+/// The finder popup: most of the main area, at most 110 columns wide.
+pub fn finder_area(size: (u16, u16)) -> Rect {
+    let m = main_area(size);
+    let w = m.width.saturating_sub(4).clamp(m.width.min(20), 110);
+    Rect::new(m.x + (m.width.saturating_sub(w)) / 2, m.y, w, m.height)
+}
+
+/// Result rows that fit in the finder (inside its border, under the query and the progress line).
+pub fn finder_rows(size: (u16, u16)) -> usize {
+    finder_area(size).height.saturating_sub(4) as usize
+}

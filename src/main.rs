@@ -111,7 +111,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     tracing::info!(addr = vault.addr(), log = ?log, "starting the explorer");
     let config = sesame::config::Config::load()?;
-    let (mut app, initial) = App::new(vault.addr(), keymap, cli.path.clone());
+    let (mut app, mut initial) = App::new(vault.addr(), keymap, cli.path.clone());
+    if let Some(query) = &cli.find {
+        app.open_finder(query, &mut initial);
+    }
     app.no_color = sesame::config::no_color(cli.global.no_color);
     app.service = config.service.clone();
     app.upper_keys = config.editor.uppercase_keys;

@@ -80,6 +80,7 @@ impl App {
             Ok(version) => {
                 let (mount, path) = (e.mount.clone(), e.path.clone());
                 self.editor = None;
+                self.index_created(&mount, &path);
                 self.info(match version {
                     Some(v) => format!("saved {}/{path} (version {v})", mount.path),
                     None => format!("saved {}/{path}", mount.path),

@@ -25,6 +25,36 @@ pub fn spawn(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbounded
     });
 }
 
+/// Builds the finder's index of every KV mount (or of the mounts given on the command line), forwarding its
+/// events until the build finishes, the app asks it to stop, or the app is gone.
+async fn build_index(vault: &Vault, given: &[String], req: u64, tx: &UnboundedSender<Msg>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mounts = match vault.discover(given).await {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = tx.send(Msg::IndexFailed { req, error: format!("cannot list the KV mounts: {e}") });
+            return;
+        }
+    };
+    let roots = mounts.into_iter().map(crate::find::Root::mount).collect();
+    let mut build = crate::find::spawn(vault.clone(), roots, crate::find::BuildOptions::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    if tx.send(Msg::IndexStarted { req, progress: build.progress.clone(), stop: stop.clone() }).is_err() {
+        return;
+    }
+    while let Some(event) = build.events.recv().await {
+        // Dropping `build` stops it.
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let finished = matches!(event, crate::find::BuildEvent::Finished { .. });
+        if tx.send(Msg::IndexEvent { req, event }).is_err() || finished {
+            return;
+        }
+    }
+}
+
 /// Spawns the work of the effects one update returned, each as its own task.
 pub fn spawn_batch(vault: &Vault, given_mounts: &[String], cmds: Vec<Effect>, tx: &UnboundedSender<Msg>) {
     for cmd in cmds {
@@ -195,6 +225,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
                 .unwrap_or_else(|e| Err(format!("the file could not be read: {e}")));
             let _ = tx.send(Msg::FileLoaded { req, row, result });
         }
+        Effect::BuildIndex { req } => build_index(vault, given_mounts, req, tx).await,
         Effect::CompletePath { req, typed } => {
             let asked = typed.clone();
             let (completed, options) =

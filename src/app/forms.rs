@@ -445,6 +445,7 @@ impl App {
                 let (mount, path) = form.target();
                 let (mount, path) = (mount.clone(), path.to_string());
                 self.form = None;
+                self.index_created(&mount, &path);
                 let shown = format!("{}/{path}", mount.path);
                 self.info(match version {
                     Some(v) => format!("saved {shown} (version {v}, {})", ty.label()),

@@ -122,6 +122,7 @@ impl App {
             Action::Help => self.open_help(),
             Action::Quit => self.should_quit = true,
             Action::Refresh => self.refresh(out),
+            Action::Find => self.open_finder("", out),
             _ => return false,
         }
         true

@@ -8,6 +8,7 @@ pub mod editing;
 pub mod editor;
 pub mod effects;
 pub mod explorer;
+pub mod finder;
 pub mod forms;
 pub mod forms_effects;
 pub mod history;
@@ -72,6 +73,10 @@ pub struct App {
     pub secret: Option<SecretView>,
     /// The popups, bottom first (help, prompts, the chooser, questions): see [`overlay`].
     popups: Vec<overlay::Popup>,
+    /// The finder's index of every secret path, kept for the session.
+    pub finder: finder::FinderIndex,
+    /// The finder's matcher (its buffers are reused from one key press to the next).
+    ranker: crate::find::rank::Ranker,
     /// Token identity.
     pub identity: Option<Identity>,
     /// Last message.
@@ -165,6 +170,8 @@ impl App {
             preview: Preview { target: String::new(), req: 0, due: None, state: PreviewState::Empty },
             secret: None,
             popups: Vec::new(),
+            finder: finder::FinderIndex::default(),
+            ranker: crate::find::rank::Ranker::new(),
             identity: None,
             message: None,
             spinner: 0,
@@ -210,6 +217,7 @@ impl App {
             _ => false,
         });
         dialogs
+            || self.finder_busy()
             || match self.screen() {
                 Layer::Editor => self.editor.as_ref().is_some_and(|e| {
                     matches!(
@@ -288,6 +296,7 @@ impl App {
             Msg::Tick => {
                 self.spinner = self.spinner.wrapping_add(1);
                 self.ops_tick();
+                self.finder_tick();
                 self.audit_tick();
                 if let Some(d) = self.preview.due {
                     if d == 0 {
@@ -327,6 +336,9 @@ impl App {
             m @ (Msg::History { .. } | Msg::Diff { .. } | Msg::VersionDone { .. }) => {
                 self.on_history_msg(m, &mut out)
             }
+            m @ (Msg::IndexStarted { .. } | Msg::IndexEvent { .. } | Msg::IndexFailed { .. }) => {
+                self.on_index_msg(m)
+            }
             Msg::Ops(m) => self.on_ops_msg(m, &mut out),
             Msg::Audit(m) => self.on_audit_msg(m),
             Msg::CopyResult { message, copied, manual } => {
@@ -344,6 +356,9 @@ impl App {
                 folder.extend(marks);
             }
             Msg::Policy(m) => self.on_policy_msg(m, &mut out),
+        }
+        if self.should_quit {
+            self.stop_index();
         }
         self.forms_after_update(&mut out);
         self.ops_after_update(&mut out);

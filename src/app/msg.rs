@@ -74,6 +74,16 @@ pub enum Msg {
     Marks { folder_key: String, marks: Vec<(String, forms_effects::Marks)> },
     /// An answer of the policy view's work.
     Policy(policy::PolicyMsg),
+    /// The finder's index build started: its live counters and its stop flag.
+    IndexStarted {
+        req: u64,
+        progress: std::sync::Arc<crate::find::BuildProgress>,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    },
+    /// Paths found, folders denied, a root done or failed, the build finished.
+    IndexEvent { req: u64, event: crate::find::BuildEvent },
+    /// The index could not be started (the KV mounts could not be listed).
+    IndexFailed { req: u64, error: String },
     /// The completion of a file path typed in the editor: the completed text and the choices.
     Completed { req: u64, typed: String, completed: String, options: Vec<String> },
     /// A file was read for an editor row: the value and its encoding record, or why not.
@@ -134,6 +144,8 @@ pub enum Effect {
     ToggleInject { req: u64, mount: Mount, path: String },
     /// Read a local file into the value of an editor row (size-limited, off the UI task).
     LoadFile { req: u64, row: usize, path: String },
+    /// Build the finder's index of every secret path (SCAN where allowed, else the bounded walk).
+    BuildIndex { req: u64 },
     /// Complete a file path typed in the editor (reads a directory).
     CompletePath { req: u64, typed: String },
     /// The policy view's work.

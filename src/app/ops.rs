@@ -895,6 +895,7 @@ impl App {
                             text.push_str(&format!("; {n}"));
                         }
                         self.info(text);
+                        self.index_removed(&target.mount, &target.path);
                         self.after_ops_change(&target, None, OpKind::Delete, out);
                     }
                     Err(e) => self.error(format!("cannot delete {}: {e}", target.display())),
@@ -912,6 +913,7 @@ impl App {
                 };
                 match result {
                     Ok(report) => {
+                        self.index_batch(&report, matches!(kind, OpKind::Move | OpKind::Rename));
                         let summary = report.summary(kind.done());
                         let single_ok = !target.is_folder
                             && report.is_complete()

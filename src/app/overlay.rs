@@ -29,6 +29,8 @@ pub enum Popup {
     ManualCopy { title: String, text: chooser::CopyText },
     /// The admin mode of the secret in the secret view (the selected choice).
     ModeMenu { selected: usize },
+    /// The finder: every secret path, ranked as the query is typed.
+    Finder(super::finder::FinderView),
 }
 
 impl Popup {
@@ -40,6 +42,7 @@ impl Popup {
             Self::Chooser(c) if c.confirm => Context::Confirm,
             Self::Chooser(_) | Self::ModeMenu { .. } => Context::Menu,
             Self::ConfirmCopy(_) => Context::Confirm,
+            Self::Finder(_) => Context::Finder,
         }
     }
 }
@@ -288,6 +291,7 @@ impl App {
                     None
                 }
             },
+            Popup::Finder(v) => self.finder_key(v, key, out),
             Popup::Prompt(mut p) => match p.on_key(key, action) {
                 prompt::PromptOutcome::None => Some(Popup::Prompt(p)),
                 prompt::PromptOutcome::Cancel => None,

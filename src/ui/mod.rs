@@ -20,6 +20,7 @@ use crate::vault::kv::{Entry, VersionState};
 pub mod audit;
 pub mod chooser;
 pub mod editor;
+pub mod finder;
 pub mod forms;
 pub mod history;
 pub mod ops;
@@ -111,6 +112,7 @@ fn key(app: &App, context: Context, action: Action) -> String {
 fn draw_popup(frame: &mut Frame, app: &App, popup: &Popup, theme: &Theme, size: (u16, u16)) {
     match popup {
         Popup::Help { scroll } => draw_help(frame, app, *scroll, theme),
+        Popup::Finder(v) => finder::draw(frame, app, v, theme),
         Popup::Prompt(p) => draw_prompt(frame, p, theme, main_area(size)),
         Popup::Chooser(c) => chooser::draw_chooser(frame, app, c, &app.service, theme, main_area(size)),
         Popup::ManualCopy { title, text } => chooser::draw_manual(frame, title, &text.0, main_area(size)),
@@ -677,7 +679,12 @@ fn hints(app: &App) -> Line<'static> {
         ],
         Context::Form | Context::TypePicker => forms::hint_actions(app),
         Context::Audit => audit::HINTS,
-        Context::Menu | Context::Confirm | Context::Conflict | Context::Report | Context::Line => {
+        Context::Menu
+        | Context::Confirm
+        | Context::Conflict
+        | Context::Report
+        | Context::Line
+        | Context::Finder => {
             return popup_hints(app, ctx);
         }
         _ => &[(Action::RevealAll, "reveal"), (Action::Back, "close"), (Action::Help, "help")],
