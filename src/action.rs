@@ -139,6 +139,10 @@ pub enum Action {
     OpenFolder,
     /// Finder: switch between fuzzy, exact and regular-expression matching.
     CycleMatch,
+    /// Finder: also match the key names of the secrets (read without values).
+    ToggleKeySearch,
+    /// Finder: also match the values (read, matched in memory, never shown).
+    ToggleValueSearch,
 }
 
 #[cfg(test)]

@@ -55,6 +55,41 @@ async fn build_index(vault: &Vault, given: &[String], req: u64, tx: &UnboundedSe
     }
 }
 
+/// Searches key names (and values when asked) for the finder, sending hits in batches. A newer search makes
+/// the app drop this one's answers; the send failing (the app gone) ends it.
+#[allow(clippy::too_many_arguments)]
+async fn search_contents(
+    vault: &Vault,
+    req: u64,
+    query: &str,
+    mode: crate::find::MatchMode,
+    keys: bool,
+    values: bool,
+    secrets: Vec<(Mount, String)>,
+    tx: &UnboundedSender<Msg>,
+) {
+    use crate::find::contents::{self, DEFAULT_CONCURRENCY, ValueQuery};
+    let prepared = crate::find::Query::new(query, mode).and_then(|q| {
+        let v = if values { Some(ValueQuery::new(query, mode)?) } else { None };
+        Ok((q, v))
+    });
+    let (q, value_query) = match prepared {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = tx.send(Msg::ContentDone { req, result: Err(e) });
+            return;
+        }
+    };
+    let sender = tx.clone();
+    let result =
+        contents::search(vault, secrets, &q, keys, value_query.as_ref(), DEFAULT_CONCURRENCY, |hit| {
+            let _ = sender.send(Msg::ContentHits { req, hits: vec![hit] });
+        })
+        .await
+        .map_err(|e| e.to_string());
+    let _ = tx.send(Msg::ContentDone { req, result });
+}
+
 /// Spawns the work of the effects one update returned, each as its own task.
 pub fn spawn_batch(vault: &Vault, given_mounts: &[String], cmds: Vec<Effect>, tx: &UnboundedSender<Msg>) {
     for cmd in cmds {
@@ -226,6 +261,12 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
             let _ = tx.send(Msg::FileLoaded { req, row, result });
         }
         Effect::BuildIndex { req } => build_index(vault, given_mounts, req, tx).await,
+        Effect::SearchContents { req, query, mode, keys, values, secrets, stop } => {
+            tokio::select! {
+                () = search_contents(vault, req, &query, mode, keys, values, secrets, tx) => {}
+                () = stop.stopped() => {}
+            }
+        }
         Effect::CompletePath { req, typed } => {
             let asked = typed.clone();
             let (completed, options) =

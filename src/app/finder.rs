@@ -21,6 +21,52 @@ use crate::vault::transfer::{BatchReport, ItemStatus};
 /// Results kept per query (the best ones; the count of all matches is shown beside them).
 pub const SHOWN: usize = 500;
 
+/// Key-name and value matches kept per query (more are counted, not kept).
+pub const CONTENT_SHOWN: usize = 500;
+
+/// Ticks of no typing before a key-name or value search starts (each search reads secrets).
+const CONTENT_DELAY_TICKS: u8 = 3;
+
+/// A stop flag shared with a running effect (equal when it is the same flag).
+#[derive(Debug, Clone, Default)]
+pub struct StopFlag(pub Arc<AtomicBool>);
+
+impl PartialEq for StopFlag {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl StopFlag {
+    /// Asks the effect to stop.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Resolves once the flag is set (polled: the effect is dropped at its next await).
+    pub async fn stopped(&self) {
+        while !self.0.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Where the key-name and value search of the current query stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ContentState {
+    /// Not asked (both toggles off, or an empty query).
+    #[default]
+    Off,
+    /// Starts after this many more ticks without typing.
+    Due(u8),
+    /// Reading secrets.
+    Running,
+    /// Over: what it met.
+    Done(crate::find::contents::ContentStats),
+    /// Stopped: why.
+    Failed(String),
+}
+
 /// The session's index and its build.
 #[derive(Debug, Default)]
 pub struct FinderIndex {
@@ -32,6 +78,8 @@ pub struct FinderIndex {
     pub progress: Option<Arc<BuildProgress>>,
     /// Asks the running build to stop (a refresh, or quitting).
     stop: Option<Arc<AtomicBool>>,
+    /// Stops the running key-name or value search.
+    content_stop: Option<StopFlag>,
     /// The counters as last read (on a tick).
     pub snapshot: Progress,
     /// True once the build is over.
@@ -63,9 +111,38 @@ pub struct FinderView {
     pub offset: usize,
     /// Why the query cannot be used (a bad regular expression).
     pub error: Option<String>,
+    /// Also match key names.
+    pub keys: bool,
+    /// Also match values (read, matched in memory, never shown).
+    pub values: bool,
+    /// Key names and values that matched, in the order found (after the paths in the list).
+    pub contents: Vec<crate::find::contents::ContentHit>,
+    /// Matches beyond [`CONTENT_SHOWN`].
+    pub contents_dropped: usize,
+    /// The key-name and value search.
+    pub content: ContentState,
+    /// The content search whose answers are current.
+    pub content_req: u64,
 }
 
 impl FinderView {
+    /// Rows in the list: paths, then key names and values.
+    pub fn rows(&self) -> usize {
+        self.hits.len() + self.contents.len()
+    }
+
+    /// The query changed, or a toggle: content matches of the old query go, and a search is due.
+    fn content_changed(&mut self) {
+        self.contents.clear();
+        self.contents_dropped = 0;
+        self.content_req = 0;
+        self.content = if (self.keys || self.values) && !self.query.is_empty() {
+            ContentState::Due(CONTENT_DELAY_TICKS)
+        } else {
+            ContentState::Off
+        };
+    }
+
     /// The mode's name, for the title.
     pub fn mode_label(&self) -> &'static str {
         match self.mode {
@@ -191,7 +268,37 @@ impl App {
                 self.finder.dirty = true;
                 if finished {
                     // The last answer ranks at once: no tick may come once nothing is busy.
-                    self.finder_tick();
+                    if let Some(Popup::Finder(view)) =
+                        self.popups.iter_mut().rev().find(|p| matches!(p, Popup::Finder(_)))
+                    {
+                        self.finder.dirty = false;
+                        rank_view(&self.finder.index, view, &mut self.ranker);
+                    }
+                }
+            }
+            Msg::ContentHits { req, hits } => {
+                if let Some(Popup::Finder(view)) =
+                    self.popups.iter_mut().rev().find(|p| matches!(p, Popup::Finder(_)))
+                    && view.content_req == req
+                {
+                    for h in hits {
+                        if view.contents.len() < CONTENT_SHOWN {
+                            view.contents.push(h);
+                        } else {
+                            view.contents_dropped += 1;
+                        }
+                    }
+                }
+            }
+            Msg::ContentDone { req, result } => {
+                if let Some(Popup::Finder(view)) =
+                    self.popups.iter_mut().rev().find(|p| matches!(p, Popup::Finder(_)))
+                    && view.content_req == req
+                {
+                    view.content = match result {
+                        Ok(stats) => ContentState::Done(stats),
+                        Err(e) => ContentState::Failed(e),
+                    };
                 }
             }
             Msg::IndexFailed { req, error } if req == self.finder.req => {
@@ -206,21 +313,57 @@ impl App {
 
     /// True while the open finder waits for its index (ticks read the counters and rank what arrived).
     pub fn finder_busy(&self) -> bool {
-        self.finder_view().is_some() && (!self.finder.done || self.finder.dirty)
+        self.finder_view().is_some_and(|v| {
+            !self.finder.done
+                || self.finder.dirty
+                || matches!(v.content, ContentState::Due(_) | ContentState::Running)
+        })
     }
 
     /// On each tick: read the build's counters, and rank again if paths arrived while the finder is open.
-    pub(super) fn finder_tick(&mut self) {
+    pub(super) fn finder_tick(&mut self, out: &mut Vec<Effect>) {
         if let Some(p) = &self.finder.progress {
             self.finder.snapshot = p.snapshot();
         }
-        if !self.finder.dirty {
-            return;
-        }
         let Some(i) = self.popups.iter().rposition(|p| matches!(p, Popup::Finder(_))) else { return };
-        self.finder.dirty = false;
-        if let Some(Popup::Finder(view)) = self.popups.get_mut(i) {
+        let dirty = std::mem::take(&mut self.finder.dirty);
+        let req = self.next_req + 1;
+        let Some(Popup::Finder(view)) = self.popups.get_mut(i) else { return };
+        if dirty {
             rank_view(&self.finder.index, view, &mut self.ranker);
+        }
+        match view.content {
+            ContentState::Due(n) if n > 0 => view.content = ContentState::Due(n - 1),
+            ContentState::Due(_) => {
+                // Start the search of key names (and values, when asked) over every indexed secret.
+                self.next_req = req;
+                view.content_req = req;
+                view.content = ContentState::Running;
+                if let Some(old) = self.finder.content_stop.take() {
+                    old.stop();
+                }
+                let stop = StopFlag::default();
+                self.finder.content_stop = Some(stop.clone());
+                let secrets =
+                    self.finder.index.entries().map(|e| (e.mount.clone(), e.path.to_string())).collect();
+                out.push(Effect::SearchContents {
+                    req,
+                    query: view.query.clone(),
+                    mode: view.mode,
+                    keys: view.keys,
+                    values: view.values,
+                    secrets,
+                    stop,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// Stops a key-name or value search under way (the finder closed, or another search started).
+    fn stop_contents(&mut self) {
+        if let Some(old) = self.finder.content_stop.take() {
+            old.stop();
         }
     }
 
@@ -233,17 +376,36 @@ impl App {
     ) -> Option<Popup> {
         let action = self.keymap.lookup_in(Context::Finder, Key::from_event(&key));
         let page = crate::layout::finder_rows(self.size).max(1);
-        let n = view.hits.len();
+        let n = view.rows();
         match action {
-            Some(Action::Back) => return None,
+            Some(Action::Back) => {
+                self.stop_contents();
+                return None;
+            }
+            Some(Action::ToggleKeySearch) => {
+                view.keys = !view.keys;
+                view.content_changed();
+            }
+            Some(Action::ToggleValueSearch) => {
+                view.values = !view.values;
+                view.content_changed();
+            }
             Some(Action::Down) => view.selected = (view.selected + 1).min(n.saturating_sub(1)),
             Some(Action::Up) => view.selected = view.selected.saturating_sub(1),
             Some(Action::PageDown) => view.selected = (view.selected + page).min(n.saturating_sub(1)),
             Some(Action::PageUp) => view.selected = view.selected.saturating_sub(page),
             Some(Action::Choose | Action::OpenFolder) => {
-                let Some((id, _)) = view.hits.get(view.selected) else { return Some(Popup::Finder(view)) };
-                let Some(e) = self.finder.index.get(*id) else { return Some(Popup::Finder(view)) };
-                let (mount, path) = (e.mount.clone(), e.path.to_string());
+                let picked = match view.hits.get(view.selected) {
+                    Some((id, _)) => {
+                        self.finder.index.get(*id).map(|e| (e.mount.clone(), e.path.to_string()))
+                    }
+                    None => view
+                        .contents
+                        .get(view.selected - view.hits.len())
+                        .map(|h| (h.mount.clone(), h.path.clone())),
+                };
+                let Some((mount, path)) = picked else { return Some(Popup::Finder(view)) };
+                self.stop_contents();
                 let (folder, name) = match path.rsplit_once('/') {
                     Some((f, n)) => (f.to_string(), n.to_string()),
                     None => (String::new(), path.clone()),
@@ -267,29 +429,24 @@ impl App {
                     MatchMode::Exact => MatchMode::Regex,
                     MatchMode::Regex => MatchMode::Fuzzy,
                 };
-                view.selected = 0;
-                view.offset = 0;
-                rank_view(&self.finder.index, &mut view, &mut self.ranker);
+                self.requery(&mut view);
             }
             Some(Action::ClearLine) => {
                 view.query.clear();
-                view.selected = 0;
-                view.offset = 0;
-                rank_view(&self.finder.index, &mut view, &mut self.ranker);
+                self.requery(&mut view);
             }
             _ => match key.code {
-                KeyCode::Esc => return None,
+                KeyCode::Esc => {
+                    self.stop_contents();
+                    return None;
+                }
                 KeyCode::Backspace => {
                     view.query.pop();
-                    view.selected = 0;
-                    view.offset = 0;
-                    rank_view(&self.finder.index, &mut view, &mut self.ranker);
+                    self.requery(&mut view);
                 }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                KeyCode::Char(c) if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
                     view.query.push(c);
-                    view.selected = 0;
-                    view.offset = 0;
-                    rank_view(&self.finder.index, &mut view, &mut self.ranker);
+                    self.requery(&mut view);
                 }
                 _ => {}
             },
@@ -300,6 +457,15 @@ impl App {
             view.offset = view.selected;
         }
         Some(Popup::Finder(view))
+    }
+
+    /// The query or its mode changed: rank again, and schedule the key-name and value search anew.
+    fn requery(&mut self, view: &mut FinderView) {
+        view.selected = 0;
+        view.offset = 0;
+        rank_view(&self.finder.index, view, &mut self.ranker);
+        self.stop_contents();
+        view.content_changed();
     }
 
     /// sesame's own writes keep the index true: a new secret is added.

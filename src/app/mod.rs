@@ -296,7 +296,7 @@ impl App {
             Msg::Tick => {
                 self.spinner = self.spinner.wrapping_add(1);
                 self.ops_tick();
-                self.finder_tick();
+                self.finder_tick(&mut out);
                 self.audit_tick();
                 if let Some(d) = self.preview.due {
                     if d == 0 {
@@ -336,9 +336,11 @@ impl App {
             m @ (Msg::History { .. } | Msg::Diff { .. } | Msg::VersionDone { .. }) => {
                 self.on_history_msg(m, &mut out)
             }
-            m @ (Msg::IndexStarted { .. } | Msg::IndexEvent { .. } | Msg::IndexFailed { .. }) => {
-                self.on_index_msg(m)
-            }
+            m @ (Msg::IndexStarted { .. }
+            | Msg::IndexEvent { .. }
+            | Msg::IndexFailed { .. }
+            | Msg::ContentHits { .. }
+            | Msg::ContentDone { .. }) => self.on_index_msg(m),
             Msg::Ops(m) => self.on_ops_msg(m, &mut out),
             Msg::Audit(m) => self.on_audit_msg(m),
             Msg::CopyResult { message, copied, manual } => {

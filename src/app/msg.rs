@@ -84,6 +84,10 @@ pub enum Msg {
     IndexEvent { req: u64, event: crate::find::BuildEvent },
     /// The index could not be started (the KV mounts could not be listed).
     IndexFailed { req: u64, error: String },
+    /// Key names or values that matched the finder's query (never a value).
+    ContentHits { req: u64, hits: Vec<crate::find::contents::ContentHit> },
+    /// The content search is over: what it met, or why it stopped.
+    ContentDone { req: u64, result: Result<crate::find::contents::ContentStats, String> },
     /// The completion of a file path typed in the editor: the completed text and the choices.
     Completed { req: u64, typed: String, completed: String, options: Vec<String> },
     /// A file was read for an editor row: the value and its encoding record, or why not.
@@ -146,6 +150,17 @@ pub enum Effect {
     LoadFile { req: u64, row: usize, path: String },
     /// Build the finder's index of every secret path (SCAN where allowed, else the bounded walk).
     BuildIndex { req: u64 },
+    /// Search the key names and, when asked, the values of `secrets` for the finder's query.
+    SearchContents {
+        req: u64,
+        query: String,
+        mode: crate::find::MatchMode,
+        keys: bool,
+        values: bool,
+        secrets: Vec<(Mount, String)>,
+        /// Set when a newer search (or closing the finder) makes this one useless.
+        stop: super::finder::StopFlag,
+    },
     /// Complete a file path typed in the editor (reads a directory).
     CompletePath { req: u64, typed: String },
     /// The policy view's work.

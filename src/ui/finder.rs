@@ -9,7 +9,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::{Theme, key};
 use crate::action::Action;
 use crate::app::App;
-use crate::app::finder::FinderView;
+use crate::app::finder::{ContentState, FinderView};
+use crate::find::contents::Matched;
 use crate::keymap::Context;
 use crate::sanitize::terminal as shown;
 
@@ -38,7 +39,12 @@ pub(super) fn draw(frame: &mut Frame, app: &App, v: &FinderView, theme: &Theme) 
     );
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" Find a secret · {} ", v.mode_label()))
+        .title(format!(
+            " Find a secret · {}{}{} ",
+            v.mode_label(),
+            if v.keys { " · +key names" } else { "" },
+            if v.values { " · +values (read, never shown)" } else { "" }
+        ))
         .title_bottom(Line::from(hints).right_aligned());
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -84,6 +90,29 @@ pub(super) fn draw(frame: &mut Frame, app: &App, v: &FinderView, theme: &Theme) 
             status.push_str(&format!(" (best {} shown)", v.hits.len()));
         }
     }
+    match &v.content {
+        ContentState::Off => {}
+        ContentState::Due(_) => status.push_str(" · keys/values: searching when you stop typing"),
+        ContentState::Running => status.push_str(&format!(
+            " · {} reading secrets: {} in keys/values",
+            super::spinner(app),
+            v.contents.len()
+        )),
+        ContentState::Done(s) => {
+            status.push_str(&format!(
+                " · {} in keys/values of {} secrets",
+                v.contents.len() + v.contents_dropped,
+                thousands(s.secrets)
+            ));
+            if s.unreadable > 0 {
+                status.push_str(&format!(", {} unreadable", thousands(s.unreadable)));
+            }
+            if s.key_only > 0 {
+                status.push_str(&format!(", {} key-only by recorded names", thousands(s.key_only)));
+            }
+        }
+        ContentState::Failed(e) => status.push_str(&format!(" · keys/values stopped: {}", shown(e))),
+    }
     let status: String = status.chars().take(width).collect();
     frame.render_widget(
         Paragraph::new(Line::styled(status, theme.dim())),
@@ -92,7 +121,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, v: &FinderView, theme: &Theme) 
 
     // Results.
     let rows = inner.height.saturating_sub(2) as usize;
-    if v.hits.is_empty() {
+    if v.rows() == 0 {
         let text = if secrets == 0 && !f.done {
             "the first results appear as the index grows"
         } else {
@@ -134,6 +163,30 @@ pub(super) fn draw(frame: &mut Frame, app: &App, v: &FinderView, theme: &Theme) 
         frame.render_widget(
             Paragraph::new(line),
             ratatui::layout::Rect { y: inner.y + 2 + row as u16, height: 1, ..inner },
+        );
+    }
+    // Key names and values, after the paths (a value is never shown: only which key's value matched).
+    let first = v.hits.len();
+    let on_screen = rows.saturating_sub(first.saturating_sub(v.offset));
+    let skip = v.offset.saturating_sub(first);
+    let top = first.saturating_sub(v.offset).min(rows);
+    for (row, (i, h)) in v.contents.iter().enumerate().skip(skip).take(on_screen).enumerate() {
+        let i = first + i;
+        let full = format!("{}/{}", h.mount.path, h.path);
+        let what = match h.matched {
+            Matched::Key if h.recorded => format!("key {} (recorded, key-only)", shown(&h.key)),
+            Matched::Key => format!("key {}", shown(&h.key)),
+            Matched::Value => format!("the value of {} matches", shown(&h.key)),
+        };
+        let text = format!("{} {}  · {what}", if i == v.selected { "›" } else { " " }, shown(&full));
+        let text: String = text.chars().take(width).collect();
+        let mut line = Line::from(Span::raw(text));
+        if i == v.selected {
+            line = line.style(Style::default().add_modifier(Modifier::REVERSED));
+        }
+        frame.render_widget(
+            Paragraph::new(line),
+            ratatui::layout::Rect { y: inner.y + 2 + (top + row) as u16, height: 1, ..inner },
         );
     }
 }
