@@ -115,11 +115,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(query) = &cli.find {
         app.open_finder(query, &mut initial);
     }
-    app.no_color = sesame::config::no_color(cli.global.no_color);
-    app.service = config.service.clone();
-    app.upper_keys = config.editor.uppercase_keys;
-    app.clear_after_secs = config.clipboard.clear_delay().map_or(0, |d| d.as_secs());
-    app.namespace = vault.namespace().map(str::to_string);
+    app.configure(sesame::app::Settings {
+        no_color: sesame::config::no_color(cli.global.no_color),
+        service: config.service.clone(),
+        upper_keys: config.editor.uppercase_keys,
+        clear_after_secs: config.clipboard.clear_delay().map_or(0, |d| d.as_secs()),
+        namespace: vault.namespace().map(str::to_string),
+    });
     let clipboard = sesame::clipboard::Clipboard::new(config.clipboard.clone());
     let result = sesame::tui::run(vault, app, initial, cli.mounts.clone(), clipboard).await;
     // Dropping the in-memory dev server kills it at once: there is nothing in it to flush.

@@ -41,6 +41,21 @@ pub use msg::{Effect, Level, Msg, Preview, PreviewData, PreviewState, StartTarge
 use overlay::Layer;
 pub use secret_view::SecretView;
 
+/// What the app takes from the config file, the command line and the connection.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Draw without colours (`NO_COLOR`, `--no-color`).
+    pub no_color: bool,
+    /// Settings of the snippets (top folder for relative paths).
+    pub service: crate::snippet::ServiceSettings,
+    /// Upper-case keys as they are typed in the editor.
+    pub upper_keys: bool,
+    /// Seconds after which copied values are cleared (0: never).
+    pub clear_after_secs: u64,
+    /// The namespace requests go to (for snippets).
+    pub namespace: Option<String>,
+}
+
 /// The whole application state.
 pub struct App {
     /// Key bindings.
@@ -106,7 +121,7 @@ pub struct App {
     /// Quit once the user confirmed discarding the editor's changes.
     quit_after_discard: bool,
     /// Upper-case keys as they are typed in the editor (the convention).
-    pub upper_keys: bool,
+    pub(crate) upper_keys: bool,
     /// The history view, when open.
     pub history: Option<history::HistoryView>,
     /// Delete/move/copy flows and what the token may do here.
@@ -114,11 +129,11 @@ pub struct App {
     /// Open the chooser once the secret being read arrives.
     chooser_when_loaded: bool,
     /// Settings of the snippets (top folder for relative paths).
-    pub service: crate::snippet::ServiceSettings,
+    pub(crate) service: crate::snippet::ServiceSettings,
     /// The namespace requests go to (for snippets).
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// Seconds after which copied values are cleared (0: never), for the confirmation text.
-    pub clear_after_secs: u64,
+    pub(crate) clear_after_secs: u64,
     /// The policy view, when open.
     pub policy: Option<policy::PolicyView>,
     /// Admin modes and injection flags of listed secrets, by folder key (`mount/folder`) and name.
@@ -201,6 +216,15 @@ impl App {
             next_req: 1,
         };
         (app, vec![Effect::LoadMounts, Effect::LoadIdentity])
+    }
+
+    /// Applies the settings from the config file, the command line and the connection.
+    pub fn configure(&mut self, s: Settings) {
+        self.no_color = s.no_color;
+        self.service = s.service;
+        self.upper_keys = s.upper_keys;
+        self.clear_after_secs = s.clear_after_secs;
+        self.namespace = s.namespace;
     }
 
     fn req(&mut self) -> u64 {
