@@ -325,11 +325,7 @@ impl Keymap {
     /// The first key of an action in a context, as text (`y`), or `?` when unbound: for hints that
     /// embed the key inside a sentence.
     pub fn key_text(&self, context: Context, action: Action) -> String {
-        self.bindings
-            .iter()
-            .find(|b| b.context == context && b.action == action)
-            .and_then(|b| b.keys.first())
-            .map_or_else(|| "?".to_string(), ToString::to_string)
+        self.key_for(context, action).map_or_else(|| "?".to_string(), |k| k.to_string())
     }
 }
 

@@ -19,7 +19,7 @@ use crate::vault::kv::Mount;
 use crate::vault::transfer::{BatchReport, ItemStatus};
 
 /// Results kept per query (the best ones; the count of all matches is shown beside them).
-pub const SHOWN: usize = 500;
+pub const SHOWN: usize = 200;
 
 /// Key-name and value matches kept per query (more are counted, not kept).
 pub const CONTENT_SHOWN: usize = 500;

@@ -69,7 +69,14 @@ fn percent(fraction: f64) -> String {
 }
 
 /// Draws the audit view over `area`.
-pub(super) fn draw(frame: &mut Frame, v: &AuditView, theme: &Theme, area: Rect, spinner: &str) {
+pub(super) fn draw(
+    frame: &mut Frame,
+    v: &AuditView,
+    km: &crate::keymap::Keymap,
+    theme: &Theme,
+    area: Rect,
+    spinner: &str,
+) {
     frame.render_widget(Clear, area);
     let mut title = format!(" Audit of {} · policy {} ", v.scope_label(), v.policy);
     if v.filter_editing || !v.filter.is_empty() {
@@ -85,6 +92,7 @@ pub(super) fn draw(frame: &mut Frame, v: &AuditView, theme: &Theme, area: Rect, 
         draw_waiting(
             frame,
             v,
+            km,
             theme,
             Rect::new(p.header.x, p.header.y, p.header.width, area.height.saturating_sub(2)),
             spinner,
@@ -236,13 +244,27 @@ fn draw_notes(frame: &mut Frame, v: &AuditView, r: &AuditReport, theme: &Theme, 
 }
 
 /// The crawl before its first report: the progress bar, or why it failed.
-fn draw_waiting(frame: &mut Frame, v: &AuditView, theme: &Theme, area: Rect, spinner: &str) {
+fn draw_waiting(
+    frame: &mut Frame,
+    v: &AuditView,
+    km: &crate::keymap::Keymap,
+    theme: &Theme,
+    area: Rect,
+    spinner: &str,
+) {
     let mut lines: Vec<Line> = Vec::new();
     match &v.error {
         Some(e) => {
             lines.push(Line::styled(crate::sanitize::terminal(e).into_owned(), theme.error()));
             lines.push(Line::from(""));
-            lines.push(Line::styled("r tries again · Esc closes", theme.dim()));
+            lines.push(Line::styled(
+                format!(
+                    "{} tries again · {} closes",
+                    km.key_text(crate::keymap::Context::Audit, crate::action::Action::Refresh),
+                    km.key_text(crate::keymap::Context::Audit, crate::action::Action::Back)
+                ),
+                theme.dim(),
+            ));
         }
         None => {
             let room = (area.width as usize).saturating_sub(8).min(50);

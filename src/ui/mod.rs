@@ -87,7 +87,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         match layer {
             Layer::Audit => {
                 if let Some(v) = &app.audit {
-                    audit::draw(frame, v, &theme, main_area(size), spinner(app));
+                    audit::draw(frame, v, &app.keymap, &theme, main_area(size), spinner(app));
                 }
             }
             Layer::Form => forms::draw(frame, app, &theme, main_area(size), spinner(app)),

@@ -32,9 +32,15 @@ pub(super) fn draw(
         let state = if p.diff.is_empty() {
             "the server's policy is up to date".to_string()
         } else if p.missing_on_server {
-            "the server has no such policy yet: a applies it".to_string()
+            format!(
+                "the server has no such policy yet: {} applies it",
+                km.key_text(crate::keymap::Context::Policy, crate::action::Action::ApplyPolicy)
+            )
         } else {
-            "the server's policy differs: a applies the generated one".to_string()
+            format!(
+                "the server's policy differs: {} applies the generated one",
+                km.key_text(crate::keymap::Context::Policy, crate::action::Action::ApplyPolicy)
+            )
         };
         head.push(Line::styled(format!("{} secrets with a mode · {state}", p.secrets), theme.title()));
         head.push(Line::styled(
