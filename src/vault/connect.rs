@@ -417,6 +417,9 @@ impl ConnectSettings {
     /// The client, the identity and the CA files it uses.
     fn http_client_parts(&self) -> Result<(reqwest::Client, Option<reqwest::Identity>, Vec<String>)> {
         let mut builder = reqwest::ClientBuilder::new()
+            // Redirects (a standby sending a request on to the active node) are followed by `Vault::send`,
+            // which knows where a request went and can name the node that failed.
+            .redirect(reqwest::redirect::Policy::none())
             .tls_backend_rustls()
             .user_agent(concat!("sesame/", env!("CARGO_PKG_VERSION")));
         let connect_timeout = if self.timeout.is_zero() {

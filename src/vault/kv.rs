@@ -340,8 +340,37 @@ impl Vault {
         path: &str,
         write: bool,
     ) -> Result<(u16, Zeroizing<Vec<u8>>), VaultError> {
-        let addr = &self.inner.addr;
-        let mut resp = req.send().await.map_err(|e| VaultError::from_reqwest_sent(addr, &e, write))?;
+        let mut addr = self.inner.addr.clone();
+        let mut request = req.build().map_err(|e| VaultError::from_reqwest_sent(&addr, &e, write))?;
+        // The node that sent the request on to `addr`, if a redirect did.
+        let mut via: Option<String> = None;
+        let mut hops = 0;
+        let mut resp = loop {
+            let again = request.try_clone();
+            let resp =
+                self.inner.http.execute(request).await.map_err(|e| {
+                    redirected(VaultError::from_reqwest_sent(&addr, &e, write), via.as_deref())
+                })?;
+            let status = resp.status().as_u16();
+            let target = match (status, again) {
+                (307 | 308, Some(next)) if hops < MAX_REDIRECTS => {
+                    redirect_target(&resp).map(|url| (url, next))
+                }
+                _ => None,
+            };
+            match target {
+                Some((url, mut next)) => {
+                    tracing::debug!(from = %addr, to = %url, "following a redirect");
+                    via = Some(addr.clone());
+                    addr = url.origin().ascii_serialization();
+                    *next.url_mut() = url;
+                    request = next;
+                    hops += 1;
+                }
+                None => break resp,
+            }
+        };
+        let addr = &addr;
         let status = resp.status().as_u16();
         let limit = self.inner.max_reply;
         let too_large = || VaultError::TooLarge { path: path.to_string(), limit };
@@ -705,6 +734,33 @@ fn extract_metadata(bytes: &[u8]) -> Option<Value> {
     let outer: Outer = serde_json::from_str(text).ok()?;
     let inner: Inner = serde_json::from_str(outer.data?.get()).ok()?;
     inner.metadata
+}
+
+/// Redirects followed for one request (a standby to the active node is one).
+const MAX_REDIRECTS: usize = 3;
+
+/// Where a 307/308 answer sends the request: an http(s) URL (relative ones resolved against the request's).
+fn redirect_target(resp: &reqwest::Response) -> Option<reqwest::Url> {
+    let location = resp.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let url = resp.url().join(location).ok()?;
+    matches!(url.scheme(), "http" | "https").then_some(url)
+}
+
+/// An error met at the end of a redirect says which node sent the request there: the node the user chose
+/// answered; the one it pointed to did not.
+fn redirected(err: VaultError, via: Option<&str>) -> VaultError {
+    let Some(via) = via else { return err };
+    let note = format!(
+        " (the server at {via} sent the request on to it: the cluster's active node is down or unreachable)"
+    );
+    match err {
+        VaultError::Unreachable { addr, detail } => VaultError::Unreachable { addr, detail: detail + &note },
+        VaultError::MaybeWritten { addr, detail } => {
+            VaultError::MaybeWritten { addr, detail: detail + &note }
+        }
+        VaultError::Tls { addr, detail } => VaultError::Tls { addr, detail: detail + &note },
+        other => other,
+    }
 }
 
 #[cfg(test)]
