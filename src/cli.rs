@@ -104,8 +104,12 @@ pub enum Command {
     /// Copy a path, a snippet or one value (--key) to the clipboard: the system clipboard, tmux or OSC 52.
     /// Copied values are cleared after 30 s ([clipboard] clear_after in the config file).
     Copy(crate::commands::consume::CopyArgs),
-    /// Run a command with the keys of secrets as environment variables: `sesame run PATH -- COMMAND…`.
+    /// Run a command with the keys of secrets as environment variables: `sesame run PATH -- COMMAND…`, or
+    /// with a .env file of references: `sesame run --env-file .env -- COMMAND…`.
     Run(crate::commands::consume::RunArgs),
+    /// Render a template whose placeholders name secrets (`{{ vault://mount/path#KEY }}`,
+    /// `{{ ref+vault://PATH#/KEY }}`) to a file (0600) or a pipe; --check only verifies the references.
+    Inject(crate::commands::refs::InjectArgs),
     /// Print secrets as shell exports, a .env body, JSON or a Kubernetes Secret (to a pipe or file).
     Export(crate::commands::consume::ExportArgs),
     /// Internal: serves the system clipboard and clears copied values after sesame exits.

@@ -16,6 +16,8 @@ pub mod fsutil;
 pub mod keymap;
 pub mod layout;
 pub mod logging;
+pub mod mask;
+pub mod reference;
 pub mod sanitize;
 pub mod secret;
 pub mod snippet;

@@ -71,6 +71,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Run(args)) => {
             return sesame::commands::consume::run(&connect(&args.connect)?, args).await;
         }
+        Some(Command::Inject(args)) => {
+            return sesame::commands::refs::inject(&connect(&args.connect)?, args).await;
+        }
         Some(Command::Export(args)) => {
             return sesame::commands::consume::export(&connect(&args.connect)?, args).await;
         }

@@ -65,8 +65,27 @@ pub struct CopyArgs {
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// The secrets whose keys become environment variables.
-    #[arg(required_unless_present = "folders", value_name = "PATH")]
+    #[arg(required_unless_present_any = ["folders", "env_files"], value_name = "PATH")]
     pub paths: Vec<String>,
+    /// A dotenv file whose values may be references (`NAME=vault://mount/path#KEY`,
+    /// `NAME=ref+vault://PATH#/KEY`; a reference alone on a line injects every key of the secret); literals
+    /// pass through; repeatable. Each secret is read once. An unresolved reference runs nothing (exit 2).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<std::path::PathBuf>,
+    /// Replace every injected value (of 4 bytes or more) in the command's output with `<redacted>`; the
+    /// command then runs as a child of sesame, its output passing through the filter as it streams.
+    #[arg(long)]
+    pub mask: bool,
+    /// Check the secrets every SECONDS (KV v2: their current version, without values; KV v1: their data)
+    /// and restart the command when one changed.
+    #[arg(long, value_name = "SECONDS")]
+    pub watch: Option<u64>,
+    /// With --watch: the signal that asks the command to stop before a restart.
+    #[arg(long, default_value = "TERM", value_name = "SIGNAL", requires = "watch")]
+    pub watch_signal: String,
+    /// With --watch: seconds the command has to stop before it is killed.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS", requires = "watch")]
+    pub watch_grace: u64,
     /// Also every secret below this folder flagged "inject as environment variables" (the `inject.env`
     /// annotation); repeatable. They come before the PATHs.
     #[arg(long = "folder", value_name = "FOLDER")]
@@ -193,7 +212,10 @@ pub fn refused_env(name: &str) -> bool {
 }
 
 /// Fails, naming them, when `names` hold refused variables that `allowed` does not let through.
-fn check_env_names<'a>(names: impl IntoIterator<Item = &'a str>, allowed: &[String]) -> anyhow::Result<()> {
+pub(super) fn check_env_names<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    allowed: &[String],
+) -> anyhow::Result<()> {
     let mut refused: Vec<String> = names
         .into_iter()
         .filter(|n| refused_env(n) && !allowed.iter().any(|a| a == n))
@@ -543,14 +565,32 @@ fn env_of(data: &SecretData) -> Vec<(String, Zeroizing<String>)> {
 /// `sesame run PATH… [--folder F] [--prefix P] [--override] -- COMMAND [ARGS…]`: replaces sesame with the
 /// command (on Unix), its environment extended with the secrets' keys.
 pub async fn run(vault: &Vault, args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let merged = merge(vault, &args.folders, &args.paths, &args.prefix, args.override_).await?;
-    let vars = env_of(&decoded_text(&merged));
-    drop(merged);
+    if !args.env_files.is_empty() || args.mask || args.watch.is_some() {
+        return super::refs::run(vault, args).await;
+    }
+    let vars = secret_vars(vault, args).await?;
     check_env_names(vars.iter().map(|(n, _)| n.as_str()), &args.allow_env)?;
-    let Some((program, rest)) = args.command.split_first() else { bail!("give the command to run after --") };
+    Ok(exec_with(&vars, &args.command))
+}
+
+/// The variables of the secrets `run` names (folders, then paths), merged.
+pub(super) async fn secret_vars(
+    vault: &Vault,
+    args: &RunArgs,
+) -> anyhow::Result<Vec<(String, Zeroizing<String>)>> {
+    let merged = merge(vault, &args.folders, &args.paths, &args.prefix, args.override_).await?;
+    Ok(env_of(&decoded_text(&merged)))
+}
+
+/// Replaces sesame with the command, its environment extended with `vars` (returns only on failure).
+pub(super) fn exec_with(vars: &[(String, Zeroizing<String>)], command: &[OsString]) -> ExitCode {
+    let Some((program, rest)) = command.split_first() else {
+        crate::errln!("sesame: give the command to run after --");
+        return ExitCode::from(2);
+    };
     let mut cmd = std::process::Command::new(program);
     cmd.args(rest);
-    for (name, value) in &vars {
+    for (name, value) in vars {
         cmd.env(name, value.as_str());
     }
     let shown = program.to_string_lossy().into_owned();
@@ -561,15 +601,18 @@ pub async fn run(vault: &Vault, args: &RunArgs) -> anyhow::Result<ExitCode> {
         use std::os::unix::process::CommandExt as _;
         // Only returns on failure.
         let err = cmd.exec();
-        drop(vars);
         crate::errln!("sesame: cannot run {shown}: {err}");
-        Ok(ExitCode::from(if err.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 }))
+        ExitCode::from(if err.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 })
     }
     #[cfg(not(unix))]
     {
-        let status = cmd.status().with_context(|| format!("cannot run {shown}"))?;
-        drop(vars);
-        Ok(ExitCode::from(status.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)))
+        match cmd.status() {
+            Ok(status) => ExitCode::from(status.code().and_then(|c| u8::try_from(c).ok()).unwrap_or(1)),
+            Err(e) => {
+                crate::errln!("sesame: cannot run {shown}: {e}");
+                ExitCode::from(126)
+            }
+        }
     }
 }
 

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod consume;
 pub mod edit;
 pub mod find;
+pub mod refs;
 pub mod typed;
 
 use std::io::{IsTerminal as _, Write};
