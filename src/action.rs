@@ -101,6 +101,8 @@ pub enum Action {
     CopyValue,
     /// Copy the selected key's name.
     CopyKey,
+    /// Copy a reference to the selected key (`vault://mount/path#KEY`, for `.env` files and templates).
+    CopyReference,
     /// Flag the secret for injection as environment variables (`sesame run --folder`), or unflag it.
     ToggleInject,
     /// Set the admin mode of the secret: readonly, key-only or none (admins only).

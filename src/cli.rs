@@ -46,6 +46,11 @@ pub struct Cli {
     #[arg(long = "mount", value_name = "PATH")]
     pub mounts: Vec<String>,
 
+    /// A local .env file of references (`NAME=vault://mount/path#KEY`): the secret view marks the keys it
+    /// refers to.
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+
     /// Open the finder at start (every secret path of every KV mount, ranked as you type), with QUERY typed.
     #[arg(long = "find", value_name = "QUERY", num_args = 0..=1, default_missing_value = "")]
     pub find: Option<String>,

@@ -124,6 +124,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         upper_keys: config.editor.uppercase_keys,
         clear_after_secs: config.clipboard.clear_delay().map_or(0, |d| d.as_secs()),
         namespace: vault.namespace().map(str::to_string),
+        env_file: match &cli.env_file {
+            Some(p) => Some((p.display().to_string(), sesame::commands::refs::env_file(p)?)),
+            None => None,
+        },
     });
     let clipboard = sesame::clipboard::Clipboard::new(config.clipboard.clone());
     let result = sesame::tui::run(vault, app, initial, cli.mounts.clone(), clipboard).await;

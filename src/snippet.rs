@@ -166,6 +166,10 @@ pub enum SnippetFormat {
     Hvac,
     /// An External Secrets Operator `ExternalSecret` manifest.
     Eso,
+    /// A `.env` body of references, `NAME=vault://mount/path#KEY` (for `sesame run --env-file`; no values).
+    Refs,
+    /// The same with vals' references, `NAME=ref+vault://mount/path#/KEY` (helmfile, vals; no values).
+    ValsRefs,
     /// A Kubernetes `Secret` manifest with the values (contains values).
     K8s,
     /// A `.env` body (contains values).
@@ -176,7 +180,7 @@ pub enum SnippetFormat {
 
 impl SnippetFormat {
     /// Every format, in the order a chooser lists them.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::Path,
         Self::Relative,
         Self::Cli,
@@ -184,6 +188,8 @@ impl SnippetFormat {
         Self::Curl,
         Self::Hvac,
         Self::Eso,
+        Self::Refs,
+        Self::ValsRefs,
         Self::K8s,
         Self::Dotenv,
         Self::Export,
@@ -199,6 +205,8 @@ impl SnippetFormat {
             Self::Curl => "curl",
             Self::Hvac => "Python hvac",
             Self::Eso => "ExternalSecret (ESO)",
+            Self::Refs => ".env of references",
+            Self::ValsRefs => ".env of vals references",
             Self::K8s => "Kubernetes Secret",
             Self::Dotenv => ".env file",
             Self::Export => "Shell export lines",
@@ -215,6 +223,8 @@ impl SnippetFormat {
             Self::Curl => "curl",
             Self::Hvac => "hvac",
             Self::Eso => "eso",
+            Self::Refs => "refs",
+            Self::ValsRefs => "vals-refs",
             Self::K8s => "k8s",
             Self::Dotenv => "dotenv",
             Self::Export => "export",
@@ -312,6 +322,9 @@ pub fn render(
         SnippetFormat::Curl => Zeroizing::new(curl_command(target)),
         SnippetFormat::Hvac => Zeroizing::new(hvac_snippet(target)),
         SnippetFormat::Eso => Zeroizing::new(eso_manifest(target)),
+        SnippetFormat::Refs | SnippetFormat::ValsRefs => {
+            Zeroizing::new(reference_lines(target, format == SnippetFormat::ValsRefs))
+        }
         SnippetFormat::K8s => {
             let data = data.ok_or(SnippetError::NeedsValues(format))?;
             let source = format!("{} ({})", target.full_path(), target.version.label());
@@ -340,6 +353,30 @@ pub fn render(
         }
     };
     Ok(Snippet { format, text, contains_values: format.contains_values() })
+}
+
+/// A `.env` body naming each key of the target by reference: `NAME=vault://mount/path#KEY` (vals' form
+/// with `vals`). Keys that are not variable names are listed in a comment with their reference.
+fn reference_lines(target: &Target, vals: bool) -> String {
+    let mount = crate::vault::kv::Mount {
+        path: target.mount.clone(),
+        version: target.version,
+        description: String::new(),
+    };
+    let mut out = String::new();
+    for k in &target.keys {
+        let r = if vals {
+            crate::reference::Reference::vals(&mount, &target.path, Some(k))
+        } else {
+            crate::reference::Reference::short(&mount, &target.path, Some(k))
+        };
+        if is_env_name(k) && !k.contains(['\n', '\r']) {
+            let _ = writeln!(out, "{k}={r}");
+        } else {
+            let _ = writeln!(out, "# {} is not a variable name: {}", comment_safe(k), comment_safe(&r));
+        }
+    }
+    out
 }
 
 /// Renders every value-free format that applies to the target (the chooser's previews). Formats that fail
@@ -1041,5 +1078,6 @@ data:
         ));
         assert_eq!(previews(&db(KvVersion::V2), &ServiceSettings::default()).len(), 7);
         assert_eq!(SnippetFormat::ALL.iter().filter(|f| f.contains_values()).count(), 3);
+        assert!(!SnippetFormat::Refs.contains_values() && !SnippetFormat::ValsRefs.contains_values());
     }
 }

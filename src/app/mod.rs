@@ -54,6 +54,9 @@ pub struct Settings {
     pub clear_after_secs: u64,
     /// The namespace requests go to (for snippets).
     pub namespace: Option<String>,
+    /// A local `.env` file of references (`sesame --env-file`): its name and its entries, to show which
+    /// keys of a secret it refers to.
+    pub env_file: Option<(String, crate::reference::EnvFile)>,
 }
 
 /// The whole application state.
@@ -88,6 +91,8 @@ pub struct App {
     pub secret: Option<SecretView>,
     /// The popups, bottom first (help, prompts, the chooser, questions): see [`overlay`].
     popups: Vec<overlay::Popup>,
+    /// A local `.env` file of references, to mark the keys it refers to in the secret view.
+    pub(crate) env_file: Option<(String, crate::reference::EnvFile)>,
     /// The finder's index of every secret path, kept for the session.
     pub finder: finder::FinderIndex,
     /// The finder's matcher (its buffers are reused from one key press to the next).
@@ -185,6 +190,7 @@ impl App {
             preview: Preview { target: String::new(), req: 0, due: None, state: PreviewState::Empty },
             secret: None,
             popups: Vec::new(),
+            env_file: None,
             finder: finder::FinderIndex::default(),
             ranker: crate::find::rank::Ranker::new(),
             identity: None,
@@ -225,6 +231,7 @@ impl App {
         self.upper_keys = s.upper_keys;
         self.clear_after_secs = s.clear_after_secs;
         self.namespace = s.namespace;
+        self.env_file = s.env_file;
     }
 
     fn req(&mut self) -> u64 {

@@ -224,6 +224,23 @@ impl App {
                 }
                 return;
             }
+            Action::CopyReference => {
+                // The selected key's name (a key-only secret's recorded names too: `run` injects those).
+                let key = match (&s.key_only, s.read.as_ref().and_then(|r| r.data.as_ref())) {
+                    (Some(record), _) => record.keys.get(s.selected).cloned(),
+                    (None, Some(d)) => d.pairs.get(s.selected).map(|(k, _)| k.clone()),
+                    (None, None) => None,
+                };
+                if let Some(k) = key {
+                    let text = crate::reference::Reference::short(&s.mount, &s.path, Some(&k));
+                    out.push(Effect::Copy(chooser::CopyRequest {
+                        text: chooser::CopyText(zeroize::Zeroizing::new(text)),
+                        content: crate::clipboard::Content::Text,
+                        what: format!("the reference to {k}"),
+                    }));
+                }
+                return;
+            }
             Action::ToggleInject => {
                 let (m, p) = (s.mount.clone(), s.path.clone());
                 let req = self.req();

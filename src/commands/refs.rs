@@ -31,12 +31,14 @@ fn read_file(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
+/// An env file, parsed (errors name the file and the line, never a value).
+pub fn env_file(path: &Path) -> anyhow::Result<EnvFile> {
+    EnvFile::parse(&read_file(path)?).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
 /// The env files of `run`, parsed.
 pub fn env_files(paths: &[PathBuf]) -> anyhow::Result<Vec<EnvFile>> {
-    paths
-        .iter()
-        .map(|p| EnvFile::parse(&read_file(p)?).map_err(|e| anyhow::anyhow!("{}: {e}", p.display())))
-        .collect()
+    paths.iter().map(|p| env_file(p)).collect()
 }
 
 /// The environment `run` gives the command: the secrets' keys (folders, then paths), then each env file's

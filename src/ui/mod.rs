@@ -478,14 +478,18 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
         .unwrap_or(3)
         .clamp(3, (inner.width as usize / 3).max(3));
     let type_w = 6;
+    // With `--env-file`: which keys the local file refers to (all of them through a whole-secret line).
+    let referenced = app.env_file.as_ref().map(|(_, f)| f.keys_of(&s.mount, &s.path));
+    let env_w = if referenced.is_some() { 4 } else { 0 };
     let header = Line::from(vec![
         Span::styled(format!("  {:<key_w$} ", "KEY"), theme.dim()),
+        Span::styled(if env_w > 0 { "ENV " } else { "" }, theme.dim()),
         Span::styled(format!("{:<type_w$} ", "TYPE"), theme.dim()),
         Span::styled("VALUE", theme.dim()),
     ]);
     frame.render_widget(Paragraph::new(header), Rect::new(inner.x, inner.y, inner.width, 1));
     let rows = inner.height.saturating_sub(1) as usize;
-    let val_w = (inner.width as usize).saturating_sub(key_w + type_w + 4);
+    let val_w = (inner.width as usize).saturating_sub(key_w + type_w + 4 + env_w);
     for (i, (k, v)) in data.pairs.iter().enumerate().skip(s.offset).take(rows) {
         let y = inner.y + 1 + (i - s.offset) as u16;
         let selected = i == s.selected;
@@ -499,9 +503,15 @@ fn draw_secret(frame: &mut Frame, app: &App, s: &SecretView, theme: &Theme, area
         } else {
             MASK.to_string()
         };
+        let env_mark = match &referenced {
+            Some(Some(keys)) if keys.is_empty() || keys.contains(k) => " ●  ",
+            Some(_) => "    ",
+            None => "",
+        };
         let line = Line::from(vec![
             Span::raw(if selected { "› " } else { "  " }),
             Span::styled(format!("{shown_key:<key_w$} "), theme.key()),
+            Span::styled(env_mark, theme.fg_ok()),
             Span::styled(format!("{:<type_w$} ", v.kind()), theme.dim()),
             Span::raw(value),
         ]);
