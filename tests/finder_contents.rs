@@ -72,7 +72,16 @@ async fn key_names_and_values_are_searched_on_request_and_a_value_is_never_drawn
 
     tui.send(ctrl('p')).await;
     assert!(tui.app.finder.done, "the index of the mount is built");
-    assert_eq!(tui.app.finder.index.len(), 2);
+    // Every mount the token may list is indexed (other tests' too): this test's two secrets are there.
+    let ours: Vec<String> = tui
+        .app
+        .finder
+        .index
+        .entries()
+        .filter(|e| e.mount.path == mount)
+        .map(|e| e.path.to_string())
+        .collect();
+    assert_eq!(ours, ["apps/db", "apps/web"]);
 
     // Paths only: "password" matches no path.
     tui.type_text("password").await;
@@ -109,4 +118,57 @@ async fn key_names_and_values_are_searched_on_request_and_a_value_is_never_drawn
         cmds.iter().any(|c| matches!(c, Effect::OpenSecret { path, .. } if path == "apps/db")),
         "{cmds:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_made_in_the_tui_updates_the_index_without_a_rebuild() {
+    let server = common::server();
+    let mount = server.fresh_mount(2).await;
+    for p in ["team/a", "team/b"] {
+        server.write_kv(&mount, 2, p, json!({"K": p})).await;
+    }
+    let vault = common::vault();
+    let (app, cmds) = App::new(vault.addr(), Keymap::default_keymap(), Some(format!("{mount}/team/")));
+    let mut tui = Tui { app, vault, mounts: vec![mount.clone()] };
+    tui.app.update(Msg::Resize(120, 40));
+    tui.settle(cmds).await;
+    tui.send(ctrl('p')).await;
+    assert!(tui.app.finder.done);
+    let builds = tui.app.finder.req;
+    tui.send(code(KeyCode::Esc)).await;
+
+    // m on "a", the destination typed over the proposed one, Enter checks and starts the verified move.
+    tui.send(key('g')).await;
+    assert_eq!(tui.app.list.selected_entry().map(|e| e.name.as_str()), Some("a"));
+    tui.send(key('m')).await;
+    tui.send(ctrl('u')).await;
+    tui.type_text(&format!("{mount}/moved/a")).await;
+    tui.send(code(KeyCode::Enter)).await;
+    assert!(tui.app.ops.stage.is_none(), "the move finished: {:?}", tui.app.message);
+    assert!(
+        common::vault()
+            .read(
+                &sesame::vault::kv::Mount {
+                    path: mount.clone(),
+                    version: sesame::vault::kv::KvVersion::V2,
+                    description: String::new()
+                },
+                "moved/a",
+                None
+            )
+            .await
+            .is_ok()
+    );
+
+    let paths: Vec<String> = tui.app.finder.index.entries().map(|e| e.path.to_string()).collect();
+    assert!(paths.contains(&"moved/a".to_string()) && !paths.contains(&"team/a".to_string()), "{paths:?}");
+    assert!(paths.contains(&"team/b".to_string()));
+    assert_eq!(tui.app.finder.req, builds, "no rebuild");
+    // The finder ranks the new path.
+    tui.send(ctrl('p')).await;
+    tui.type_text("moved").await;
+    let v = tui.app.finder_view().unwrap();
+    let found: Vec<&str> =
+        v.hits.iter().filter_map(|(id, _)| tui.app.finder.index.get(*id)).map(|e| e.full).collect();
+    assert!(found.contains(&format!("{mount}/moved/a").as_str()), "{found:?}");
 }
