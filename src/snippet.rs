@@ -1076,7 +1076,8 @@ data:
             render(SnippetFormat::Eso, &f, &ServiceSettings::default(), None),
             Err(SnippetError::NotForFolders { .. })
         ));
-        assert_eq!(previews(&db(KvVersion::V2), &ServiceSettings::default()).len(), 7);
+        // Every value-free format: 7, and the two .env-of-references formats.
+        assert_eq!(previews(&db(KvVersion::V2), &ServiceSettings::default()).len(), 9);
         assert_eq!(SnippetFormat::ALL.iter().filter(|f| f.contains_values()).count(), 3);
         assert!(!SnippetFormat::Refs.contains_values() && !SnippetFormat::ValsRefs.contains_values());
     }
