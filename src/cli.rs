@@ -115,6 +115,12 @@ pub enum Command {
     /// Render a template whose placeholders name secrets (`{{ vault://mount/path#KEY }}`,
     /// `{{ ref+vault://PATH#/KEY }}`) to a file (0600) or a pipe; --check only verifies the references.
     Inject(crate::commands::refs::InjectArgs),
+    /// Compare two secrets or folders (other mounts and KV versions too) key by key, without a value unless
+    /// --reveal: exit 0 equal, 1 different, 2 error, as diff(1).
+    Diff(crate::commands::compare::DiffArgs),
+    /// Carry what differs from A to B (whole secrets, or --keys), with check-and-set, verified; --dry-run
+    /// prints the plan.
+    Promote(crate::commands::compare::PromoteArgs),
     /// Print secrets as shell exports, a .env body, JSON or a Kubernetes Secret (to a pipe or file).
     Export(crate::commands::consume::ExportArgs),
     /// Internal: serves the system clipboard and clears copied values after sesame exits.

@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub mod clipboard;
 pub mod commands;
+pub mod compare;
 pub mod config;
 pub mod find;
 pub mod fsutil;

@@ -71,6 +71,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Run(args)) => {
             return sesame::commands::consume::run(&connect(&args.connect)?, args).await;
         }
+        Some(Command::Diff(args)) => {
+            return sesame::commands::compare::diff(&connect(&args.connect)?, args).await;
+        }
+        Some(Command::Promote(args)) => {
+            return sesame::commands::compare::promote(&connect(&args.connect)?, args).await;
+        }
         Some(Command::Inject(args)) => {
             return sesame::commands::refs::inject(&connect(&args.connect)?, args).await;
         }

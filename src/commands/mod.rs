@@ -1,6 +1,7 @@
 //! Non-interactive subcommands for scripts: `ls` and `get`. They print no value unless asked to.
 
 pub mod admin;
+pub mod compare;
 pub mod consume;
 pub mod edit;
 pub mod find;

@@ -257,6 +257,25 @@ impl Vault {
         Self::new(client)
     }
 
+    /// A copy of this connection in another namespace (`None`: the root namespace), same server and token.
+    pub fn in_namespace(&self, namespace: Option<&str>) -> Self {
+        let namespace = namespace.map(|n| n.trim_matches('/')).filter(|n| !n.is_empty()).map(str::to_string);
+        let mut client_settings = self.inner.client.settings.clone();
+        client_settings.namespace = namespace.clone();
+        let mut middle = self.inner.client.middle.clone();
+        middle.namespace = namespace;
+        let client = vaultrs::client::VaultClient {
+            http: rustify::clients::reqwest::Client::new(&self.inner.addr, self.inner.http.clone()),
+            middle,
+            settings: client_settings,
+        };
+        let mut v = Self::new(client);
+        if let Some(inner) = Arc::get_mut(&mut v.inner) {
+            inner.max_reply = self.inner.max_reply;
+        }
+        v
+    }
+
     /// Sends one request to `/v1/<api_path>` (path already encoded) and returns status and body.
     ///
     /// The body is returned in a zeroizing buffer since it may hold secret data.
