@@ -141,6 +141,12 @@ pub enum Action {
     OpenFolder,
     /// Finder: switch between fuzzy, exact and regular-expression matching.
     CycleMatch,
+    /// Mark a secret or folder as side A of a comparison; on another, compare them.
+    MarkCompare,
+    /// Comparison: carry the selected secret's (or key's) difference from A to B.
+    Promote,
+    /// Comparison: hide or show what is equal.
+    DiffOnly,
     /// Finder: also match the key names of the secrets (read without values).
     ToggleKeySearch,
     /// Finder: also match the values (read, matched in memory, never shown).

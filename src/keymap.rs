@@ -49,6 +49,8 @@ pub enum Context {
     Line,
     /// The finder (every other key types the query).
     Finder,
+    /// The comparison of two secrets or folders.
+    Compare,
 }
 
 impl Context {
@@ -71,11 +73,12 @@ impl Context {
             Self::Report => "Reports and this help",
             Self::Line => "Text fields (names, destinations, typed confirmations)",
             Self::Finder => "Finder (every other key types the query)",
+            Self::Compare => "Comparison (= marks, = on another compares)",
         }
     }
 
     /// Every context, in the help overlay's order.
-    pub const ALL: [Context; 16] = [
+    pub const ALL: [Context; 17] = [
         Context::Global,
         Context::Explorer,
         Context::Secret,
@@ -92,6 +95,7 @@ impl Context {
         Context::Report,
         Context::Line,
         Context::Finder,
+        Context::Compare,
     ];
 }
 

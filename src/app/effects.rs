@@ -90,6 +90,32 @@ async fn search_contents(
     let _ = tx.send(Msg::ContentDone { req, result });
 }
 
+/// Reads again the two values of `key` in the comparison's secret `index` (at the versions compared).
+async fn reveal_pair(
+    vault: &Vault,
+    c: &crate::compare::Comparison,
+    index: usize,
+    key: &str,
+) -> Result<super::compare_view::Pair, String> {
+    let s = c.secrets.get(index).ok_or("no such secret in the comparison")?;
+    let (pa, pb) = (c.a.secret_path(&s.rel), c.b.secret_path(&s.rel));
+    let (ra, rb) =
+        tokio::join!(vault.read(&c.a.mount, &pa, s.versions.0), vault.read(&c.b.mount, &pb, s.versions.1));
+    let value =
+        |r: Result<SecretRead, VaultError>, side: &str| -> Result<zeroize::Zeroizing<String>, String> {
+            r.map_err(|e| format!("cannot read {side}: {e}"))?
+                .data
+                .and_then(|d| d.get(key).map(crate::secret::SecretValue::reveal))
+                .ok_or_else(|| format!("{side} has no key {key} any more"))
+        };
+    Ok(super::compare_view::Pair {
+        rel: s.rel.clone(),
+        key: key.to_string(),
+        a: value(ra, "A")?,
+        b: value(rb, "B")?,
+    })
+}
+
 /// Spawns the work of the effects one update returned, each as its own task.
 pub fn spawn_batch(vault: &Vault, given_mounts: &[String], cmds: Vec<Effect>, tx: &UnboundedSender<Msg>) {
     for cmd in cmds {
@@ -261,6 +287,25 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
             let _ = tx.send(Msg::FileLoaded { req, row, result });
         }
         Effect::BuildIndex { req } => build_index(vault, given_mounts, req, tx).await,
+        Effect::Compare { req, a, b } => {
+            let result = async {
+                let (pa, pb) =
+                    tokio::try_join!(crate::compare::place(vault, &a), crate::compare::place(vault, &b))?;
+                crate::compare::compare(vault, &pa, vault, &pb).await
+            }
+            .await
+            .map(Box::new)
+            .map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Compared { req, result });
+        }
+        Effect::RevealPair { req, comparison, index, key } => {
+            let pair = reveal_pair(vault, &comparison, index, &key).await;
+            let _ = tx.send(Msg::PairRevealed { req, pair });
+        }
+        Effect::Promote { req, comparison, steps } => {
+            let results = crate::compare::promote(vault, vault, &comparison, &steps).await;
+            let _ = tx.send(Msg::Promoted { req, results });
+        }
         Effect::SearchContents { req, query, mode, keys, values, secrets, stop } => {
             tokio::select! {
                 () = search_contents(vault, req, &query, mode, keys, values, secrets, tx) => {}

@@ -50,6 +50,10 @@ impl App {
             Action::Open => self.open_selected(out),
             Action::Back => self.go_up(out),
             Action::Filter => self.filter_editing = true,
+            Action::MarkCompare => {
+                let full = if self.mount.is_some() { self.selected_full_path() } else { String::new() };
+                self.mark_compare(full, out);
+            }
             Action::ClearFilter => {
                 if !self.list.filter.is_empty() {
                     self.set_filter(String::new());

@@ -37,6 +37,7 @@ impl App {
             }
             Layer::Form => self.on_form_key(key, out),
             Layer::Editor => self.editor_key(key, out),
+            Layer::Compare => self.compare_key(key, out),
             Layer::Policy => {
                 let action = self.keymap.lookup(Context::Policy, Key::from_event(&key));
                 self.policy_key(action, key, out);
@@ -133,7 +134,7 @@ impl App {
             Layer::Popup(i) => self.popup_mouse(i, &m),
             Layer::Audit => self.audit_mouse(&m),
             // Dialogs, forms and the editor are driven by the keyboard; what is beneath must not move.
-            Layer::Ops | Layer::Form | Layer::Editor | Layer::Policy | Layer::History => {}
+            Layer::Ops | Layer::Form | Layer::Editor | Layer::Policy | Layer::History | Layer::Compare => {}
             Layer::Secret | Layer::Explorer => self.screen_mouse(m, out),
         }
     }

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod audit_effects;
 pub mod chooser;
+pub mod compare_view;
 pub mod editing;
 pub mod editor;
 pub mod effects;
@@ -93,6 +94,10 @@ pub struct App {
     popups: Vec<overlay::Popup>,
     /// A local `.env` file of references, to mark the keys it refers to in the secret view.
     pub(crate) env_file: Option<(String, crate::reference::EnvFile)>,
+    /// The comparison view, when open.
+    pub compare: Option<compare_view::CompareView>,
+    /// Side A of the next comparison (`mount/path`), marked with `=`.
+    pub(crate) compare_mark: Option<String>,
     /// The finder's index of every secret path, kept for the session.
     pub finder: finder::FinderIndex,
     /// The finder's matcher (its buffers are reused from one key press to the next).
@@ -192,6 +197,8 @@ impl App {
             popups: Vec::new(),
             env_file: None,
             finder: finder::FinderIndex::default(),
+            compare: None,
+            compare_mark: None,
             ranker: crate::find::rank::Ranker::new(),
             identity: None,
             message: None,
@@ -259,6 +266,7 @@ impl App {
                 Layer::Secret => self.secret.as_ref().is_some_and(|s| s.loading),
                 Layer::Policy => self.policy.as_ref().is_some_and(|p| p.busy),
                 Layer::History => self.history.as_ref().is_some_and(|h| h.busy),
+                Layer::Compare => self.compare.as_ref().is_some_and(|c| c.busy),
                 _ => self.list_loading || matches!(self.preview.state, PreviewState::Loading),
             }
     }
@@ -282,6 +290,7 @@ impl App {
             Layer::Secret => Context::Secret,
             Layer::Policy => Context::Policy,
             Layer::History => Context::History,
+            Layer::Compare => Context::Compare,
             _ => Context::Explorer,
         }
     }
@@ -372,6 +381,9 @@ impl App {
             | Msg::IndexFailed { .. }
             | Msg::ContentHits { .. }
             | Msg::ContentDone { .. }) => self.on_index_msg(m),
+            m @ (Msg::Compared { .. } | Msg::PairRevealed { .. } | Msg::Promoted { .. }) => {
+                self.on_compare_msg(m, &mut out)
+            }
             Msg::Ops(m) => self.on_ops_msg(m, &mut out),
             Msg::Audit(m) => self.on_audit_msg(m),
             Msg::CopyResult { message, copied, manual } => {

@@ -74,6 +74,12 @@ pub enum Msg {
     Marks { folder_key: String, marks: Vec<(String, forms_effects::Marks)> },
     /// An answer of the policy view's work.
     Policy(policy::PolicyMsg),
+    /// A comparison, or why it failed.
+    Compared { req: u64, result: Result<Box<crate::compare::Comparison>, String> },
+    /// A pair of differing values, read again.
+    PairRevealed { req: u64, pair: Result<super::compare_view::Pair, String> },
+    /// What a promotion did.
+    Promoted { req: u64, results: Vec<(crate::compare::Step, crate::compare::StepOutcome)> },
     /// The finder's index build started: its live counters and its stop flag.
     IndexStarted {
         req: u64,
@@ -148,6 +154,12 @@ pub enum Effect {
     ToggleInject { req: u64, mount: Mount, path: String },
     /// Read a local file into the value of an editor row (size-limited, off the UI task).
     LoadFile { req: u64, row: usize, path: String },
+    /// Compare two secrets or folders (`mount/path`, a trailing `/` for a folder).
+    Compare { req: u64, a: String, b: String },
+    /// Read again the pair of values of `key` in the comparison's secret number `index`.
+    RevealPair { req: u64, comparison: Box<crate::compare::Comparison>, index: usize, key: String },
+    /// Promote these steps from A to B (check-and-set, verified).
+    Promote { req: u64, comparison: Box<crate::compare::Comparison>, steps: Vec<crate::compare::Step> },
     /// Build the finder's index of every secret path (SCAN where allowed, else the bounded walk).
     BuildIndex { req: u64 },
     /// Search the key names and, when asked, the values of `secrets` for the finder's query.

@@ -60,6 +60,8 @@ pub enum Layer {
     Form,
     /// The key/value editor.
     Editor,
+    /// The comparison of two secrets or folders.
+    Compare,
     /// The secret view (or its JSON view).
     Secret,
     /// The generated policy.
@@ -86,6 +88,9 @@ impl App {
         if self.editor.is_some() {
             v.push(Layer::Editor);
         }
+        if self.compare.is_some() {
+            v.push(Layer::Compare);
+        }
         if self.secret.is_some() {
             v.push(Layer::Secret);
         }
@@ -110,7 +115,15 @@ impl App {
         self.layers()
             .into_iter()
             .find(|l| {
-                matches!(l, Layer::Editor | Layer::Secret | Layer::Policy | Layer::History | Layer::Explorer)
+                matches!(
+                    l,
+                    Layer::Editor
+                        | Layer::Compare
+                        | Layer::Secret
+                        | Layer::Policy
+                        | Layer::History
+                        | Layer::Explorer
+                )
             })
             .unwrap_or(Layer::Explorer)
     }

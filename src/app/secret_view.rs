@@ -224,6 +224,11 @@ impl App {
                 }
                 return;
             }
+            Action::MarkCompare => {
+                let full = format!("{}/{}", s.mount.path, s.path);
+                self.mark_compare(full, out);
+                return;
+            }
             Action::CopyReference => {
                 // The selected key's name (a key-only secret's recorded names too: `run` injects those).
                 let key = match (&s.key_only, s.read.as_ref().and_then(|r| r.data.as_ref())) {

@@ -19,6 +19,7 @@ use crate::vault::kv::{Entry, VersionState};
 
 pub mod audit;
 pub mod chooser;
+pub mod compare;
 pub mod editor;
 pub mod finder;
 pub mod forms;
@@ -79,6 +80,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Layer::Editor => {
             if let Some(e) = &app.editor {
                 editor::draw(frame, e, &app.keymap, &theme, main_area(size), spinner(app));
+            }
+        }
+        Layer::Compare => {
+            if let Some(v) = &app.compare {
+                compare::draw(frame, app, v, &theme, main_area(size));
             }
         }
         _ => draw_body(frame, app, &theme, &a, size),
@@ -694,7 +700,8 @@ fn hints(app: &App) -> Line<'static> {
         | Context::Conflict
         | Context::Report
         | Context::Line
-        | Context::Finder => {
+        | Context::Finder
+        | Context::Compare => {
             return popup_hints(app, ctx);
         }
         _ => &[(Action::RevealAll, "reveal"), (Action::Back, "close"), (Action::Help, "help")],
