@@ -322,6 +322,34 @@ fn edit_save_goes_through_a_summary_with_check_and_set() {
 }
 
 #[test]
+fn the_save_question_reveals_one_changed_pair_on_request() {
+    let (mut app, _) = new_app(None);
+    app.update(Msg::Resize(100, 30));
+    open_editor(&mut app);
+    // PASSWORD (the first row) gets an X; PORT 5432 stays (written back as 5432.0 it would still be equal).
+    app.update(code(KeyCode::Enter));
+    typed(&mut app, "X");
+    app.update(code(KeyCode::Esc));
+    app.update(ctrl('s'));
+    let summary = |app: &App| match &app.editor.as_ref().unwrap().mode {
+        sesame::app::editor::EditMode::Summary(s) => s.clone(),
+        _ => panic!("expected the summary"),
+    };
+    assert_eq!(summary(&app).changed, ["PASSWORD"]);
+    let screen = render(&app, (100, 30));
+    assert!(!screen.contains("hunter2"), "values are not shown until asked:\n{screen}");
+    app.update(key(' '));
+    assert_eq!(summary(&app).revealed.as_deref(), Some("PASSWORD"));
+    let screen = render(&app, (100, 30));
+    assert!(screen.contains("hunter2  →  hunter2X"), "old → new:\n{screen}");
+    app.update(key(' '));
+    assert_eq!(summary(&app).revealed, None, "after the last changed key, none");
+    assert!(!render(&app, (100, 30)).contains("hunter2"));
+    let cmds = app.update(key('y'));
+    write_cmd(&cmds);
+}
+
+#[test]
 fn conflict_offers_their_change_overwrite_or_keep_editing() {
     let (mut app, _) = new_app(None);
     open_editor(&mut app);

@@ -71,13 +71,36 @@ pub struct ChangeSummary {
     pub changed: Vec<String>,
     /// Keys renamed (old, new) with the same value.
     pub renamed: Vec<(String, String)>,
+    /// The changed key whose old and new values are shown (one at a time, on request).
+    pub revealed: Option<String>,
 }
 
 impl ChangeSummary {
-    /// Compares two secrets by key.
+    /// Compares two secrets by key, with the comparison's verdicts ([`crate::compare::compare_data`]:
+    /// values as JSON values).
     pub fn between(old: &SecretData, new: &SecretData) -> Self {
-        let d = crate::secret::diff::masked_diff(old, new);
-        Self { added: d.added, removed: d.removed, changed: d.changed, renamed: Vec::new() }
+        let mut s = Self::default();
+        for k in crate::compare::compare_data(new, old) {
+            match k.state {
+                crate::compare::State::OnlyA => s.added.push(k.key),
+                crate::compare::State::OnlyB => s.removed.push(k.key),
+                crate::compare::State::Different => s.changed.push(k.key),
+                crate::compare::State::Equal => {}
+            }
+        }
+        s.added.sort();
+        s.removed.sort();
+        s.changed.sort();
+        s
+    }
+
+    /// Reveals the next changed key's old and new values (after the last, none).
+    pub fn reveal_next(&mut self) {
+        let next = match &self.revealed {
+            None => self.changed.first().cloned(),
+            Some(k) => self.changed.iter().skip_while(|c| *c != k).nth(1).cloned(),
+        };
+        self.revealed = next;
     }
 
     /// True when nothing changes.
@@ -440,6 +463,10 @@ impl Editor {
                     (EditMode::File { input, row, error, completions: Vec::new() }, EditorOutcome::None)
                 }
             },
+            EditMode::Summary(mut s) if action == Some(Action::Reveal) => {
+                s.reveal_next();
+                (EditMode::Summary(s), EditorOutcome::None)
+            }
             EditMode::Summary(_) => {
                 if action == Some(Action::Yes) || key.code == KeyCode::Enter {
                     (EditMode::Saving, EditorOutcome::Save { data: self.draft(), force: false })

@@ -199,7 +199,32 @@ pub(super) fn draw(frame: &mut Frame, e: &Editor, km: &Keymap, theme: &Theme, ar
         EditMode::Summary(s) => {
             let mut lines = summary_lines(s, theme);
             lines.push(Line::from(""));
-            lines.push(Line::styled("values are not shown", theme.dim()));
+            match &s.revealed {
+                Some(k) => {
+                    let old = e
+                        .base
+                        .as_ref()
+                        .and_then(|b| b.data.as_ref())
+                        .and_then(|d| d.get(k))
+                        .map(|v| v.reveal());
+                    let new = e.draft().get(k).map(|v| v.reveal());
+                    let one = |v: Option<zeroize::Zeroizing<String>>| {
+                        v.map(|t| super::shown(t.lines().next().unwrap_or("")).into_owned())
+                            .unwrap_or_default()
+                    };
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("{} ", super::shown(k)), theme.key()),
+                        Span::raw(format!("{}  →  {}", one(old), one(new))),
+                    ]));
+                }
+                None => lines.push(Line::styled(
+                    format!(
+                        "values are not shown · {} reveals one changed pair at a time",
+                        km.key_text(Context::Confirm, Action::Reveal)
+                    ),
+                    theme.dim(),
+                )),
+            }
             lines.push(Line::from(vec![
                 Span::styled(km.key_text(Context::Confirm, Action::Yes), theme.key()),
                 Span::raw(" or Enter: write · any other key: back to editing"),
