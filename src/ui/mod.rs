@@ -631,6 +631,12 @@ fn popup_hints(app: &App, ctx: Context) -> Line<'static> {
         if b.action == Action::DeleteSegment && !destination {
             continue;
         }
+        // Revealing a changed pair only applies to the editor's save question.
+        let saving =
+            app.editor.as_ref().is_some_and(|e| matches!(e.mode, crate::app::editor::EditMode::Summary(_)));
+        if ctx == Context::Confirm && b.action == Action::Reveal && !saving {
+            continue;
+        }
         let Some(k) = b.keys.first() else { continue };
         let word = if b.hint.is_empty() { b.desc.as_str() } else { b.hint.as_str() };
         let (key, label) = (format!(" {k}"), format!(" {word} "));
