@@ -118,6 +118,11 @@ pub enum Command {
     /// Compare two secrets or folders (other mounts and KV versions too) key by key, without a value unless
     /// --reveal: exit 0 equal, 1 different, 2 error, as diff(1).
     Diff(crate::commands::compare::DiffArgs),
+    /// Log in (userpass, AppRole) and keep the token where the profile says (`token_file`, `save_token`) or
+    /// --save; prints who logged in, never the token (`--format token` prints it to a pipe only).
+    Login(crate::commands::login::LoginArgs),
+    /// List the [[profile]]s of the config file.
+    Profiles(crate::commands::login::ProfilesArgs),
     /// Carry what differs from A to B (whole secrets, or --keys), with check-and-set, verified; --dry-run
     /// prints the plan.
     Promote(crate::commands::compare::PromoteArgs),

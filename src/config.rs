@@ -50,6 +50,96 @@ pub struct Config {
     pub service: crate::snippet::ServiceSettings,
     /// `[editor]`.
     pub editor: EditorSettings,
+    /// `[[profile]]`: servers, namespaces and logins to pick with `--profile NAME`.
+    pub profile: Vec<Profile>,
+}
+
+/// How a profile logs in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LoginMethod {
+    /// A token from the usual places (`VAULT_TOKEN`, the token helper, `~/.vault-token`, `token_file`).
+    #[default]
+    Token,
+    /// Username and password (`auth/<mount>/login/<username>`).
+    Userpass,
+    /// AppRole: a role id and a secret id (`auth/<mount>/login`).
+    Approle,
+}
+
+impl LoginMethod {
+    /// The auth mount used when the profile names none.
+    pub fn default_mount(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::Userpass => "userpass",
+            Self::Approle => "approle",
+        }
+    }
+
+    /// The name as written in the config file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::Userpass => "userpass",
+            Self::Approle => "approle",
+        }
+    }
+}
+
+/// One `[[profile]]`: a server (and namespace, TLS settings) and how to log in. Flags override it; it
+/// overrides the environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Profile {
+    /// Its name, for `--profile` and `SESAME_PROFILE`.
+    pub name: String,
+    /// The server address.
+    pub address: Option<String>,
+    /// The namespace.
+    pub namespace: Option<String>,
+    /// PEM file of CA certificates to trust.
+    pub ca_cert: Option<std::path::PathBuf>,
+    /// Client certificate and key (TLS).
+    pub client_cert: Option<std::path::PathBuf>,
+    /// The client certificate's key.
+    pub client_key: Option<std::path::PathBuf>,
+    /// Name for SNI and certificate checks.
+    pub tls_server_name: Option<String>,
+    /// How to log in.
+    pub login: LoginMethod,
+    /// The auth mount (default: the method's name).
+    pub auth_mount: Option<String>,
+    /// Userpass: the username.
+    pub username: Option<String>,
+    /// AppRole: the role id.
+    pub role_id: Option<String>,
+    /// AppRole: a file holding the secret id.
+    pub secret_id_file: Option<std::path::PathBuf>,
+    /// Where this profile's token is kept (0600): `sesame login` writes it there, every command reads it.
+    /// Without it, the token is written where the official CLI keeps it only with `save_token`.
+    pub token_file: Option<std::path::PathBuf>,
+    /// After `sesame login`, write the token where the official CLI would (`~/.vault-token`).
+    pub save_token: bool,
+}
+
+impl Config {
+    /// The profile called `name`, or an error listing the profiles there are.
+    pub fn find_profile(&self, name: &str) -> anyhow::Result<&Profile> {
+        self.profile.iter().find(|p| p.name == name).ok_or_else(|| {
+            let names: Vec<String> =
+                self.profile.iter().map(|p| crate::sanitize::terminal(&p.name).into_owned()).collect();
+            anyhow::anyhow!(
+                "no profile {} in the config file{}",
+                crate::sanitize::terminal(name),
+                if names.is_empty() {
+                    String::from(" (it has no [[profile]])")
+                } else {
+                    format!(": {}", names.join(", "))
+                }
+            )
+        })
+    }
 }
 
 /// `[editor]` settings.

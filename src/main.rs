@@ -40,7 +40,11 @@ fn main() -> ExitCode {
 }
 
 fn connect(args: &ConnectArgs) -> anyhow::Result<Vault> {
-    let settings = ConnectSettings::from_env(args)?;
+    let args = match &args.profile {
+        Some(name) => args.over_profile(sesame::config::Config::load()?.find_profile(name)?),
+        None => args.clone(),
+    };
+    let settings = ConnectSettings::from_env(&args)?;
     let client = settings.build_client()?;
     Ok(Vault::new(client))
 }
@@ -70,6 +74,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Run(args)) => {
             return sesame::commands::consume::run(&connect(&args.connect)?, args).await;
+        }
+        Some(Command::Login(args)) => {
+            let config = sesame::config::Config::load()?;
+            // A login needs no token: the profile's token file may not exist yet.
+            let mut c = match &args.connect.profile {
+                Some(name) => args.connect.over_profile(config.find_profile(name)?),
+                None => args.connect.clone(),
+            };
+            c.token_file = None;
+            c.profile = None;
+            return sesame::commands::login::login(&connect(&c)?, args, &config).await;
+        }
+        Some(Command::Profiles(_)) => {
+            return Ok(sesame::commands::login::profiles(&sesame::config::Config::load()?));
         }
         Some(Command::Diff(args)) => {
             return sesame::commands::compare::diff(&connect(&args.connect)?, args).await;

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod consume;
 pub mod edit;
 pub mod find;
+pub mod login;
 pub mod refs;
 pub mod typed;
 

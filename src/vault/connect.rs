@@ -143,6 +143,27 @@ pub struct ConnectArgs {
     /// ~/.vault-token
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
+
+    /// A [[profile]] of the config file: its server, namespace, TLS settings and token file, under these
+    /// flags and over the environment
+    #[arg(long, value_name = "NAME", env = "SESAME_PROFILE")]
+    pub profile: Option<String>,
+}
+
+impl ConnectArgs {
+    /// These flags over a profile: what a flag gives wins; the profile fills the rest.
+    pub fn over_profile(&self, p: &crate::config::Profile) -> Self {
+        let mut a = self.clone();
+        a.address = a.address.or_else(|| p.address.clone());
+        a.namespace = a.namespace.or_else(|| p.namespace.clone());
+        a.ca_cert = a.ca_cert.or_else(|| p.ca_cert.clone());
+        a.client_cert = a.client_cert.or_else(|| p.client_cert.clone());
+        a.client_key = a.client_key.or_else(|| p.client_key.clone());
+        a.tls_server_name = a.tls_server_name.or_else(|| p.tls_server_name.clone());
+        a.token_file =
+            a.token_file.or_else(|| p.token_file.as_ref().map(|f| crate::vault::login::expand_home(f)));
+        a
+    }
 }
 
 /// Where the token of a [`ConnectSettings`] came from.

@@ -8,6 +8,7 @@ pub mod demo_modes;
 pub mod devserver;
 pub mod error;
 pub mod kv;
+pub mod login;
 pub mod modes;
 pub mod path;
 pub mod policy;

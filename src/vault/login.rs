@@ -1,0 +1,138 @@
+//! Logging in (userpass, AppRole) through vaultrs's auth modules, and the token's lifecycle: looking it up,
+//! renewing it, keeping it in a file only when asked (0600). Passwords and secret ids live in zeroizing
+//! buffers and never reach an error message.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret as _, SecretString};
+use zeroize::Zeroizing;
+
+use super::VaultError;
+use super::kv::Vault;
+use crate::config::LoginMethod;
+
+/// What a login needs besides the method and mount.
+pub enum Credentials {
+    /// Userpass.
+    Userpass {
+        /// The username.
+        username: String,
+        /// The password.
+        password: Zeroizing<String>,
+    },
+    /// AppRole.
+    Approle {
+        /// The role id.
+        role_id: String,
+        /// The secret id.
+        secret_id: Zeroizing<String>,
+    },
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Userpass { username, .. } => write!(f, "Userpass({username})"),
+            Self::Approle { role_id, .. } => write!(f, "Approle({role_id})"),
+        }
+    }
+}
+
+/// A login's outcome. `Debug` never shows the token.
+pub struct LoginInfo {
+    /// The token.
+    pub token: SecretString,
+    /// Its policies.
+    pub policies: Vec<String>,
+    /// Seconds it lives (0: no expiry).
+    pub ttl: u64,
+    /// Whether `renew-self` can extend it.
+    pub renewable: bool,
+    /// The method used.
+    pub method: LoginMethod,
+}
+
+impl std::fmt::Debug for LoginInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginInfo")
+            .field("policies", &self.policies)
+            .field("ttl", &self.ttl)
+            .field("renewable", &self.renewable)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Logs in at `auth/<mount>/…` with vaultrs's auth modules, without a token (a login needs none).
+/// Errors carry the server's words (e.g. "invalid username or password"), never the credentials.
+pub async fn login(vault: &Vault, mount: &str, creds: &Credentials) -> Result<LoginInfo, VaultError> {
+    let anonymous = vault.with_token("");
+    let client = anonymous.client();
+    let (result, method) = match creds {
+        Credentials::Userpass { username, password } => (
+            vaultrs::auth::userpass::login(client, mount, username, password.as_str()).await,
+            LoginMethod::Userpass,
+        ),
+        Credentials::Approle { role_id, secret_id } => (
+            vaultrs::auth::approle::login(client, mount, role_id, secret_id.as_str()).await,
+            LoginMethod::Approle,
+        ),
+    };
+    let auth = result.map_err(|e| login_error(vault.addr(), mount, &e))?;
+    Ok(LoginInfo {
+        token: SecretString::from(auth.client_token),
+        policies: auth.policies,
+        ttl: auth.lease_duration,
+        renewable: auth.renewable,
+        method,
+    })
+}
+
+/// A vaultrs error as a [`VaultError`], with the server's own words when it answered.
+fn login_error(addr: &str, mount: &str, e: &vaultrs::error::ClientError) -> VaultError {
+    use vaultrs::error::ClientError as E;
+    match e {
+        E::APIError { code, errors } => VaultError::Api {
+            code: *code,
+            path: format!("auth/{mount}/login"),
+            errors: errors.iter().map(|m| crate::sanitize::terminal(m).into_owned()).collect(),
+        },
+        E::RestClientError { .. } => {
+            VaultError::Unreachable { addr: addr.to_string(), detail: "the login request failed".to_string() }
+        }
+        other => VaultError::BadResponse { path: format!("auth/{mount}/login"), detail: other.to_string() },
+    }
+}
+
+/// Renews the connection's token (`auth/token/renew-self`) by `increment` seconds (the server's default
+/// without one; never past the token's maximum) and returns its new TTL in seconds.
+pub async fn renew_self(vault: &Vault, increment: Option<u64>) -> Result<u64, VaultError> {
+    let body = match increment {
+        Some(s) => serde_json::json!({ "increment": format!("{s}s") }),
+        None => serde_json::json!({}),
+    };
+    let v = vault.call_json("POST", "auth/token/renew-self", Some(&body)).await?;
+    Ok(v.pointer("/auth/lease_duration").and_then(serde_json::Value::as_u64).unwrap_or(0))
+}
+
+/// `~/…` expanded with the home directory.
+pub fn expand_home(path: &Path) -> PathBuf {
+    match (path.strip_prefix("~"), directories::BaseDirs::new()) {
+        (Ok(rest), Some(dirs)) => dirs.home_dir().join(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Writes a token to `path`, owner-only (0600), as the official CLI keeps `~/.vault-token`.
+pub fn save_token(path: &Path, token: &SecretString) -> std::io::Result<()> {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)?;
+    }
+    crate::fsutil::write_private(path, token.expose_secret().as_bytes())
+}
+
+/// Where the official CLI keeps its token: `~/.vault-token`.
+pub fn cli_token_path() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|d| d.home_dir().join(".vault-token"))
+}
