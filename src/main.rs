@@ -148,6 +148,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         upper_keys: config.editor.uppercase_keys,
         clear_after_secs: config.clipboard.clear_delay().map_or(0, |d| d.as_secs()),
         namespace: vault.namespace().map(str::to_string),
+        profile: cli.connect.profile.clone(),
         env_file: match &cli.env_file {
             Some(p) => Some((p.display().to_string(), sesame::commands::refs::env_file(p)?)),
             None => None,

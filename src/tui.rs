@@ -54,6 +54,14 @@ pub async fn run(
     for cmd in initial {
         effects::spawn(&vault, &given_mounts, cmd, &tx);
     }
+    // Keeps the token alive (renew-self before it expires) and reports to the app; stopped on the way out.
+    let renewer = crate::vault::login::spawn_renewer(vault.clone(), {
+        let tx = tx.clone();
+        move |e| {
+            let _ = tx.send(Msg::Token(e));
+        }
+    });
+    let _stop_renewer = scopeguard_abort(renewer);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -112,6 +120,19 @@ pub async fn run(
     drop(_guard);
     let _ = tokio::task::spawn_blocking(move || clipboard.finish()).await;
     Ok(())
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn scopeguard_abort(task: tokio::task::JoinHandle<()>) -> AbortOnDrop {
+    AbortOnDrop(task)
 }
 
 /// Runs the effects of one update: copies go to the clipboard thread, everything else as network tasks.

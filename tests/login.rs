@@ -185,3 +185,54 @@ async fn a_short_lived_token_is_renewed() {
         sesame::vault::login::renew_self(&vault, Some(60)).await.expect("renewed again, so it was alive");
     assert!(ttl2 > 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_renewer_keeps_a_3_second_token_alive_without_a_prompt_and_warns_for_one_it_cannot_renew() {
+    use sesame::vault::login::{TokenEvent, spawn_renewer};
+    let s = common::server();
+    let create = |renewable: bool| {
+        let body = json!({"ttl": "3s", "explicit_max_ttl": "1h", "renewable": renewable});
+        async move { s.request(Method::POST, "auth/token/create", Some(body)).await }
+    };
+    let (_, body) = create(true).await;
+    let token = body["auth"]["client_token"].as_str().unwrap().to_string();
+    let vault = common::vault().with_token(&token);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = spawn_renewer(vault.clone(), move |e| {
+        let _ = tx.send(e);
+    });
+    for _ in 0..3 {
+        let e = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())
+            .await
+            .expect("an event")
+            .unwrap();
+        assert!(matches!(e, TokenEvent::Renewed { ttl } if ttl > 0), "{e:?}");
+    }
+    // Three renewals later (over 5 s for a 3 s token), it still works.
+    assert!(vault.identity().await.is_ok(), "alive");
+    task.abort();
+
+    // A token that cannot be renewed: one warning before it expires.
+    let (_, body) = create(false).await;
+    let token = body["auth"]["client_token"].as_str().unwrap().to_string();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _task = spawn_renewer(common::vault().with_token(&token), move |e| {
+        let _ = tx.send(e);
+    });
+    let e =
+        tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await.expect("an event").unwrap();
+    assert!(matches!(e, TokenEvent::Expiring { secs } if secs <= 3), "{e:?}");
+
+    // The app shows the renewed TTL, and says so when the token will expire.
+    let (mut app, _) = common::ui::new_app(None);
+    app.update(sesame::app::Msg::Identity(Ok(sesame::vault::kv::Identity {
+        display_name: "token".into(),
+        policies: vec!["default".into()],
+        ttl: 3,
+    })));
+    app.update(sesame::app::Msg::Token(TokenEvent::Renewed { ttl: 90 }));
+    assert!(common::ui::render(&app, (100, 24)).contains("ttl 1m30s"));
+    app.update(sesame::app::Msg::Token(TokenEvent::Expiring { secs: 2 }));
+    let msg = app.message.as_ref().map(|(_, m)| m.clone()).unwrap_or_default();
+    assert!(msg.contains("cannot be renewed") && msg.contains("sesame login"), "{msg}");
+}

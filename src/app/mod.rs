@@ -58,6 +58,8 @@ pub struct Settings {
     /// A local `.env` file of references (`sesame --env-file`): its name and its entries, to show which
     /// keys of a secret it refers to.
     pub env_file: Option<(String, crate::reference::EnvFile)>,
+    /// The profile in use (`--profile`), for the status bar.
+    pub profile: Option<String>,
 }
 
 /// The whole application state.
@@ -98,6 +100,10 @@ pub struct App {
     pub compare: Option<compare_view::CompareView>,
     /// Side A of the next comparison (`mount/path`), marked with `=`.
     pub(crate) compare_mark: Option<String>,
+    /// When the identity (and its TTL) was learned, for the countdown.
+    pub(crate) identity_at: Option<std::time::Instant>,
+    /// The profile in use, for the status bar.
+    pub(crate) profile: Option<String>,
     /// The finder's index of every secret path, kept for the session.
     pub finder: finder::FinderIndex,
     /// The finder's matcher (its buffers are reused from one key press to the next).
@@ -198,6 +204,8 @@ impl App {
             env_file: None,
             finder: finder::FinderIndex::default(),
             compare: None,
+            identity_at: None,
+            profile: None,
             compare_mark: None,
             ranker: crate::find::rank::Ranker::new(),
             identity: None,
@@ -239,6 +247,37 @@ impl App {
         self.clear_after_secs = s.clear_after_secs;
         self.namespace = s.namespace;
         self.env_file = s.env_file;
+        self.profile = s.profile;
+    }
+
+    /// The token renewer's report: a new TTL, or a warning that the token will expire.
+    fn on_token(&mut self, event: crate::vault::login::TokenEvent) {
+        use crate::vault::login::TokenEvent;
+        match event {
+            TokenEvent::Renewed { ttl } => {
+                if let Some(id) = self.identity.as_mut() {
+                    id.ttl = ttl;
+                }
+                self.identity_at = Some(std::time::Instant::now());
+            }
+            TokenEvent::Expiring { secs } => {
+                if let Some(id) = self.identity.as_mut() {
+                    id.ttl = secs;
+                }
+                self.identity_at = Some(std::time::Instant::now());
+                self.error(format!(
+                    "the token cannot be renewed and expires in {secs} s: log in again (sesame login), then restart"
+                ));
+            }
+            TokenEvent::Failed(e) => self.error(format!("the token could not be renewed: {e}")),
+        }
+    }
+
+    /// Seconds the token has left now (0: it never expires).
+    pub fn token_left(&self) -> u64 {
+        let Some(id) = &self.identity else { return 0 };
+        let gone = self.identity_at.map_or(0, |t| t.elapsed().as_secs());
+        if id.ttl == 0 { 0 } else { id.ttl.saturating_sub(gone).max(1) }
     }
 
     fn req(&mut self) -> u64 {
@@ -349,7 +388,10 @@ impl App {
             }
             Msg::Mounts(result) => self.on_mounts(result, &mut out),
             Msg::Identity(result) => match result {
-                Ok(id) => self.identity = Some(id),
+                Ok(id) => {
+                    self.identity = Some(id);
+                    self.identity_at = Some(std::time::Instant::now());
+                }
                 Err(e) => self.error(format!("token lookup failed: {e}")),
             },
             Msg::Listed { req, result, done } => self.on_listed(req, result, done, &mut out),
@@ -381,6 +423,7 @@ impl App {
             | Msg::IndexFailed { .. }
             | Msg::ContentHits { .. }
             | Msg::ContentDone { .. }) => self.on_index_msg(m),
+            Msg::Token(event) => self.on_token(event),
             m @ (Msg::Compared { .. } | Msg::PairRevealed { .. } | Msg::Promoted { .. }) => {
                 self.on_compare_msg(m, &mut out)
             }

@@ -80,6 +80,8 @@ pub enum Msg {
     PairRevealed { req: u64, pair: Result<super::compare_view::Pair, String> },
     /// What a promotion did.
     Promoted { req: u64, results: Vec<(crate::compare::Step, crate::compare::StepOutcome)> },
+    /// The token renewer's report.
+    Token(crate::vault::login::TokenEvent),
     /// The finder's index build started: its live counters and its stop flag.
     IndexStarted {
         req: u64,

@@ -752,6 +752,12 @@ fn draw_message(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
+/// The TTL as the status bar counts it down: to the second under two minutes, else rounded up to the minute
+/// (a minute-long line does not flicker every second).
+fn countdown(left: u64) -> u64 {
+    if left < 120 { left } else { left.div_ceil(60) * 60 }
+}
+
 /// `3600` → `1h`, `5400` → `1h30m`.
 pub fn format_ttl(secs: u64) -> String {
     if secs == 0 {
@@ -776,6 +782,13 @@ pub fn format_ttl(secs: u64) -> String {
 
 fn draw_status(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut parts = vec![app.addr.clone()];
+    // The profile and the namespace, when there are.
+    match (&app.profile, &app.namespace) {
+        (Some(p), Some(ns)) => parts.push(format!("{} · ns {}", shown(p), shown(ns))),
+        (Some(p), None) => parts.push(shown(p).into_owned()),
+        (None, Some(ns)) => parts.push(format!("ns {}", shown(ns))),
+        (None, None) => {}
+    }
     match &app.identity {
         Some(id) => {
             let policies: Vec<&str> = id
@@ -788,7 +801,7 @@ fn draw_status(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 "{} [{}] {}",
                 if id.display_name.is_empty() { "token" } else { id.display_name.as_str() },
                 policies.join(","),
-                format_ttl(id.ttl)
+                format_ttl(countdown(app.token_left()))
             ))
         }
         None => parts.push("identity unknown".to_string()),

@@ -136,3 +136,54 @@ pub fn save_token(path: &Path, token: &SecretString) -> std::io::Result<()> {
 pub fn cli_token_path() -> Option<PathBuf> {
     directories::BaseDirs::new().map(|d| d.home_dir().join(".vault-token"))
 }
+
+/// What the token renewer reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenEvent {
+    /// Renewed: its TTL now, in seconds.
+    Renewed {
+        /// Seconds left.
+        ttl: u64,
+    },
+    /// It cannot be renewed (or no further): it expires in this many seconds.
+    Expiring {
+        /// Seconds left.
+        secs: u64,
+    },
+    /// Looking it up or renewing it failed (revoked, expired, unreachable).
+    Failed(String),
+}
+
+/// Keeps the connection's token alive on a task of its own: looks it up, waits two thirds of its TTL,
+/// renews it (`renew-self`) when it is renewable, and reports each step. A token without expiry needs
+/// nothing; one that cannot be renewed is reported before it expires, once.
+pub fn spawn_renewer(
+    vault: Vault,
+    report: impl Fn(TokenEvent) + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let v = match vault.call_json("GET", "auth/token/lookup-self", None).await {
+                Ok(v) => v,
+                Err(e) => return report(TokenEvent::Failed(e.to_string())),
+            };
+            let ttl = v.pointer("/data/ttl").and_then(serde_json::Value::as_u64).unwrap_or(0);
+            let renewable =
+                v.pointer("/data/renewable").and_then(serde_json::Value::as_bool).unwrap_or(false);
+            if ttl == 0 {
+                return;
+            }
+            let wait = (ttl * 2 / 3).max(1);
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+            let left = ttl.saturating_sub(wait);
+            if !renewable {
+                return report(TokenEvent::Expiring { secs: left });
+            }
+            match renew_self(&vault, None).await {
+                Ok(new) if new > left => report(TokenEvent::Renewed { ttl: new }),
+                Ok(new) => return report(TokenEvent::Expiring { secs: new }),
+                Err(e) => return report(TokenEvent::Failed(e.to_string())),
+            }
+        }
+    })
+}
