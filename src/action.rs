@@ -141,6 +141,8 @@ pub enum Action {
     OpenFolder,
     /// Finder: switch between fuzzy, exact and regular-expression matching.
     CycleMatch,
+    /// Switch to another namespace: the child namespaces of the current one, its parent, the root.
+    Namespaces,
     /// Mark a secret or folder as side A of a comparison; on another, compare them.
     MarkCompare,
     /// Comparison: carry the selected secret's (or key's) difference from A to B.

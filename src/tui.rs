@@ -33,7 +33,7 @@ impl Drop for TerminalGuard {
 
 /// Runs the explorer until the user quits or a termination signal arrives.
 pub async fn run(
-    vault: Vault,
+    mut vault: Vault,
     mut app: App,
     initial: Vec<Effect>,
     given_mounts: Vec<String>,
@@ -108,7 +108,9 @@ pub async fn run(
             }
         }
         for msg in batch {
-            run_cmds(app.update(msg), &clipboard, &vault, &given_mounts, &tx);
+            let mut cmds = app.update(msg);
+            take_namespace_switch(&mut app, &mut vault, &mut cmds);
+            run_cmds(cmds, &clipboard, &vault, &given_mounts, &tx);
         }
         dirty = true;
         if app.should_quit {
@@ -120,6 +122,17 @@ pub async fn run(
     drop(_guard);
     let _ = tokio::task::spawn_blocking(move || clipboard.finish()).await;
     Ok(())
+}
+
+/// Carries out a namespace switch among `cmds`: this side owns the connection, so it swaps it, and the
+/// explorer starts again in the new namespace (its start effects join `cmds`).
+pub fn take_namespace_switch(app: &mut App, vault: &mut Vault, cmds: &mut Vec<Effect>) {
+    if let Some(i) = cmds.iter().position(|c| matches!(c, Effect::SwitchNamespace { .. }))
+        && let Effect::SwitchNamespace { namespace } = cmds.remove(i)
+    {
+        *vault = vault.in_namespace(namespace.as_deref());
+        cmds.extend(app.switch_namespace(namespace));
+    }
 }
 
 /// Aborts a task when dropped.

@@ -287,6 +287,24 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
             let _ = tx.send(Msg::FileLoaded { req, row, result });
         }
         Effect::BuildIndex { req } => build_index(vault, given_mounts, req, tx).await,
+        Effect::ListNamespaces { req } => {
+            let result = vault
+                .call_json("LIST", "sys/namespaces", None)
+                .await
+                .map(|v| {
+                    v.pointer("/data/keys")
+                        .and_then(serde_json::Value::as_array)
+                        .map(|a| a.iter().filter_map(serde_json::Value::as_str).map(str::to_string).collect())
+                        .unwrap_or_default()
+                })
+                .or_else(|e| {
+                    if matches!(e, VaultError::NotFound { .. }) { Ok(Vec::new()) } else { Err(e.to_string()) }
+                });
+            let _ = tx.send(Msg::Namespaces { req, result });
+        }
+        Effect::SwitchNamespace { .. } => {
+            // The terminal side swaps its connection (it owns it); nothing to do on the network.
+        }
         Effect::Compare { req, a, b } => {
             let result = async {
                 let (pa, pb) =

@@ -124,6 +124,12 @@ impl App {
             Action::Quit => self.should_quit = true,
             Action::Refresh => self.refresh(out),
             Action::Find => self.open_finder("", out),
+            Action::Namespaces => {
+                let req = self.req();
+                self.ns_req = req;
+                self.info("listing the namespaces…");
+                out.push(Effect::ListNamespaces { req });
+            }
             _ => return false,
         }
         true

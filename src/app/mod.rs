@@ -100,6 +100,8 @@ pub struct App {
     pub compare: Option<compare_view::CompareView>,
     /// Side A of the next comparison (`mount/path`), marked with `=`.
     pub(crate) compare_mark: Option<String>,
+    /// The pending namespace listing.
+    ns_req: u64,
     /// When the identity (and its TTL) was learned, for the countdown.
     pub(crate) identity_at: Option<std::time::Instant>,
     /// The profile in use, for the status bar.
@@ -205,6 +207,7 @@ impl App {
             finder: finder::FinderIndex::default(),
             compare: None,
             identity_at: None,
+            ns_req: 0,
             profile: None,
             compare_mark: None,
             ranker: crate::find::rank::Ranker::new(),
@@ -250,6 +253,37 @@ impl App {
         self.profile = s.profile;
     }
 
+    /// Starts again in another namespace (the connection was switched by the terminal side): the explorer,
+    /// the views and the finder's index belong to the old one. Returns the effects of a start.
+    pub fn switch_namespace(&mut self, namespace: Option<String>) -> Vec<Effect> {
+        self.namespace = namespace;
+        self.mounts = None;
+        self.mount = None;
+        self.folder.clear();
+        self.list = ListState::default();
+        self.cache.clear();
+        self.incoming = None;
+        self.secret = None;
+        self.history = None;
+        self.policy = None;
+        self.audit = None;
+        self.compare = None;
+        self.compare_mark = None;
+        self.editor = None;
+        self.form = None;
+        self.popups.clear();
+        self.finder = finder::FinderIndex::default();
+        self.marks.clear();
+        self.info(match &self.namespace {
+            Some(ns) => format!("now in namespace {ns}"),
+            None => "now in the root namespace".to_string(),
+        });
+        let req = self.req();
+        self.list_req = req;
+        self.list_loading = true;
+        vec![Effect::LoadMounts, Effect::LoadIdentity]
+    }
+
     /// The token renewer's report: a new TTL, or a warning that the token will expire.
     fn on_token(&mut self, event: crate::vault::login::TokenEvent) {
         use crate::vault::login::TokenEvent;
@@ -271,6 +305,11 @@ impl App {
             }
             TokenEvent::Failed(e) => self.error(format!("the token could not be renewed: {e}")),
         }
+    }
+
+    /// The namespace the explorer is in (`None`: the root).
+    pub fn namespace_now(&self) -> Option<&str> {
+        self.namespace.as_deref()
     }
 
     /// Seconds the token has left now (0: it never expires).
@@ -424,6 +463,35 @@ impl App {
             | Msg::ContentHits { .. }
             | Msg::ContentDone { .. }) => self.on_index_msg(m),
             Msg::Token(event) => self.on_token(event),
+            Msg::Namespaces { req, result } if req == self.ns_req => match result {
+                Ok(children) => {
+                    // The children of the current namespace, its parent, and the root.
+                    let here = self.namespace.clone();
+                    let mut choices: Vec<Option<String>> = children
+                        .iter()
+                        .map(|c| {
+                            Some(match &here {
+                                Some(h) => format!("{h}/{}", c.trim_end_matches('/')),
+                                None => c.trim_end_matches('/').to_string(),
+                            })
+                        })
+                        .collect();
+                    if let Some(h) = &here {
+                        if let Some((parent, _)) = h.rsplit_once('/') {
+                            choices.push(Some(parent.to_string()));
+                        }
+                        choices.push(None);
+                    }
+                    if choices.is_empty() {
+                        self.info("no child namespace here (or the token may not list them)");
+                    } else {
+                        self.message = None;
+                        self.push_popup(overlay::Popup::Namespaces { choices, selected: 0 });
+                    }
+                }
+                Err(e) => self.error(format!("cannot list the namespaces: {e}")),
+            },
+            Msg::Namespaces { .. } => {}
             m @ (Msg::Compared { .. } | Msg::PairRevealed { .. } | Msg::Promoted { .. }) => {
                 self.on_compare_msg(m, &mut out)
             }

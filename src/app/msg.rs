@@ -80,6 +80,8 @@ pub enum Msg {
     PairRevealed { req: u64, pair: Result<super::compare_view::Pair, String> },
     /// What a promotion did.
     Promoted { req: u64, results: Vec<(crate::compare::Step, crate::compare::StepOutcome)> },
+    /// The child namespaces of the current one (names without slashes), or why not.
+    Namespaces { req: u64, result: Result<Vec<String>, String> },
     /// The token renewer's report.
     Token(crate::vault::login::TokenEvent),
     /// The finder's index build started: its live counters and its stop flag.
@@ -156,6 +158,11 @@ pub enum Effect {
     ToggleInject { req: u64, mount: Mount, path: String },
     /// Read a local file into the value of an editor row (size-limited, off the UI task).
     LoadFile { req: u64, row: usize, path: String },
+    /// List the child namespaces of the current one.
+    ListNamespaces { req: u64 },
+    /// Talk to another namespace from now on (`None`: the root). The terminal side swaps its connection and
+    /// the explorer starts again there ([`super::App::switch_namespace`]).
+    SwitchNamespace { namespace: Option<String> },
     /// Compare two secrets or folders (`mount/path`, a trailing `/` for a folder).
     Compare { req: u64, a: String, b: String },
     /// Read again the pair of values of `key` in the comparison's secret number `index`.

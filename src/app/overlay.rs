@@ -31,6 +31,8 @@ pub enum Popup {
     ModeMenu { selected: usize },
     /// The finder: every secret path, ranked as the query is typed.
     Finder(super::finder::FinderView),
+    /// Namespaces to switch to: full paths (`None`: the root), the selected one.
+    Namespaces { choices: Vec<Option<String>>, selected: usize },
 }
 
 impl Popup {
@@ -43,6 +45,7 @@ impl Popup {
             Self::Chooser(_) | Self::ModeMenu { .. } => Context::Menu,
             Self::ConfirmCopy(_) => Context::Confirm,
             Self::Finder(_) => Context::Finder,
+            Self::Namespaces { .. } => Context::Menu,
         }
     }
 }
@@ -305,6 +308,23 @@ impl App {
                 }
             },
             Popup::Finder(v) => self.finder_key(v, key, out),
+            Popup::Namespaces { choices, selected } => {
+                let n = choices.len().max(1);
+                match action {
+                    Some(Action::Down) => Some(Popup::Namespaces { choices, selected: (selected + 1) % n }),
+                    Some(Action::Up) => Some(Popup::Namespaces { choices, selected: (selected + n - 1) % n }),
+                    Some(Action::Top) => Some(Popup::Namespaces { choices, selected: 0 }),
+                    Some(Action::Bottom) => Some(Popup::Namespaces { selected: n - 1, choices }),
+                    Some(Action::Choose) => {
+                        if let Some(ns) = choices.get(selected) {
+                            out.push(Effect::SwitchNamespace { namespace: ns.clone() });
+                        }
+                        None
+                    }
+                    _ if action == Some(Action::Back) || key.code == crossterm::event::KeyCode::Esc => None,
+                    _ => Some(Popup::Namespaces { choices, selected }),
+                }
+            }
             Popup::Prompt(mut p) => match p.on_key(key, action) {
                 prompt::PromptOutcome::None => Some(Popup::Prompt(p)),
                 prompt::PromptOutcome::Cancel => None,

@@ -119,6 +119,31 @@ fn draw_popup(frame: &mut Frame, app: &App, popup: &Popup, theme: &Theme, size: 
     match popup {
         Popup::Help { scroll } => draw_help(frame, app, *scroll, theme),
         Popup::Finder(v) => finder::draw(frame, app, v, theme),
+        Popup::Namespaces { choices, selected } => {
+            let here = app.namespace.as_deref().unwrap_or("(root)");
+            let mut lines = vec![Line::from(format!("Now in {}. Switch to:", shown(here))), Line::from("")];
+            for (i, ns) in choices.iter().enumerate() {
+                let name = match ns {
+                    Some(n) => shown(n).into_owned(),
+                    None => "(root namespace)".to_string(),
+                };
+                let mut l = Line::from(format!("{} {name}", if i == *selected { "›" } else { " " }));
+                if i == *selected {
+                    l = l.style(theme.selected());
+                }
+                lines.push(l);
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::styled(
+                format!(
+                    "{} switches (the explorer starts again there) · {} cancels",
+                    key(app, Context::Menu, Action::Choose),
+                    key(app, Context::Menu, Action::Back)
+                ),
+                theme.dim(),
+            ));
+            editor::popup(frame, main_area(size), " Namespaces ", lines);
+        }
         Popup::Prompt(p) => draw_prompt(frame, p, theme, main_area(size)),
         Popup::Chooser(c) => chooser::draw_chooser(frame, app, c, &app.service, theme, main_area(size)),
         Popup::ManualCopy { title, text } => chooser::draw_manual(frame, title, &text.0, main_area(size)),
