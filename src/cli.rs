@@ -123,6 +123,9 @@ pub enum Command {
     Login(crate::commands::login::LoginArgs),
     /// List the [[profile]]s of the config file.
     Profiles(crate::commands::login::ProfilesArgs),
+    /// Personal and project folders enforced by the server: the templated personal policy, projects with
+    /// their groups, and who you are.
+    Scopes(crate::commands::scopes::ScopesArgs),
     /// Carry what differs from A to B (whole secrets, or --keys), with check-and-set, verified; --dry-run
     /// prints the plan.
     Promote(crate::commands::compare::PromoteArgs),

@@ -52,6 +52,8 @@ pub struct Config {
     pub editor: EditorSettings,
     /// `[[profile]]`: servers, namespaces and logins to pick with `--profile NAME`.
     pub profile: Vec<Profile>,
+    /// `[scopes]`: the personal and project folders.
+    pub scopes: crate::scopes::ScopeSettings,
 }
 
 /// How a profile logs in.

@@ -20,6 +20,7 @@ pub mod logging;
 pub mod mask;
 pub mod reference;
 pub mod sanitize;
+pub mod scopes;
 pub mod secret;
 pub mod snippet;
 pub mod tui;

@@ -86,6 +86,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             c.profile = None;
             return sesame::commands::login::login(&connect(&c)?, args, &config).await;
         }
+        Some(Command::Scopes(args)) => {
+            return sesame::commands::scopes::scopes(&connect(&args.connect)?, args).await;
+        }
         Some(Command::Profiles(_)) => {
             return Ok(sesame::commands::login::profiles(&sesame::config::Config::load()?));
         }

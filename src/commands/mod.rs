@@ -7,6 +7,7 @@ pub mod edit;
 pub mod find;
 pub mod login;
 pub mod refs;
+pub mod scopes;
 pub mod typed;
 
 use std::io::{IsTerminal as _, Write};

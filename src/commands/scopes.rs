@@ -1,0 +1,100 @@
+//! `sesame scopes`: the personal folders and the project folders, enforced by the server
+//! ([`crate::scopes`]).
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use crate::config::Config;
+use crate::scopes::{self, PERSONAL_POLICY, PROJECT_PREFIX};
+use crate::vault::Vault;
+use crate::vault::connect::ConnectArgs;
+
+/// `sesame scopes`.
+#[derive(Args, Debug)]
+pub struct ScopesArgs {
+    #[command(subcommand)]
+    pub what: ScopesCommand,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// What `sesame scopes` does.
+#[derive(Subcommand, Debug)]
+pub enum ScopesCommand {
+    /// The templated personal policy: `show` prints it, `apply` writes it (attach `sesame-personal` to your
+    /// users: their auth method's token_policies, or a group of all users).
+    Policy {
+        /// show | apply
+        #[arg(value_parser = ["show", "apply"])]
+        action: String,
+    },
+    /// Projects: `add NAME --member USER…` writes the project's policy and its group with these members
+    /// (entities made for users who have none); `remove NAME` removes both (the secrets stay).
+    Project {
+        /// add | remove
+        #[arg(value_parser = ["add", "remove"])]
+        action: String,
+        /// The project.
+        name: String,
+        /// A member, by login name on the scopes' auth mount; repeatable.
+        #[arg(long = "member", value_name = "USER")]
+        members: Vec<String>,
+    },
+    /// Who this token is, its personal folder and the projects it may list.
+    Whoami,
+}
+
+/// `sesame scopes …`.
+pub async fn scopes(vault: &Vault, args: &ScopesArgs) -> anyhow::Result<ExitCode> {
+    let s = Config::load()?.scopes;
+    match &args.what {
+        ScopesCommand::Policy { action } => {
+            let hcl = scopes::personal_policy(vault, &s).await?;
+            if action == "apply" {
+                scopes::put_policy(vault, PERSONAL_POLICY, &hcl).await?;
+                crate::errln!("sesame: wrote policy {PERSONAL_POLICY}");
+            } else {
+                crate::outln!("{}", hcl.trim_end());
+            }
+        }
+        ScopesCommand::Project { action, name, members } => {
+            if action == "remove" {
+                scopes::remove_project(vault, name).await?;
+                crate::errln!("sesame: removed project {name}'s group and policy (its secrets stay)");
+            } else {
+                let ids = scopes::set_project(vault, &s, name, members).await?;
+                crate::errln!(
+                    "sesame: project {name}: policy and group {PROJECT_PREFIX}{name}, {} member(s): {}",
+                    ids.len(),
+                    members.join(", ")
+                );
+            }
+        }
+        ScopesCommand::Whoami => {
+            let user = scopes::username(vault).await?;
+            match &user {
+                Some(u) => {
+                    crate::outln!("user      {u}");
+                    crate::outln!("personal  {}", s.personal.replace("{{username}}", u));
+                }
+                None => crate::outln!("user      (this token has no login name: no personal folder)"),
+            }
+            let (mount, root) = vault.locate(&s.projects).await?;
+            let projects: Vec<String> = vault
+                .list(&mount, root.trim_matches('/'))
+                .await
+                .map(|entries| entries.into_iter().filter(|e| e.is_folder).map(|e| e.name).collect())
+                .unwrap_or_default();
+            let mut mine = Vec::new();
+            for p in projects {
+                let folder = format!("{}/{p}", root.trim_matches('/'));
+                if vault.list(&mount, folder.trim_start_matches('/')).await.is_ok() {
+                    mine.push(p);
+                }
+            }
+            crate::outln!("projects  {}", if mine.is_empty() { "-".to_string() } else { mine.join(", ") });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

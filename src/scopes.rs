@@ -1,0 +1,273 @@
+//! Private and project scopes, enforced by the server: a personal folder per user and a folder per project,
+//! with the ACL policies and identity groups that make them so.
+//!
+//! `[scopes]` in the config file names them:
+//!
+//! ```toml
+//! [scopes]
+//! personal = "secret/users/{{username}}/"   # {{username}}: the login name on `auth_mount`
+//! projects = "secret/projects/"             # each folder below is a project
+//! auth_mount = "userpass"                   # the auth method whose login names the personal folders
+//! ```
+//!
+//! The personal policy is one templated ACL policy (`sesame-personal`): `{{username}}` becomes Vault's
+//! `{{identity.entity.aliases.<accessor>.name}}`, so each user gets full rights on their own folder only,
+//! users created later included. Each project gets a policy (`sesame-project-NAME`) on its folder, attached
+//! to an identity group of the same name whose members are the users' entities. Both leave the admin modes
+//! policy (`sesame-modes`) in force: it only denies, and a deny wins.
+
+use serde_json::{Value, json};
+
+use crate::vault::VaultError;
+use crate::vault::kv::{KvVersion, Mount, Vault};
+
+/// The name of the personal policy.
+pub const PERSONAL_POLICY: &str = "sesame-personal";
+
+/// The prefix of project policies and groups.
+pub const PROJECT_PREFIX: &str = "sesame-project-";
+
+/// `[scopes]` settings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScopeSettings {
+    /// The personal folder, with `{{username}}`.
+    pub personal: String,
+    /// The folder whose children are projects.
+    pub projects: String,
+    /// The auth mount whose login names fill `{{username}}`.
+    pub auth_mount: String,
+}
+
+impl Default for ScopeSettings {
+    fn default() -> Self {
+        Self {
+            personal: "secret/users/{{username}}/".to_string(),
+            projects: "secret/projects/".to_string(),
+            auth_mount: "userpass".to_string(),
+        }
+    }
+}
+
+/// A project's name: letters, digits, `-`, `_`, `.`.
+pub fn check_name(name: &str) -> Result<(), VaultError> {
+    if name.is_empty()
+        || name.len() > 64
+        || name.starts_with('.')
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Err(VaultError::Invalid(format!(
+            "{} is not a project name: letters, digits, - _ . (at most 64)",
+            crate::sanitize::terminal(name)
+        )));
+    }
+    Ok(())
+}
+
+/// The ACL paths granting full rights below `folder` (`path/in/mount`, no slashes at the ends) of `mount`.
+fn folder_rules(mount: &Mount, folder: &str) -> String {
+    let m = &mount.path;
+    match mount.version {
+        KvVersion::V2 => format!(
+            "path \"{m}/data/{folder}/*\" {{\n  capabilities = [\"create\", \"read\", \"update\", \"delete\", \"patch\"]\n}}\n\
+             path \"{m}/metadata/{folder}/*\" {{\n  capabilities = [\"read\", \"list\", \"update\", \"delete\", \"patch\"]\n}}\n\
+             path \"{m}/subkeys/{folder}/*\" {{\n  capabilities = [\"read\"]\n}}\n\
+             path \"{m}/delete/{folder}/*\" {{\n  capabilities = [\"update\"]\n}}\n\
+             path \"{m}/undelete/{folder}/*\" {{\n  capabilities = [\"update\"]\n}}\n\
+             path \"{m}/destroy/{folder}/*\" {{\n  capabilities = [\"update\"]\n}}\n"
+        ),
+        KvVersion::V1 => format!(
+            "path \"{m}/{folder}/*\" {{\n  capabilities = [\"create\", \"read\", \"update\", \"delete\", \"list\"]\n}}\n"
+        ),
+    }
+}
+
+/// The accessor of an auth mount (`auth_userpass_…`), for templated policies and entity aliases.
+pub async fn accessor(vault: &Vault, auth_mount: &str) -> Result<String, VaultError> {
+    let v = vault.call_json("GET", "sys/auth", None).await?;
+    let key = format!("{}/", auth_mount.trim_matches('/'));
+    v.get("data")
+        .unwrap_or(&v)
+        .get(&key)
+        .and_then(|m| m.get("accessor"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| VaultError::Invalid(format!("no auth method mounted at {key}")))
+}
+
+/// The templated personal policy, and the personal folder's mount and template (`users/{{username}}`).
+pub async fn personal_policy(vault: &Vault, s: &ScopeSettings) -> Result<String, VaultError> {
+    let (mount, folder) = vault.locate(&s.personal).await?;
+    if !folder.contains("{{username}}") {
+        return Err(VaultError::Invalid("[scopes] personal must contain {{username}}".to_string()));
+    }
+    let acc = accessor(vault, &s.auth_mount).await?;
+    let templated = folder
+        .trim_matches('/')
+        .replace("{{username}}", &format!("{{{{identity.entity.aliases.{acc}.name}}}}"));
+    Ok(format!(
+        "# sesame: every user's own folder ({}), full rights, nobody else's. Generated; apply with\n\
+         # `sesame scopes policy apply`.\n{}",
+        s.personal,
+        folder_rules(&mount, &templated)
+    ))
+}
+
+/// A project's policy: full rights on its folder, and listing the projects folder (to find it).
+pub async fn project_policy(vault: &Vault, s: &ScopeSettings, name: &str) -> Result<String, VaultError> {
+    check_name(name)?;
+    let (mount, root) = vault.locate(&s.projects).await?;
+    let root = root.trim_matches('/');
+    let folder = if root.is_empty() { name.to_string() } else { format!("{root}/{name}") };
+    let list_root = match mount.version {
+        KvVersion::V2 => {
+            format!("path \"{}/metadata/{root}/\" {{\n  capabilities = [\"list\"]\n}}\n", mount.path)
+        }
+        KvVersion::V1 => format!("path \"{}/{root}/\" {{\n  capabilities = [\"list\"]\n}}\n", mount.path),
+    };
+    Ok(format!(
+        "# sesame: the members of project {name} ({folder}/). Generated.\n{}{list_root}",
+        folder_rules(&mount, &folder)
+    ))
+}
+
+/// Writes an ACL policy.
+pub async fn put_policy(vault: &Vault, name: &str, hcl: &str) -> Result<(), VaultError> {
+    vault.call("PUT", &format!("sys/policies/acl/{name}"), Some(&json!({ "policy": hcl }))).await.map(|_| ())
+}
+
+/// The entity of the user `username` on `auth_mount`, created (named after the user, with its alias) when
+/// missing; returns its id.
+pub async fn entity_of(vault: &Vault, auth_mount: &str, username: &str) -> Result<String, VaultError> {
+    let acc = accessor(vault, auth_mount).await?;
+    let found = vault
+        .call_json(
+            "POST",
+            "identity/lookup/entity",
+            Some(&json!({"alias_name": username, "alias_mount_accessor": acc})),
+        )
+        .await;
+    if let Ok(v) = &found
+        && let Some(id) = v.pointer("/data/id").and_then(Value::as_str)
+    {
+        return Ok(id.to_string());
+    }
+    let created = vault.call_json("POST", "identity/entity", Some(&json!({"name": username}))).await?;
+    let id = match created.pointer("/data/id").and_then(Value::as_str) {
+        Some(id) => id.to_string(),
+        // An entity of that name exists without the alias: find it by name.
+        None => vault
+            .call_json("GET", &format!("identity/entity/name/{username}"), None)
+            .await?
+            .pointer("/data/id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| VaultError::BadResponse {
+                path: "identity/entity".into(),
+                detail: "no entity id".into(),
+            })?,
+    };
+    vault
+        .call(
+            "POST",
+            "identity/entity-alias",
+            Some(&json!({"name": username, "canonical_id": id, "mount_accessor": acc})),
+        )
+        .await?;
+    Ok(id)
+}
+
+/// Creates or updates project `name`: its policy, and its identity group with these members (user names on
+/// the auth mount). Returns the members' entity ids.
+pub async fn set_project(
+    vault: &Vault,
+    s: &ScopeSettings,
+    name: &str,
+    members: &[String],
+) -> Result<Vec<String>, VaultError> {
+    let hcl = project_policy(vault, s, name).await?;
+    let policy = format!("{PROJECT_PREFIX}{name}");
+    put_policy(vault, &policy, &hcl).await?;
+    let mut ids = Vec::new();
+    for m in members {
+        ids.push(entity_of(vault, &s.auth_mount, m).await?);
+    }
+    vault
+        .call(
+            "POST",
+            &format!("identity/group/name/{policy}"),
+            Some(&json!({"policies": [policy], "member_entity_ids": ids, "type": "internal"})),
+        )
+        .await?;
+    Ok(ids)
+}
+
+/// Removes project `name`'s group and policy (its secrets stay).
+pub async fn remove_project(vault: &Vault, name: &str) -> Result<(), VaultError> {
+    check_name(name)?;
+    let policy = format!("{PROJECT_PREFIX}{name}");
+    let _ = vault.call("DELETE", &format!("identity/group/name/{policy}"), None).await;
+    vault.call("DELETE", &format!("sys/policies/acl/{policy}"), None).await.map(|_| ())
+}
+
+/// The token's own login name (userpass tokens carry it in their metadata).
+pub async fn username(vault: &Vault) -> Result<Option<String>, VaultError> {
+    let v = vault.call_json("GET", "auth/token/lookup-self", None).await?;
+    Ok(v.pointer("/data/meta/username")
+        .and_then(Value::as_str)
+        .or_else(|| v.pointer("/data/meta/role_name").and_then(Value::as_str))
+        .map(str::to_string))
+}
+
+/// Where a path lies: the user's own folder, a project's, or elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The user's personal folder.
+    Private,
+    /// A project's folder.
+    Project(String),
+    /// Neither.
+    Other,
+}
+
+/// Classifies `full` (`mount/path`) for the user `user`.
+pub fn classify(s: &ScopeSettings, user: Option<&str>, full: &str) -> Scope {
+    let full = full.trim_matches('/');
+    if let Some(u) = user {
+        let mine = s.personal.replace("{{username}}", u);
+        let mine = mine.trim_matches('/');
+        if full == mine || full.starts_with(&format!("{mine}/")) {
+            return Scope::Private;
+        }
+    }
+    let projects = s.projects.trim_matches('/');
+    if let Some(rest) = full.strip_prefix(&format!("{projects}/"))
+        && let Some(name) = rest.split('/').next().filter(|n| !n.is_empty())
+    {
+        return Scope::Project(name.to_string());
+    }
+    Scope::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_classified() {
+        let s = ScopeSettings::default();
+        assert_eq!(classify(&s, Some("alice"), "secret/users/alice/db"), Scope::Private);
+        assert_eq!(classify(&s, Some("alice"), "secret/users/alicex/db"), Scope::Other);
+        assert_eq!(classify(&s, Some("bob"), "secret/users/alice/db"), Scope::Other);
+        assert_eq!(classify(&s, None, "secret/projects/ml/wandb"), Scope::Project("ml".into()));
+        assert_eq!(classify(&s, None, "secret/projects/"), Scope::Other);
+    }
+
+    #[test]
+    fn project_names() {
+        assert!(check_name("ml-team_2").is_ok());
+        for bad in ["", "a/b", "..", ".hidden", "x y", "a\"b"] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+}

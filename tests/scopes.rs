@@ -1,0 +1,149 @@
+//! Personal and project folders enforced by the server, against a real OpenBao with userpass users: the
+//! templated personal policy keeps each user to their own folder (users created after it included), a
+//! project's group gives its members its folder and nobody else, through sesame and plain HTTP.
+
+mod common;
+
+use std::process::Stdio;
+
+use reqwest::Method;
+use serde_json::json;
+
+use common::cli::command;
+
+struct Out {
+    code: i32,
+    out: String,
+    err: String,
+}
+
+fn sesame(token: &str, envs: &[(&str, &str)], args: &[&str]) -> Out {
+    let mut cmd = command(token);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let o = cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).output().expect("sesame");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        out: String::from_utf8_lossy(&o.stdout).into_owned(),
+        err: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_folders_and_projects_are_enforced_by_the_server() {
+    let s = common::server();
+    let root = s.token.clone();
+    let m = s.fresh_mount(2).await;
+    let up = format!("up{}", common::random_suffix(6));
+    let (st, _) = s.request(Method::POST, &format!("sys/auth/{up}"), Some(json!({"type": "userpass"}))).await;
+    assert!(st.is_success());
+    let dir = std::env::temp_dir().join(format!("sesame-scopes-{}", common::random_suffix(8)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[scopes]\npersonal = \"{m}/users/{{{{username}}}}/\"\nprojects = \"{m}/projects/\"\nauth_mount = \"{up}\"\n"),
+    )
+    .unwrap();
+    let cfg = config.display().to_string();
+    let env = [("SESAME_CONFIG", cfg.as_str())];
+
+    let out = sesame(&root, &env, &["scopes", "policy", "show"]);
+    assert_eq!(out.code, 0, "{}", out.err);
+    assert!(
+        out.out.contains("identity.entity.aliases.auth_userpass_") && out.out.contains("/data/users/"),
+        "{}",
+        out.out
+    );
+    let out = sesame(&root, &env, &["scopes", "policy", "apply"]);
+    assert_eq!(out.code, 0, "{}", out.err);
+
+    let add_user = |name: &'static str| {
+        let up = up.clone();
+        async move {
+            let (st, body) = common::server()
+                .request(
+                    Method::POST,
+                    &format!("auth/{up}/users/{name}"),
+                    Some(json!({"password": "pw-of-someone", "token_policies": "sesame-personal"})),
+                )
+                .await;
+            assert!(st.is_success(), "{body}");
+        }
+    };
+    add_user("alice").await;
+    add_user("bob").await;
+    let out =
+        sesame(&root, &env, &["scopes", "project", "add", "ml", "--member", "alice", "--member", "bob"]);
+    assert_eq!(out.code, 0, "{}", out.err);
+    // A user created after the policy was applied, in no project.
+    add_user("carol").await;
+
+    let login = |user: &str| {
+        let o = sesame(
+            &root,
+            &[("SESAME_PASSWORD", "pw-of-someone")],
+            &["login", "--mount", &up, "--username", user, "--format", "token"],
+        );
+        assert_eq!(o.code, 0, "{}", o.err);
+        o.out.trim().to_string()
+    };
+    let (alice, bob, carol) = (login("alice"), login("bob"), login("carol"));
+
+    // Each writes and reads their own folder.
+    for (t, u) in [(&alice, "alice"), (&bob, "bob"), (&carol, "carol")] {
+        let put = sesame(t, &env, &["put", &format!("{m}/users/{u}/db"), &format!("OWNER={u}")]);
+        assert_eq!(put.code, 0, "{u} writes their own folder: {}", put.err);
+        let get = sesame(t, &env, &["get", &format!("{m}/users/{u}/db"), "--field", "OWNER", "--reveal"]);
+        assert_eq!(get.out.trim(), u);
+    }
+    // Nobody else's: through sesame and plain HTTP.
+    let get = sesame(&bob, &env, &["get", &format!("{m}/users/alice/db"), "--reveal"]);
+    assert_ne!(get.code, 0);
+    assert!(!get.out.contains("alice"));
+    let put = sesame(&alice, &env, &["put", &format!("{m}/users/bob/db"), "OWNER=alice"]);
+    assert_ne!(put.code, 0, "alice may not write bob's folder");
+    let (st, _) =
+        common::raw_request(&s.addr, &bob, Method::GET, &format!("{m}/data/users/alice/db"), None).await;
+    assert_eq!(st.as_u16(), 403);
+    let (st, _) = common::raw_request(
+        &s.addr,
+        &alice,
+        Method::GET,
+        &format!("{m}/metadata/users/bob/?list=true"),
+        None,
+    )
+    .await;
+    assert_eq!(st.as_u16(), 403, "alice may not list bob's folder");
+
+    // The project: both members read and write; carol may not.
+    let put = sesame(&alice, &env, &["put", &format!("{m}/projects/ml/wandb"), "API_KEY=k1"]);
+    assert_eq!(put.code, 0, "{}", put.err);
+    let get =
+        sesame(&bob, &env, &["get", &format!("{m}/projects/ml/wandb"), "--field", "API_KEY", "--reveal"]);
+    assert_eq!(get.out.trim(), "k1", "{}", get.err);
+    let put = sesame(&bob, &env, &["put", &format!("{m}/projects/ml/wandb"), "API_KEY=k2"]);
+    assert_eq!(put.code, 0, "{}", put.err);
+    let get = sesame(&carol, &env, &["get", &format!("{m}/projects/ml/wandb"), "--reveal"]);
+    assert_ne!(get.code, 0, "carol is not a member");
+    let (st, _) =
+        common::raw_request(&s.addr, &carol, Method::GET, &format!("{m}/data/projects/ml/wandb"), None).await;
+    assert_eq!(st.as_u16(), 403);
+
+    // whoami: the personal folder and the projects.
+    let who = sesame(&alice, &env, &["scopes", "whoami"]);
+    assert!(
+        who.out.contains(&format!("personal  {m}/users/alice/")) && who.out.contains("projects  ml"),
+        "{}",
+        who.out
+    );
+    let who = sesame(&carol, &env, &["scopes", "whoami"]);
+    assert!(who.out.contains("projects  -"), "{}", who.out);
+
+    // Removing bob from the project: his next token may not read it any more.
+    let out = sesame(&root, &env, &["scopes", "project", "add", "ml", "--member", "alice"]);
+    assert_eq!(out.code, 0, "{}", out.err);
+    let get = sesame(&bob, &env, &["get", &format!("{m}/projects/ml/wandb"), "--reveal"]);
+    assert_ne!(get.code, 0, "bob was removed from ml");
+}
