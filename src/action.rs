@@ -141,6 +141,10 @@ pub enum Action {
     OpenFolder,
     /// Finder: switch between fuzzy, exact and regular-expression matching.
     CycleMatch,
+    /// Places: my secrets, my projects, the mounts and the bookmarks, to jump to.
+    Places,
+    /// Bookmark the current folder (or forget it when it is one), kept in the config directory.
+    Bookmark,
     /// Switch to another namespace: the child namespaces of the current one, its parent, the root.
     Namespaces,
     /// Mark a secret or folder as side A of a comparison; on another, compare them.

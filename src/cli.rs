@@ -46,6 +46,10 @@ pub struct Cli {
     #[arg(long = "mount", value_name = "PATH")]
     pub mounts: Vec<String>,
 
+    /// Start in my personal folder ([scopes] personal, from the token's login name).
+    #[arg(long)]
+    pub mine: bool,
+
     /// A local .env file of references (`NAME=vault://mount/path#KEY`): the secret view marks the keys it
     /// refers to.
     #[arg(long = "env-file", value_name = "FILE")]

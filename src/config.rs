@@ -7,6 +7,19 @@ pub fn config_dir() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "sesame").map(|d| d.config_dir().to_path_buf())
 }
 
+/// The bookmarks file (one `mount/path/` per line).
+pub fn bookmarks_path() -> Option<PathBuf> {
+    config_dir().map(|d| d.join("bookmarks"))
+}
+
+/// The bookmarks kept in [`bookmarks_path`] (none when the file is missing or unreadable).
+pub fn load_bookmarks() -> Vec<String> {
+    bookmarks_path()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .map(|t| t.lines().map(str::trim).filter(|l| !l.is_empty()).take(1000).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
 /// The user's keymap override file.
 pub fn keymap_path() -> Option<PathBuf> {
     std::env::var_os("SESAME_KEYMAP")

@@ -141,7 +141,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     tracing::info!(addr = vault.addr(), log = ?log, "starting the explorer");
     let config = sesame::config::Config::load()?;
-    let (mut app, mut initial) = App::new(vault.addr(), keymap, cli.path.clone());
+    // --mine: start in the personal folder (from the token's login name).
+    let start = match (cli.mine, &cli.path) {
+        (true, None) => match sesame::scopes::username(&vault).await {
+            Ok(Some(user)) => Some(config.scopes.personal.replace("{{username}}", &user)),
+            Ok(None) => anyhow::bail!("--mine: this token has no login name, so no personal folder"),
+            Err(e) => anyhow::bail!("--mine: cannot look the token up: {e}"),
+        },
+        _ => cli.path.clone(),
+    };
+    let (mut app, mut initial) = App::new(vault.addr(), keymap, start);
     if let Some(query) = &cli.find {
         app.open_finder(query, &mut initial);
     }
@@ -152,6 +161,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         clear_after_secs: config.clipboard.clear_delay().map_or(0, |d| d.as_secs()),
         namespace: vault.namespace().map(str::to_string),
         profile: cli.connect.profile.clone(),
+        scopes: config.scopes.clone(),
+        bookmarks: sesame::config::load_bookmarks(),
         env_file: match &cli.env_file {
             Some(p) => Some((p.display().to_string(), sesame::commands::refs::env_file(p)?)),
             None => None,

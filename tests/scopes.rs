@@ -141,9 +141,68 @@ async fn personal_folders_and_projects_are_enforced_by_the_server() {
     let who = sesame(&carol, &env, &["scopes", "whoami"]);
     assert!(who.out.contains("projects  -"), "{}", who.out);
 
+    // The explorer as alice: p lists her places; Enter on the project jumps there, tagged.
+    places_in_the_tui(&alice, &m, &up).await;
+
     // Removing bob from the project: his next token may not read it any more.
     let out = sesame(&root, &env, &["scopes", "project", "add", "ml", "--member", "alice"]);
     assert_eq!(out.code, 0, "{}", out.err);
     let get = sesame(&bob, &env, &["get", &format!("{m}/projects/ml/wandb"), "--reveal"]);
     assert_ne!(get.code, 0, "bob was removed from ml");
+}
+
+async fn places_in_the_tui(token: &str, m: &str, up: &str) {
+    use crossterm::event::KeyCode;
+    use sesame::app::{App, Effect, Msg, Settings, effects};
+    use sesame::scopes::ScopeSettings;
+
+    let vault = common::vault().with_token(token);
+    let (mut app, mut cmds) =
+        App::new(vault.addr(), sesame::keymap::Keymap::default_keymap(), Some(format!("{m}/")));
+    app.configure(Settings {
+        scopes: ScopeSettings {
+            personal: format!("{m}/users/{{{{username}}}}/"),
+            projects: format!("{m}/projects/"),
+            auth_mount: up.to_string(),
+        },
+        bookmarks: vec![format!("{m}/users/")],
+        ..Settings::default()
+    });
+    app.update(Msg::Resize(100, 30));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut settle = async |app: &mut App, mut cmds: Vec<Effect>| {
+        for _ in 0..100 {
+            if cmds.is_empty() {
+                return;
+            }
+            for c in cmds.drain(..) {
+                // (Bookmarks are written to the user's config directory: not from a test.)
+                if !matches!(c, Effect::SaveBookmarks { .. }) {
+                    effects::run(&vault, &[], c, &tx).await;
+                }
+            }
+            while let Ok(msg) = rx.try_recv() {
+                cmds.extend(app.update(msg));
+            }
+        }
+    };
+    settle(&mut app, std::mem::take(&mut cmds)).await;
+    let c = app.update(common::ui::key('p'));
+    settle(&mut app, c).await;
+    let screen = common::ui::render(&app, (100, 30));
+    assert!(screen.contains("Places"), "{screen}");
+    assert!(
+        screen.contains(&format!("My secrets  {m}/users/alice/")) || screen.contains("My secrets"),
+        "{screen}"
+    );
+    assert!(screen.contains("Project ml"), "{screen}");
+    assert!(screen.contains("Bookmark"), "{screen}");
+    // Down to "Project ml" (after "My secrets"), Enter.
+    let c = app.update(common::ui::code(KeyCode::Down));
+    settle(&mut app, c).await;
+    let c = app.update(common::ui::code(KeyCode::Enter));
+    settle(&mut app, c).await;
+    assert_eq!(app.breadcrumb(), format!("{m}/projects/ml/"));
+    let screen = common::ui::render(&app, (100, 30));
+    assert!(screen.contains("[project: ml]") && screen.contains("wandb"), "{screen}");
 }

@@ -287,6 +287,41 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
             let _ = tx.send(Msg::FileLoaded { req, row, result });
         }
         Effect::BuildIndex { req } => build_index(vault, given_mounts, req, tx).await,
+        Effect::LoadPlaces { req, scopes } => {
+            let result = async {
+                let user = crate::scopes::username(vault).await?;
+                let (mount, root) = vault.locate(&scopes.projects).await?;
+                let root = root.trim_matches('/').to_string();
+                let listed = vault.list(&mount, &root).await.unwrap_or_default();
+                let mut mine = Vec::new();
+                for e in listed.into_iter().filter(|e| e.is_folder) {
+                    let folder = if root.is_empty() { e.name.clone() } else { format!("{root}/{}", e.name) };
+                    if vault.list(&mount, &folder).await.is_ok() {
+                        mine.push(e.name.trim_end_matches('/').to_string());
+                    }
+                }
+                Ok::<_, VaultError>((user, mine))
+            }
+            .await
+            .map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Places { req, result });
+        }
+        Effect::SaveBookmarks { bookmarks } => {
+            let result = tokio::task::spawn_blocking(move || {
+                let path = crate::config::bookmarks_path().ok_or("no config directory")?;
+                if let Some(dir) = path.parent() {
+                    crate::fsutil::create_private_dir(dir).map_err(|e| e.to_string())?;
+                }
+                let mut text = bookmarks.join("\n");
+                text.push('\n');
+                crate::fsutil::write_private(&path, text.as_bytes())
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            })
+            .await;
+            if let Ok(Err(e)) = result {
+                let _ = tx.send(Msg::Problem(format!("cannot keep the bookmarks: {e}")));
+            }
+        }
         Effect::ListNamespaces { req } => {
             let result = vault
                 .call_json("LIST", "sys/namespaces", None)

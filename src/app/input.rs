@@ -124,6 +124,25 @@ impl App {
             Action::Quit => self.should_quit = true,
             Action::Refresh => self.refresh(out),
             Action::Find => self.open_finder("", out),
+            Action::Places => {
+                let req = self.req();
+                self.places_req = req;
+                out.push(Effect::LoadPlaces { req, scopes: self.scopes.clone() });
+            }
+            Action::Bookmark => {
+                let here = self.breadcrumb();
+                if self.mount.is_none() {
+                    self.error("open a folder to bookmark it");
+                } else if let Some(i) = self.bookmarks.iter().position(|b| *b == here) {
+                    self.bookmarks.remove(i);
+                    self.info(format!("forgot the bookmark {here}"));
+                    out.push(Effect::SaveBookmarks { bookmarks: self.bookmarks.clone() });
+                } else {
+                    self.bookmarks.push(here.clone());
+                    self.info(format!("bookmarked {here} (p lists the places)"));
+                    out.push(Effect::SaveBookmarks { bookmarks: self.bookmarks.clone() });
+                }
+            }
             Action::Namespaces => {
                 let req = self.req();
                 self.ns_req = req;

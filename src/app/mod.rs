@@ -60,6 +60,10 @@ pub struct Settings {
     pub env_file: Option<(String, crate::reference::EnvFile)>,
     /// The profile in use (`--profile`), for the status bar.
     pub profile: Option<String>,
+    /// `[scopes]`: the personal and project folders (for the places and the tags).
+    pub scopes: crate::scopes::ScopeSettings,
+    /// The bookmarks kept in the config directory.
+    pub bookmarks: Vec<String>,
 }
 
 /// The whole application state.
@@ -102,6 +106,14 @@ pub struct App {
     pub(crate) compare_mark: Option<String>,
     /// The pending namespace listing.
     ns_req: u64,
+    /// The pending places lookup.
+    places_req: u64,
+    /// `[scopes]`: the personal and project folders.
+    pub(crate) scopes: crate::scopes::ScopeSettings,
+    /// The token's login name, once the places were looked up (tags `[private]`).
+    pub(crate) scope_user: Option<String>,
+    /// Bookmarked folders (`mount/path/`).
+    pub(crate) bookmarks: Vec<String>,
     /// When the identity (and its TTL) was learned, for the countdown.
     pub(crate) identity_at: Option<std::time::Instant>,
     /// The profile in use, for the status bar.
@@ -208,6 +220,10 @@ impl App {
             compare: None,
             identity_at: None,
             ns_req: 0,
+            places_req: 0,
+            scopes: crate::scopes::ScopeSettings::default(),
+            scope_user: None,
+            bookmarks: Vec::new(),
             profile: None,
             compare_mark: None,
             ranker: crate::find::rank::Ranker::new(),
@@ -251,6 +267,8 @@ impl App {
         self.namespace = s.namespace;
         self.env_file = s.env_file;
         self.profile = s.profile;
+        self.scopes = s.scopes;
+        self.bookmarks = s.bookmarks;
     }
 
     /// Starts again in another namespace (the connection was switched by the terminal side): the explorer,
@@ -463,6 +481,7 @@ impl App {
             | Msg::ContentHits { .. }
             | Msg::ContentDone { .. }) => self.on_index_msg(m),
             Msg::Token(event) => self.on_token(event),
+            Msg::Problem(text) => self.error(text),
             Msg::Namespaces { req, result } if req == self.ns_req => match result {
                 Ok(children) => {
                     // The children of the current namespace, its parent, and the root.
@@ -492,6 +511,31 @@ impl App {
                 Err(e) => self.error(format!("cannot list the namespaces: {e}")),
             },
             Msg::Namespaces { .. } => {}
+            Msg::Places { req, result } if req == self.places_req => match result {
+                Ok((user, projects)) => {
+                    self.scope_user = user.clone();
+                    let mut choices = Vec::new();
+                    if let Some(u) = &user {
+                        choices.push((
+                            "My secrets".to_string(),
+                            self.scopes.personal.replace("{{username}}", u),
+                        ));
+                    }
+                    let root = self.scopes.projects.trim_end_matches('/').to_string();
+                    for p in projects {
+                        choices.push((format!("Project {p}"), format!("{root}/{p}/")));
+                    }
+                    for m in self.mounts.clone().unwrap_or_default() {
+                        choices.push((format!("Mount {}", m.path), format!("{}/", m.path)));
+                    }
+                    for b in &self.bookmarks {
+                        choices.push(("Bookmark".to_string(), b.clone()));
+                    }
+                    self.push_popup(overlay::Popup::Places { choices, selected: 0 });
+                }
+                Err(e) => self.error(format!("cannot look up the places: {e}")),
+            },
+            Msg::Places { .. } => {}
             m @ (Msg::Compared { .. } | Msg::PairRevealed { .. } | Msg::Promoted { .. }) => {
                 self.on_compare_msg(m, &mut out)
             }

@@ -80,8 +80,12 @@ pub enum Msg {
     PairRevealed { req: u64, pair: Result<super::compare_view::Pair, String> },
     /// What a promotion did.
     Promoted { req: u64, results: Vec<(crate::compare::Step, crate::compare::StepOutcome)> },
+    /// The token's login name and the projects it may list (names).
+    Places { req: u64, result: Result<(Option<String>, Vec<String>), String> },
     /// The child namespaces of the current one (names without slashes), or why not.
     Namespaces { req: u64, result: Result<Vec<String>, String> },
+    /// Something failed that the user should know of (shown as an error).
+    Problem(String),
     /// The token renewer's report.
     Token(crate::vault::login::TokenEvent),
     /// The finder's index build started: its live counters and its stop flag.
@@ -158,6 +162,10 @@ pub enum Effect {
     ToggleInject { req: u64, mount: Mount, path: String },
     /// Read a local file into the value of an editor row (size-limited, off the UI task).
     LoadFile { req: u64, row: usize, path: String },
+    /// Who the token is and which projects it may list, for the places.
+    LoadPlaces { req: u64, scopes: crate::scopes::ScopeSettings },
+    /// Write the bookmarks file.
+    SaveBookmarks { bookmarks: Vec<String> },
     /// List the child namespaces of the current one.
     ListNamespaces { req: u64 },
     /// Talk to another namespace from now on (`None`: the root). The terminal side swaps its connection and

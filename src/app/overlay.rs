@@ -31,6 +31,8 @@ pub enum Popup {
     ModeMenu { selected: usize },
     /// The finder: every secret path, ranked as the query is typed.
     Finder(super::finder::FinderView),
+    /// Places to jump to: labels and `mount/path/`, the selected one.
+    Places { choices: Vec<(String, String)>, selected: usize },
     /// Namespaces to switch to: full paths (`None`: the root), the selected one.
     Namespaces { choices: Vec<Option<String>>, selected: usize },
 }
@@ -45,7 +47,7 @@ impl Popup {
             Self::Chooser(_) | Self::ModeMenu { .. } => Context::Menu,
             Self::ConfirmCopy(_) => Context::Confirm,
             Self::Finder(_) => Context::Finder,
-            Self::Namespaces { .. } => Context::Menu,
+            Self::Namespaces { .. } | Self::Places { .. } => Context::Menu,
         }
     }
 }
@@ -308,6 +310,26 @@ impl App {
                 }
             },
             Popup::Finder(v) => self.finder_key(v, key, out),
+            Popup::Places { choices, selected } => {
+                let n = choices.len().max(1);
+                match action {
+                    Some(Action::Down) => Some(Popup::Places { choices, selected: (selected + 1) % n }),
+                    Some(Action::Up) => Some(Popup::Places { choices, selected: (selected + n - 1) % n }),
+                    Some(Action::Top) => Some(Popup::Places { choices, selected: 0 }),
+                    Some(Action::Bottom) => Some(Popup::Places { selected: n - 1, choices }),
+                    Some(Action::Choose) => {
+                        if let Some((_, path)) = choices.get(selected) {
+                            self.secret = None;
+                            self.history = None;
+                            self.policy = None;
+                            out.push(Effect::Resolve { path: path.clone() });
+                        }
+                        None
+                    }
+                    _ if action == Some(Action::Back) || key.code == crossterm::event::KeyCode::Esc => None,
+                    _ => Some(Popup::Places { choices, selected }),
+                }
+            }
             Popup::Namespaces { choices, selected } => {
                 let n = choices.len().max(1);
                 match action {

@@ -119,6 +119,32 @@ fn draw_popup(frame: &mut Frame, app: &App, popup: &Popup, theme: &Theme, size: 
     match popup {
         Popup::Help { scroll } => draw_help(frame, app, *scroll, theme),
         Popup::Finder(v) => finder::draw(frame, app, v, theme),
+        Popup::Places { choices, selected } => {
+            let mut lines = Vec::new();
+            let label_w = choices.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(8).min(30);
+            for (i, (label, path)) in choices.iter().enumerate() {
+                let mut l = Line::from(format!(
+                    "{} {:<label_w$}  {}",
+                    if i == *selected { "›" } else { " " },
+                    shown(label),
+                    shown(path)
+                ));
+                if i == *selected {
+                    l = l.style(theme.selected());
+                }
+                lines.push(l);
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::styled(
+                format!(
+                    "{} jumps there · {} cancels · b in a folder bookmarks it",
+                    key(app, Context::Menu, Action::Choose),
+                    key(app, Context::Menu, Action::Back)
+                ),
+                theme.dim(),
+            ));
+            editor::popup(frame, main_area(size), " Places ", lines);
+        }
         Popup::Namespaces { choices, selected } => {
             let here = app.namespace.as_deref().unwrap_or("(root)");
             let mut lines = vec![Line::from(format!("Now in {}. Switch to:", shown(here))), Line::from("")];
@@ -291,6 +317,25 @@ fn push_right(spans: &mut Vec<Span<'_>>, width: usize, tag: String, style: Style
     spans.push(Span::styled(tag, style));
 }
 
+/// ` [private]` on the user's personal folder, ` [project: NAME]` on a project's folder (the folders where a
+/// scope begins; inside, the list's title says it).
+fn scope_tag(app: &App, e: &Entry) -> Option<String> {
+    if !e.is_folder || app.mount.is_none() {
+        return None;
+    }
+    let full = format!("{}{}", app.breadcrumb(), e.name);
+    let full = full.trim_end_matches('/');
+    if let Some(u) = &app.scope_user
+        && app.scopes.personal.replace("{{username}}", u).trim_end_matches('/') == full
+    {
+        return Some(" [private]".to_string());
+    }
+    let root = app.scopes.projects.trim_end_matches('/');
+    full.strip_prefix(&format!("{root}/"))
+        .filter(|name| !name.contains('/'))
+        .map(|name| format!(" [project: {}]", shown(name)))
+}
+
 fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let l = &app.list;
     let mut title = match &app.mount {
@@ -299,6 +344,13 @@ fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     };
     if !l.filter.is_empty() {
         title.push_str(&format!("filter: {} ", shown(&l.filter)));
+    }
+    if app.mount.is_some() {
+        match crate::scopes::classify(&app.scopes, app.scope_user.as_deref(), &app.breadcrumb()) {
+            crate::scopes::Scope::Private => title.push_str("[private] "),
+            crate::scopes::Scope::Project(p) => title.push_str(&format!("[project: {}] ", shown(&p))),
+            crate::scopes::Scope::Other => {}
+        }
     }
     let hidden = l.hidden_count();
     let mut block = Block::default().borders(Borders::ALL).title(title);
@@ -332,6 +384,9 @@ fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     for (i, (pos, e)) in l.visible(height).enumerate() {
         let row = Rect::new(inner.x, inner.y + i as u16, inner.width, 1);
         let mut line = entry_line(app, e, theme, width.saturating_sub(2));
+        if let Some(tag) = scope_tag(app, e) {
+            line.spans.push(Span::styled(tag, theme.dim()));
+        }
         forms::tag_entry(app, e, &mut line, width.saturating_sub(2), theme);
         line.spans.insert(0, Span::raw(if pos == l.selected { "› " } else { "  " }));
         let mut p = Paragraph::new(line);
