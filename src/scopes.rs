@@ -219,6 +219,85 @@ pub async fn username(vault: &Vault) -> Result<Option<String>, VaultError> {
         .map(str::to_string))
 }
 
+/// The members of project `name` (the names of its group's entities), as far as the token may read them.
+pub async fn members(vault: &Vault, name: &str) -> Result<Vec<String>, VaultError> {
+    let g = vault.call_json("GET", &format!("identity/group/name/{PROJECT_PREFIX}{name}"), None).await?;
+    let ids: Vec<String> = g
+        .pointer("/data/member_entity_ids")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    let mut names = Vec::new();
+    for id in ids {
+        let e = vault.call_json("GET", &format!("identity/entity/id/{id}"), None).await?;
+        names.push(e.pointer("/data/name").and_then(Value::as_str).unwrap_or(&id).to_string());
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Moves (or copies) a secret of the user's personal folder into a project's folder, keeping its path below
+/// the personal folder, through the verified transfer (the copy is checked before the source goes).
+/// Returns the destination `mount/path`.
+pub async fn share(
+    vault: &Vault,
+    s: &ScopeSettings,
+    user: &str,
+    full: &str,
+    project: &str,
+    copy: bool,
+) -> Result<String, VaultError> {
+    check_name(project)?;
+    let personal = s.personal.replace("{{username}}", user);
+    let rel = full
+        .trim_matches('/')
+        .strip_prefix(&format!("{}/", personal.trim_matches('/')))
+        .ok_or_else(|| VaultError::Invalid(format!("{full} is not in your personal folder {personal}")))?
+        .to_string();
+    let dst = format!("{}/{project}/{rel}", s.projects.trim_end_matches('/'));
+    carry(vault, full, &dst, copy).await?;
+    Ok(dst)
+}
+
+/// Moves a secret of a project's folder back into the user's personal folder (make private).
+pub async fn unshare(vault: &Vault, s: &ScopeSettings, user: &str, full: &str) -> Result<String, VaultError> {
+    let root = s.projects.trim_matches('/');
+    let rest = full
+        .trim_matches('/')
+        .strip_prefix(&format!("{root}/"))
+        .ok_or_else(|| VaultError::Invalid(format!("{full} is not in a project folder ({root}/)")))?;
+    let rel = rest.split_once('/').map(|(_, r)| r.to_string()).ok_or_else(|| {
+        VaultError::Invalid(format!("{full} is a project folder itself: name a secret in it"))
+    })?;
+    let dst = format!("{}/{rel}", s.personal.replace("{{username}}", user).trim_end_matches('/'));
+    carry(vault, full, &dst, false).await?;
+    Ok(dst)
+}
+
+async fn carry(vault: &Vault, from: &str, to: &str, copy: bool) -> Result<(), VaultError> {
+    use crate::vault::transfer::{Location, TransferMode, TransferOptions};
+    let (sm, sp) = vault.locate(from).await?;
+    let (dm, dp) = vault.locate(to).await?;
+    let mode = if copy { TransferMode::Copy } else { TransferMode::Move };
+    let report = vault
+        .transfer_secret(
+            &Location::new(sm, &sp),
+            &Location::new(dm, &dp),
+            mode,
+            &TransferOptions::default(),
+            None,
+        )
+        .await?;
+    if report.is_complete() {
+        Ok(())
+    } else {
+        Err(VaultError::Invalid(format!(
+            "not carried over completely: {}",
+            report.summary(if copy { "copied" } else { "moved" })
+        )))
+    }
+}
+
 /// Where a path lies: the user's own folder, a project's, or elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {

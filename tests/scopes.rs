@@ -144,6 +144,29 @@ async fn personal_folders_and_projects_are_enforced_by_the_server() {
     // The explorer as alice: p lists her places; Enter on the project jumps there, tagged.
     places_in_the_tui(&alice, &m, &up).await;
 
+    // Sharing alice's private secret with ml: bob reads it; made private again: he may not.
+    let out = sesame(&alice, &env, &["scopes", "share", &format!("{m}/users/alice/db"), "ml"]);
+    assert_eq!(out.code, 0, "{}", out.err);
+    assert!(
+        out.err.contains(&format!("to {m}/projects/ml/db")) && out.err.contains("members of ml"),
+        "{}",
+        out.err
+    );
+    let get = sesame(&bob, &env, &["get", &format!("{m}/projects/ml/db"), "--field", "OWNER", "--reveal"]);
+    assert_eq!(get.out.trim(), "alice", "{}", get.err);
+    let out = sesame(&alice, &env, &["scopes", "unshare", &format!("{m}/projects/ml/db")]);
+    assert_eq!(out.code, 0, "{}", out.err);
+    let get = sesame(&bob, &env, &["get", &format!("{m}/projects/ml/db"), "--reveal"]);
+    assert_ne!(get.code, 0, "gone from the project");
+    let get = sesame(&bob, &env, &["get", &format!("{m}/users/alice/db"), "--reveal"]);
+    assert_ne!(get.code, 0, "and private to alice");
+    let get = sesame(&alice, &env, &["get", &format!("{m}/users/alice/db"), "--field", "OWNER", "--reveal"]);
+    assert_eq!(get.out.trim(), "alice");
+    let out = sesame(&carol, &env, &["scopes", "share", &format!("{m}/users/carol/db"), "ml"]);
+    assert_ne!(out.code, 0, "carol is not a member of ml: nothing moves");
+    let get = sesame(&carol, &env, &["get", &format!("{m}/users/carol/db"), "--field", "OWNER", "--reveal"]);
+    assert_eq!(get.out.trim(), "carol", "her secret is still there");
+
     // Removing bob from the project: his next token may not read it any more.
     let out = sesame(&root, &env, &["scopes", "project", "add", "ml", "--member", "alice"]);
     assert_eq!(out.code, 0, "{}", out.err);

@@ -43,6 +43,22 @@ pub enum ScopesCommand {
     },
     /// Who this token is, its personal folder and the projects it may list.
     Whoami,
+    /// Share a secret of your personal folder with a project: moved (or --copy) into the project's folder,
+    /// verified; says who will be able to read it.
+    Share {
+        /// The secret, in your personal folder.
+        path: String,
+        /// The project.
+        project: String,
+        /// Copy instead of moving.
+        #[arg(long)]
+        copy: bool,
+    },
+    /// Make a project's secret private again: moved into your personal folder, verified.
+    Unshare {
+        /// The secret, in a project's folder.
+        path: String,
+    },
 }
 
 /// `sesame scopes …`.
@@ -70,6 +86,24 @@ pub async fn scopes(vault: &Vault, args: &ScopesArgs) -> anyhow::Result<ExitCode
                     members.join(", ")
                 );
             }
+        }
+        ScopesCommand::Share { path, project, copy } => {
+            let user = scopes::username(vault)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("this token has no login name: no personal folder"))?;
+            let dst = scopes::share(vault, &s, &user, path, project, *copy).await?;
+            let who = scopes::members(vault, project)
+                .await
+                .map(|m| format!("readable by the members of {project}: {}", m.join(", ")))
+                .unwrap_or_else(|_| format!("readable by the members of {project}"));
+            crate::errln!("sesame: {} {path} to {dst}, {who}", if *copy { "copied" } else { "moved" });
+        }
+        ScopesCommand::Unshare { path } => {
+            let user = scopes::username(vault)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("this token has no login name: no personal folder"))?;
+            let dst = scopes::unshare(vault, &s, &user, path).await?;
+            crate::errln!("sesame: moved {path} to {dst}: only you can read it now");
         }
         ScopesCommand::Whoami => {
             let user = scopes::username(vault).await?;
