@@ -74,8 +74,11 @@ pub struct Cli {
 pub enum DevIdentity {
     /// The root token: an admin of every secret.
     Admin,
-    /// The demo's non-admin userpass user.
-    User,
+    /// The demo's non-admin userpass user alice (`user` says the same).
+    #[value(alias = "user")]
+    Alice,
+    /// The demo's second user, bob, who shares project ml with alice.
+    Bob,
 }
 
 /// Options shared by every mode.

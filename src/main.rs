@@ -131,8 +131,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let user = sesame::vault::demo_modes::seed_demo_modes(server.addr(), server.root_token())
             .await
             .context("cannot set up the admin modes demo")?;
+        let (alice, bob) = sesame::scopes::seed_demo(server.addr(), server.root_token())
+            .await
+            .context("cannot set up the scopes demo")?;
+        drop(user);
         let token = match cli.dev_as {
-            Some(sesame::cli::DevIdentity::User) => user.token,
+            Some(sesame::cli::DevIdentity::Alice) => alice,
+            Some(sesame::cli::DevIdentity::Bob) => bob,
             _ => server.root_token().to_string(),
         };
         (Vault::connect(server.addr(), &token)?, Some(server))

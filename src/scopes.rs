@@ -298,6 +298,52 @@ async fn carry(vault: &Vault, from: &str, to: &str, copy: bool) -> Result<(), Va
     }
 }
 
+/// The demo's second user (the first is [`crate::vault::demo_modes::DEMO_USER`], alice).
+pub const DEMO_SECOND_USER: &str = "bob";
+
+/// Sets up the scopes on the demo server (`--dev`), with the default settings: the personal policy for
+/// alice and a new user bob (same demo password), project `ml` with both as members, a personal secret for
+/// each and a project secret. Returns alice's and bob's tokens.
+pub async fn seed_demo(addr: &str, root_token: &str) -> anyhow::Result<(String, String)> {
+    use crate::vault::demo_modes::{DEMO_PASSWORD, DEMO_USER, TEAM_POLICY, login_userpass};
+    use crate::vault::policy::DEFAULT_POLICY_NAME;
+    let vault = Vault::connect(addr, root_token)?;
+    let s = ScopeSettings::default();
+    put_policy(&vault, PERSONAL_POLICY, &personal_policy(&vault, &s).await?).await?;
+    let policies = format!("{TEAM_POLICY},{DEFAULT_POLICY_NAME},{PERSONAL_POLICY}");
+    vault
+        .call(
+            "POST",
+            &format!("auth/userpass/users/{DEMO_USER}/policies"),
+            Some(&json!({ "token_policies": policies })),
+        )
+        .await?;
+    vault
+        .call(
+            "POST",
+            &format!("auth/userpass/users/{DEMO_SECOND_USER}"),
+            Some(&json!({ "password": DEMO_PASSWORD, "token_policies": policies })),
+        )
+        .await?;
+    set_project(&vault, &s, "ml", &[DEMO_USER.to_string(), DEMO_SECOND_USER.to_string()]).await?;
+    let secret = vault.mount_of("secret").await?;
+    let write = |path: &'static str, json: &'static str| {
+        let vault = vault.clone();
+        let secret = secret.clone();
+        async move {
+            let data = crate::secret::SecretData::from_json_object(json)
+                .map_err(|e| VaultError::Invalid(e.to_string()))?;
+            vault.write(&secret, path, &data, &crate::vault::write::Expected::Anything).await.map(|_| ())
+        }
+    };
+    write("users/alice/notebook", r#"{"JUPYTER_TOKEN":"demo-alice-nb-1"}"#).await?;
+    write("users/bob/notebook", r#"{"JUPYTER_TOKEN":"demo-bob-nb-2"}"#).await?;
+    write("projects/ml/wandb", r#"{"WANDB_API_KEY":"demo-wandb-3"}"#).await?;
+    let alice = login_userpass(&vault, DEMO_USER, DEMO_PASSWORD).await?;
+    let bob = login_userpass(&vault, DEMO_SECOND_USER, DEMO_PASSWORD).await?;
+    Ok((alice, bob))
+}
+
 /// Where a path lies: the user's own folder, a project's, or elsewhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {

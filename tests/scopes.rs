@@ -229,3 +229,56 @@ async fn places_in_the_tui(token: &str, m: &str, up: &str) {
     let screen = common::ui::render(&app, (100, 30));
     assert!(screen.contains("[project: ml]") && screen.contains("wandb"), "{screen}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_sets_up_alice_bob_and_project_ml_with_the_modes_still_enforced() {
+    use sesame::vault::devserver::{self, DevOptions, DevServer};
+    use sesame::vault::kv::Vault;
+    use sesame::vault::modes::Mode;
+    if std::env::var_os("SESAME_TEST_VAULT_ADDR").is_some() {
+        return; // The demo needs a throw-away server of its own.
+    }
+    let dev = DevServer::start(DevOptions::default()).await.unwrap();
+    devserver::seed_demo(dev.addr(), dev.root_token()).await.unwrap();
+    sesame::vault::demo_modes::seed_demo_modes(dev.addr(), dev.root_token()).await.unwrap();
+    let (alice, bob) = sesame::scopes::seed_demo(dev.addr(), dev.root_token()).await.unwrap();
+    let root = Vault::connect(dev.addr(), dev.root_token()).unwrap();
+    let secret = root.mount_of("secret").await.unwrap();
+    let (alice, bob) =
+        (Vault::connect(dev.addr(), &alice).unwrap(), Vault::connect(dev.addr(), &bob).unwrap());
+    assert!(alice.read(&secret, "users/alice/notebook", None).await.is_ok());
+    assert!(bob.read(&secret, "users/bob/notebook", None).await.is_ok());
+    assert!(matches!(
+        bob.read(&secret, "users/alice/notebook", None).await,
+        Err(sesame::vault::VaultError::Forbidden { .. })
+    ));
+    assert!(alice.read(&secret, "projects/ml/wandb", None).await.is_ok());
+    assert!(bob.read(&secret, "projects/ml/wandb", None).await.is_ok());
+
+    // A mode on a project secret stays enforced inside the scope: readonly refuses the members' writes once
+    // the modes policy is applied again, though the project's policy grants them.
+    let modes =
+        sesame::vault::modes::Modes::new(sesame::vault::annotations::AnnotationStore::new(root.clone()));
+    modes.set_mode(&secret, "projects/ml/wandb", Mode::ReadOnly).await.unwrap();
+    let mut entries = Vec::new();
+    for (mount, version, path, mode) in sesame::vault::demo_modes::DEMO_MODES {
+        let m =
+            sesame::vault::kv::Mount { path: (*mount).into(), version: *version, description: String::new() };
+        entries.push(sesame::vault::policy::entry(&m, path, *mode));
+    }
+    entries.push(sesame::vault::policy::entry(&secret, "projects/ml/wandb", Mode::ReadOnly));
+    let generated = sesame::vault::policy::generate(sesame::vault::policy::DEFAULT_POLICY_NAME, &entries);
+    sesame::vault::policy::apply_policy(&root, sesame::vault::policy::DEFAULT_POLICY_NAME, &generated.hcl)
+        .await
+        .unwrap();
+    let data = sesame::secret::SecretData::from_json_object(r#"{"WANDB_API_KEY":"changed"}"#).unwrap();
+    let e = alice.write(&secret, "projects/ml/wandb", &data, &sesame::vault::write::Expected::Anything).await;
+    assert!(matches!(e, Err(sesame::vault::VaultError::Forbidden { .. })), "{e:?}");
+    assert!(alice.read(&secret, "projects/ml/wandb", None).await.is_ok(), "readonly still reads");
+    // Elsewhere in the project the members still write.
+    alice
+        .write(&secret, "projects/ml/other", &data, &sesame::vault::write::Expected::Anything)
+        .await
+        .unwrap();
+    dev.stop().await;
+}
