@@ -160,6 +160,26 @@ async fn kv1_against_kv2_and_across_namespaces() {
     let out = root(&["diff", "kv/app", "kv/app", "--a-namespace", &na, "--b-namespace", &nb, "--reveal"]);
     assert_eq!(out.code, 1, "{}{}", out.out, out.err);
     assert!(out.out.contains(&format!("A {na}  ≠  B {nb}")), "each side read in its namespace: {}", out.out);
+
+    // A side through a profile of the config file: `PROFILE:path`.
+    let dir = std::env::temp_dir().join(format!("sesame-cmp-{}", common::random_suffix(8)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[[profile]]\nname = \"team-a\"\naddress = \"{}\"\nnamespace = \"{na}\"\n", s.addr),
+    )
+    .unwrap();
+    let o = command(&s.token)
+        .env("SESAME_CONFIG", &config)
+        .args(["diff", "team-a:kv/app", "kv/app", "--b-namespace", &nb, "--reveal"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains(&format!("A {na}  ≠  B {nb}")), "A read through the profile: {text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

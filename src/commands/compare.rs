@@ -25,7 +25,8 @@ pub enum DiffFormat {
 /// `sesame diff`.
 #[derive(Args, Debug)]
 pub struct DiffArgs {
-    /// Side A: a secret, or a folder (ending with `/`), e.g. `secret/apps/web/staging/`.
+    /// Side A: a secret, or a folder (ending with `/`), e.g. `secret/apps/web/staging/`; `PROFILE:path`
+    /// reads it through a profile of the config file (another server, namespace or login).
     #[arg(value_name = "A")]
     pub a: String,
     /// Side B, of the same kind: `secret/apps/web/prod/` (another mount or KV version is fine).
@@ -66,6 +67,36 @@ impl Sides {
         };
         (side(&self.a_namespace), side(&self.b_namespace))
     }
+}
+
+/// A side written `PROFILE:mount/path`: its own connection (that profile of the config file, under the
+/// command's connection flags) and the path. A side without a known profile name before `:` is a path.
+fn side(base: &ConnectArgs, text: &str) -> anyhow::Result<(Option<Vault>, String)> {
+    let Some((name, path)) = text.split_once(':') else { return Ok((None, text.to_string())) };
+    let config = crate::config::Config::load()?;
+    let Ok(profile) = config.find_profile(name) else { return Ok((None, text.to_string())) };
+    let mut args = base.clone();
+    args.profile = None;
+    // The command's own address/namespace/token flags describe the other side: the profile's stand alone.
+    args.address = None;
+    args.namespace = None;
+    args.token_file = None;
+    let settings = crate::vault::connect::ConnectSettings::from_env(&args.over_profile(profile))?;
+    Ok((Some(Vault::new(settings.build_client()?)), path.to_string()))
+}
+
+/// The two sides' connections and paths: `PROFILE:` prefixes, else the namespaces given, else `vault`.
+fn sides(
+    vault: &Vault,
+    connect: &ConnectArgs,
+    s: &Sides,
+    a: &str,
+    b: &str,
+) -> anyhow::Result<(Vault, String, Vault, String)> {
+    let (na, nb) = s.vaults(vault);
+    let (pa, a) = side(connect, a)?;
+    let (pb, b) = side(connect, b)?;
+    Ok((pa.unwrap_or(na), a, pb.unwrap_or(nb), b))
 }
 
 /// `sesame promote`.
@@ -127,8 +158,8 @@ async fn revealed(va: &Vault, vb: &Vault, c: &Comparison, s: &SecretDiff) -> Vec
 
 /// `sesame diff A B`: exit 0 when equal, 1 when different, 2 on an error or when something could not be read.
 pub async fn diff(vault: &Vault, args: &DiffArgs) -> anyhow::Result<ExitCode> {
-    let (va, vb) = args.sides.vaults(vault);
-    let c = match compared(&va, &vb, &args.a, &args.b).await {
+    let (va, a, vb, b) = sides(vault, &args.connect, &args.sides, &args.a, &args.b)?;
+    let c = match compared(&va, &vb, &a, &b).await {
         Ok(c) => c,
         Err(e) => {
             crate::errln!("sesame: {e:#}");
@@ -273,8 +304,8 @@ fn json_of(
 
 /// `sesame promote A B [--keys K…] [--dry-run] [--yes]`.
 pub async fn promote(vault: &Vault, args: &PromoteArgs) -> anyhow::Result<ExitCode> {
-    let (va, vb) = args.sides.vaults(vault);
-    let c = compared(&va, &vb, &args.a, &args.b).await?;
+    let (va, a, vb, b) = sides(vault, &args.connect, &args.sides, &args.a, &args.b)?;
+    let c = compared(&va, &vb, &a, &b).await?;
     if let Some(s) = c.secrets.iter().find(|s| s.unreadable.is_some()) {
         let (side, why) = s.unreadable.clone().unwrap_or_default();
         bail!(
