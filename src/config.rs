@@ -80,6 +80,8 @@ pub enum LoginMethod {
     Userpass,
     /// AppRole: a role id and a secret id (`auth/<mount>/login`).
     Approle,
+    /// A JWT signed by a key the server trusts, for a role (`auth/<mount>/login`, the jwt method).
+    Jwt,
 }
 
 impl LoginMethod {
@@ -89,6 +91,7 @@ impl LoginMethod {
             Self::Token => "token",
             Self::Userpass => "userpass",
             Self::Approle => "approle",
+            Self::Jwt => "jwt",
         }
     }
 
@@ -98,6 +101,7 @@ impl LoginMethod {
             Self::Token => "token",
             Self::Userpass => "userpass",
             Self::Approle => "approle",
+            Self::Jwt => "jwt",
         }
     }
 }
@@ -131,6 +135,10 @@ pub struct Profile {
     pub role_id: Option<String>,
     /// AppRole: a file holding the secret id.
     pub secret_id_file: Option<std::path::PathBuf>,
+    /// JWT: the role to log in as.
+    pub role: Option<String>,
+    /// JWT: a file holding the token (e.g. a CI job's or a workload's).
+    pub jwt_file: Option<std::path::PathBuf>,
     /// Where this profile's token is kept (0600): `sesame login` writes it there, every command reads it.
     /// Without it, the token is written where the official CLI keeps it only with `save_token`.
     pub token_file: Option<std::path::PathBuf>,

@@ -236,3 +236,61 @@ async fn the_renewer_keeps_a_3_second_token_alive_without_a_prompt_and_warns_for
     let msg = app.message.as_ref().map(|(_, m)| m.clone()).unwrap_or_default();
     assert!(msg.contains("cannot be renewed") && msg.contains("sesame login"), "{msg}");
 }
+
+/// A JWT signed with an ES256 key made here.
+fn es256_jwt(key: &p256::ecdsa::SigningKey, sub: &str, aud: &str) -> String {
+    use base64::Engine as _;
+    use p256::ecdsa::signature::Signer as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let header = b64.encode(br#"{"alg":"ES256","typ":"JWT"}"#);
+    let claims = b64.encode(
+        json!({"sub": sub, "aud": aud, "iss": "sesame-test", "iat": now, "exp": now + 300}).to_string(),
+    );
+    let signing_input = format!("{header}.{claims}");
+    let sig: p256::ecdsa::Signature = key.sign(signing_input.as_bytes());
+    format!("{signing_input}.{}", b64.encode(sig.to_bytes()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwt_login_with_a_key_made_by_the_test() {
+    use p256::pkcs8::EncodePublicKey as _;
+    let s = common::server();
+    let (mount, _, policy) = user_setup().await;
+    let key = p256::ecdsa::SigningKey::from_slice(&[0x42; 32]).unwrap();
+    let pem = key.verifying_key().to_public_key_pem(p256::pkcs8::LineEnding::LF).unwrap();
+    let jm = format!("jwt{}", common::random_suffix(6));
+    let (st, _) = s.request(Method::POST, &format!("sys/auth/{jm}"), Some(json!({"type": "jwt"}))).await;
+    assert!(st.is_success());
+    let (st, body) = s
+        .request(
+            Method::POST,
+            &format!("auth/{jm}/config"),
+            Some(json!({"jwt_validation_pubkeys": [pem], "bound_issuer": "sesame-test"})),
+        )
+        .await;
+    assert!(st.is_success(), "{body}");
+    let (st, body) = s
+        .request(
+            Method::POST,
+            &format!("auth/{jm}/role/ci"),
+            Some(json!({"role_type": "jwt", "user_claim": "sub", "bound_audiences": ["sesame-test"], "token_policies": [policy]})),
+        )
+        .await;
+    assert!(st.is_success(), "{body}");
+    let jwt = es256_jwt(&key, "ci-job-1", "sesame-test");
+    let out = sesame(
+        &[("SESAME_JWT", &jwt)],
+        &["login", "--method", "jwt", "--mount", &jm, "--role", "ci", "--format", "token"],
+    );
+    assert_eq!(out.code, 0, "{}", out.err);
+    let ls = sesame(&[("VAULT_TOKEN", out.out.trim())], &["ls", &format!("{mount}/app/")]);
+    assert_eq!(ls.code, 0, "{}", ls.err);
+    assert!(!out.err.contains(&jwt));
+    // A token for another audience is refused, and the error does not repeat it.
+    let wrong = es256_jwt(&key, "ci-job-1", "someone-else");
+    let out =
+        sesame(&[("SESAME_JWT", &wrong)], &["login", "--method", "jwt", "--mount", &jm, "--role", "ci"]);
+    assert_ne!(out.code, 0);
+    assert!(!out.err.contains(&wrong), "{}", out.err);
+}

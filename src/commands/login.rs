@@ -44,6 +44,12 @@ pub struct LoginArgs {
     /// AppRole: read the secret id from this file (default: the profile's; else SESAME_SECRET_ID).
     #[arg(long, value_name = "FILE")]
     pub secret_id_file: Option<PathBuf>,
+    /// JWT: the role (default: the profile's).
+    #[arg(long)]
+    pub role: Option<String>,
+    /// JWT: read the token from this file (default: the profile's jwt_file; else SESAME_JWT).
+    #[arg(long, value_name = "FILE")]
+    pub jwt_file: Option<PathBuf>,
     /// Keep the token where the official CLI keeps it (~/.vault-token), as a profile's save_token does.
     #[arg(long)]
     pub save: bool,
@@ -150,6 +156,20 @@ pub async fn login(vault: &Vault, args: &LoginArgs, config: &Config) -> anyhow::
                 }
             };
             Credentials::Approle { role_id, secret_id }
+        }
+        LoginMethod::Jwt => {
+            let role = args
+                .role
+                .clone()
+                .or_else(|| profile.and_then(|p| p.role.clone()))
+                .context("give --role (or role in the profile)")?;
+            let file = args.jwt_file.clone().or_else(|| profile.and_then(|p| p.jwt_file.clone()));
+            let jwt = match (file, std::env::var("SESAME_JWT").ok()) {
+                (Some(f), _) => read_secret_file(&f)?,
+                (None, Some(s)) => Zeroizing::new(s),
+                (None, None) => bail!("give --jwt-file (or jwt_file in the profile, or SESAME_JWT)"),
+            };
+            Credentials::Jwt { role, jwt }
         }
     };
     let info = login::login(vault, &mount, &creds).await?;

@@ -27,6 +27,13 @@ pub enum Credentials {
         /// The secret id.
         secret_id: Zeroizing<String>,
     },
+    /// JWT.
+    Jwt {
+        /// The role.
+        role: String,
+        /// The signed token.
+        jwt: Zeroizing<String>,
+    },
 }
 
 impl std::fmt::Debug for Credentials {
@@ -34,6 +41,7 @@ impl std::fmt::Debug for Credentials {
         match self {
             Self::Userpass { username, .. } => write!(f, "Userpass({username})"),
             Self::Approle { role_id, .. } => write!(f, "Approle({role_id})"),
+            Self::Jwt { role, .. } => write!(f, "Jwt({role})"),
         }
     }
 }
@@ -75,6 +83,10 @@ pub async fn login(vault: &Vault, mount: &str, creds: &Credentials) -> Result<Lo
         Credentials::Approle { role_id, secret_id } => (
             vaultrs::auth::approle::login(client, mount, role_id, secret_id.as_str()).await,
             LoginMethod::Approle,
+        ),
+        Credentials::Jwt { role, jwt } => (
+            vaultrs::auth::oidc::login(client, mount, jwt.as_str(), Some(role.clone())).await,
+            LoginMethod::Jwt,
         ),
     };
     let auth = result.map_err(|e| login_error(vault.addr(), mount, &e))?;
