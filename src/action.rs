@@ -141,6 +141,8 @@ pub enum Action {
     OpenFolder,
     /// Finder: switch between fuzzy, exact and regular-expression matching.
     CycleMatch,
+    /// Log in again (the profile's method), without leaving the explorer.
+    Login,
     /// Places: my secrets, my projects, the mounts and the bookmarks, to jump to.
     Places,
     /// Bookmark the current folder (or forget it when it is one), kept in the config directory.

@@ -167,6 +167,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         namespace: vault.namespace().map(str::to_string),
         profile: cli.connect.profile.clone(),
         scopes: config.scopes.clone(),
+        login: match cli.connect.profile.as_deref().map(|n| config.find_profile(n)) {
+            Some(Ok(p)) => sesame::app::login_form::LoginSettings {
+                method: p.login,
+                mount: p.auth_mount.clone().unwrap_or_else(|| p.login.default_mount().to_string()),
+                name: p.username.clone().or_else(|| p.role_id.clone()).or_else(|| p.role.clone()),
+                file: p
+                    .secret_id_file
+                    .clone()
+                    .or_else(|| p.jwt_file.clone())
+                    .map(|f| f.display().to_string()),
+            },
+            _ => sesame::app::login_form::LoginSettings::default(),
+        },
         bookmarks: sesame::config::load_bookmarks(),
         env_file: match &cli.env_file {
             Some(p) => Some((p.display().to_string(), sesame::commands::refs::env_file(p)?)),

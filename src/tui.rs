@@ -61,7 +61,7 @@ pub async fn run(
             let _ = tx.send(Msg::Token(e));
         }
     });
-    let _stop_renewer = scopeguard_abort(renewer);
+    let mut renewer_guard = scopeguard_abort(renewer);
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -110,6 +110,15 @@ pub async fn run(
         for msg in batch {
             let mut cmds = app.update(msg);
             take_namespace_switch(&mut app, &mut vault, &mut cmds);
+            if take_token_switch(&mut app, &mut vault, &mut cmds) {
+                // The renewer keeps the new token alive now.
+                renewer_guard.replace(crate::vault::login::spawn_renewer(vault.clone(), {
+                    let tx = tx.clone();
+                    move |e| {
+                        let _ = tx.send(Msg::Token(e));
+                    }
+                }));
+            }
             run_cmds(cmds, &clipboard, &vault, &given_mounts, &tx);
         }
         dirty = true;
@@ -135,8 +144,30 @@ pub fn take_namespace_switch(app: &mut App, vault: &mut Vault, cmds: &mut Vec<Ef
     }
 }
 
+/// Carries out a login's new token among `cmds`: this side swaps its connection's token, and the explorer
+/// asks again what failed without one. True when the token changed.
+pub fn take_token_switch(app: &mut App, vault: &mut Vault, cmds: &mut Vec<Effect>) -> bool {
+    use secrecy::ExposeSecret as _;
+    if let Some(i) = cmds.iter().position(|c| matches!(c, Effect::UseToken { .. }))
+        && let Effect::UseToken { token } = cmds.remove(i)
+    {
+        *vault = vault.with_token(token.0.expose_secret());
+        cmds.extend(app.token_swapped());
+        return true;
+    }
+    false
+}
+
 /// Aborts a task when dropped.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl AbortOnDrop {
+    /// Aborts the task and keeps this one instead.
+    fn replace(&mut self, task: tokio::task::JoinHandle<()>) {
+        self.0.abort();
+        self.0 = task;
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

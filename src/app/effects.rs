@@ -322,6 +322,46 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
                 let _ = tx.send(Msg::Problem(format!("cannot keep the bookmarks: {e}")));
             }
         }
+        Effect::Login { req, settings, name, secret } => {
+            use crate::config::LoginMethod;
+            use crate::vault::login::Credentials;
+            let creds = match settings.method {
+                LoginMethod::Approle | LoginMethod::Jwt => {
+                    let path = crate::vault::login::expand_home(std::path::Path::new(secret.0.as_str()));
+                    match tokio::fs::read_to_string(&path).await {
+                        Ok(text) => {
+                            let value = zeroize::Zeroizing::new(text.trim_end().to_string());
+                            drop(zeroize::Zeroizing::new(text));
+                            if settings.method == LoginMethod::Approle {
+                                Ok(Credentials::Approle { role_id: name.clone(), secret_id: value })
+                            } else {
+                                Ok(Credentials::Jwt { role: name.clone(), jwt: value })
+                            }
+                        }
+                        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+                    }
+                }
+                _ => Ok(Credentials::Userpass { username: name.clone(), password: secret.0.clone() }),
+            };
+            let result = match creds {
+                Ok(c) => crate::vault::login::login(vault, &settings.mount, &c)
+                    .await
+                    .map(|info| {
+                        let summary = format!(
+                            "{name} with {} · policies {}",
+                            info.method.name(),
+                            info.policies.join(",")
+                        );
+                        (super::login_form::NewToken(info.token), summary)
+                    })
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            let _ = tx.send(Msg::LoggedIn { req, result });
+        }
+        Effect::UseToken { .. } => {
+            // The terminal side swaps its connection's token (it owns the connection).
+        }
         Effect::ListNamespaces { req } => {
             let result = vault
                 .call_json("LIST", "sys/namespaces", None)

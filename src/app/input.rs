@@ -63,6 +63,10 @@ impl App {
                     self.open_help();
                     return;
                 }
+                Some(Action::Login) => {
+                    self.open_login("log in again: the draft stays; save once logged in");
+                    return;
+                }
                 Some(action) => e.on_action(action),
                 None => editor::EditorOutcome::None,
             }
@@ -124,6 +128,7 @@ impl App {
             Action::Quit => self.should_quit = true,
             Action::Refresh => self.refresh(out),
             Action::Find => self.open_finder("", out),
+            Action::Login => self.open_login("log in again"),
             Action::Places => {
                 let req = self.req();
                 self.places_req = req;

@@ -17,6 +17,7 @@ pub mod history_flow;
 pub mod input;
 pub mod json_view;
 pub mod list;
+pub mod login_form;
 pub mod msg;
 pub mod ops;
 pub mod ops_effects;
@@ -64,6 +65,8 @@ pub struct Settings {
     pub scopes: crate::scopes::ScopeSettings,
     /// The bookmarks kept in the config directory.
     pub bookmarks: Vec<String>,
+    /// How the login form logs in (the profile's method).
+    pub login: login_form::LoginSettings,
 }
 
 /// The whole application state.
@@ -108,6 +111,10 @@ pub struct App {
     ns_req: u64,
     /// The pending places lookup.
     places_req: u64,
+    /// The pending login.
+    login_req: u64,
+    /// How the login form logs in.
+    pub(crate) login: login_form::LoginSettings,
     /// `[scopes]`: the personal and project folders.
     pub(crate) scopes: crate::scopes::ScopeSettings,
     /// The token's login name, once the places were looked up (tags `[private]`).
@@ -132,6 +139,8 @@ pub struct App {
     pub size: (u16, u16),
     /// Start path still to resolve once mounts are known.
     pending_start: Option<String>,
+    /// The start path as given (resolved again after a login when the first attempt failed).
+    first_start: Option<String>,
     /// Entry to select once the listing brings it (going back to a parent folder).
     pending_select: Option<String>,
     /// Set when the user quits.
@@ -221,6 +230,8 @@ impl App {
             identity_at: None,
             ns_req: 0,
             places_req: 0,
+            login_req: 0,
+            login: login_form::LoginSettings::default(),
             scopes: crate::scopes::ScopeSettings::default(),
             scope_user: None,
             bookmarks: Vec::new(),
@@ -231,7 +242,8 @@ impl App {
             message: None,
             spinner: 0,
             size: (80, 24),
-            pending_start: start.filter(|s| !s.trim_matches('/').is_empty()),
+            pending_start: start.clone().filter(|s| !s.trim_matches('/').is_empty()),
+            first_start: start.filter(|s| !s.trim_matches('/').is_empty()),
             pending_select: None,
             should_quit: false,
             no_color: false,
@@ -269,6 +281,7 @@ impl App {
         self.profile = s.profile;
         self.scopes = s.scopes;
         self.bookmarks = s.bookmarks;
+        self.login = s.login;
     }
 
     /// Starts again in another namespace (the connection was switched by the terminal side): the explorer,
@@ -321,7 +334,10 @@ impl App {
                     "the token cannot be renewed and expires in {secs} s: log in again (sesame login), then restart"
                 ));
             }
-            TokenEvent::Failed(e) => self.error(format!("the token could not be renewed: {e}")),
+            TokenEvent::Failed(e) => {
+                self.open_login(format!("the token could not be renewed ({e})"));
+                self.error(format!("the token could not be renewed: {e}"));
+            }
         }
     }
 
@@ -449,8 +465,15 @@ impl App {
                     self.identity = Some(id);
                     self.identity_at = Some(std::time::Instant::now());
                 }
-                Err(e) => self.error(format!("token lookup failed: {e}")),
+                Err(e) => {
+                    // No token, or one the server no longer knows: log in without leaving.
+                    if matches!(e, VaultError::Forbidden { .. }) {
+                        self.open_login(format!("the token was refused ({e})"));
+                    }
+                    self.error(format!("token lookup failed: {e}"));
+                }
             },
+            m @ Msg::LoggedIn { .. } => self.on_logged_in(m, &mut out),
             Msg::Listed { req, result, done } => self.on_listed(req, result, done, &mut out),
             Msg::Secret { req, result } => self.on_secret(req, result),
             Msg::Preview { req, result } => {

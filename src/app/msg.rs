@@ -84,6 +84,8 @@ pub enum Msg {
     Places { req: u64, result: Result<(Option<String>, Vec<String>), String> },
     /// The child namespaces of the current one (names without slashes), or why not.
     Namespaces { req: u64, result: Result<Vec<String>, String> },
+    /// A login's answer: the new token and who logged in, or why not.
+    LoggedIn { req: u64, result: Result<(super::login_form::NewToken, String), String> },
     /// Something failed that the user should know of (shown as an error).
     Problem(String),
     /// The token renewer's report.
@@ -166,6 +168,15 @@ pub enum Effect {
     LoadPlaces { req: u64, scopes: crate::scopes::ScopeSettings },
     /// Write the bookmarks file.
     SaveBookmarks { bookmarks: Vec<String> },
+    /// Log in (the form's method, mount, name and password or file).
+    Login {
+        req: u64,
+        settings: super::login_form::LoginSettings,
+        name: String,
+        secret: super::login_form::Typed,
+    },
+    /// Use this token from now on: the terminal side swaps its connection's token.
+    UseToken { token: super::login_form::NewToken },
     /// List the child namespaces of the current one.
     ListNamespaces { req: u64 },
     /// Talk to another namespace from now on (`None`: the root). The terminal side swaps its connection and

@@ -31,6 +31,8 @@ pub enum Popup {
     ModeMenu { selected: usize },
     /// The finder: every secret path, ranked as the query is typed.
     Finder(super::finder::FinderView),
+    /// The login form.
+    Login(super::login_form::LoginForm),
     /// Places to jump to: labels and `mount/path/`, the selected one.
     Places { choices: Vec<(String, String)>, selected: usize },
     /// Namespaces to switch to: full paths (`None`: the root), the selected one.
@@ -48,6 +50,7 @@ impl Popup {
             Self::ConfirmCopy(_) => Context::Confirm,
             Self::Finder(_) => Context::Finder,
             Self::Namespaces { .. } | Self::Places { .. } => Context::Menu,
+            Self::Login(_) => Context::Line,
         }
     }
 }
@@ -310,6 +313,7 @@ impl App {
                 }
             },
             Popup::Finder(v) => self.finder_key(v, key, out),
+            Popup::Login(f) => self.login_key(f, key, out),
             Popup::Places { choices, selected } => {
                 let n = choices.len().max(1);
                 match action {

@@ -119,6 +119,41 @@ fn draw_popup(frame: &mut Frame, app: &App, popup: &Popup, theme: &Theme, size: 
     match popup {
         Popup::Help { scroll } => draw_help(frame, app, *scroll, theme),
         Popup::Finder(v) => finder::draw(frame, app, v, theme),
+        Popup::Login(f) => {
+            let field = |label: &str, value: String, focused: bool| {
+                let cursor = if focused { "█" } else { "" };
+                Line::from(vec![
+                    Span::styled(format!("{label:>14}: "), theme.dim()),
+                    Span::raw(format!("{value}{cursor}")),
+                ])
+            };
+            let secret = if f.secret_hidden() {
+                // A fixed mask: typing shows nothing of the password's length.
+                if f.secret.0.is_empty() { String::new() } else { MASK.to_string() }
+            } else {
+                shown(&f.secret.0).into_owned()
+            };
+            let mut lines = vec![
+                Line::styled(shown(&f.reason).into_owned(), theme.dim()),
+                Line::from(format!("{} at auth/{}/", f.settings.method.name(), shown(&f.settings.mount))),
+                Line::from(""),
+                field(f.name_label(), shown(&f.name).into_owned(), f.focus == 0),
+                field(f.secret_label(), secret, f.focus == 1),
+                Line::from(""),
+            ];
+            if let Some(e) = &f.error {
+                lines.push(Line::styled(shown(e).into_owned(), theme.error()));
+            }
+            lines.push(Line::styled(
+                if f.busy {
+                    format!("{} logging in…", spinner(app))
+                } else {
+                    "Tab next field · Enter logs in · Esc closes (open views stay as they are)".to_string()
+                },
+                theme.dim(),
+            ));
+            editor::popup(frame, main_area(size), " Log in ", lines);
+        }
         Popup::Places { choices, selected } => {
             let mut lines = Vec::new();
             let label_w = choices.iter().map(|(l, _)| l.chars().count()).max().unwrap_or(8).min(30);

@@ -1,0 +1,153 @@
+//! Logging in from inside the explorer, against a real OpenBao: a refused token opens the login form, the
+//! login swaps the connection's token (as the terminal loop does, `tui::take_token_switch`) and the
+//! explorer loads; and an editor's draft survives a revoked token, a login (Ctrl-l) and saves afterwards.
+
+mod common;
+
+use crossterm::event::KeyCode;
+use reqwest::Method;
+use serde_json::json;
+
+use sesame::app::overlay::Popup;
+use sesame::app::{App, Effect, Msg, Settings, effects};
+use sesame::keymap::Keymap;
+use sesame::vault::Vault;
+
+use common::ui::{code, ctrl, key, render};
+
+struct Tui {
+    app: App,
+    vault: Vault,
+}
+
+impl Tui {
+    async fn settle(&mut self, mut cmds: Vec<Effect>) {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        for _ in 0..200 {
+            sesame::tui::take_token_switch(&mut self.app, &mut self.vault, &mut cmds);
+            if cmds.is_empty() {
+                return;
+            }
+            for cmd in cmds.drain(..) {
+                effects::run(&self.vault, &[], cmd, &tx).await;
+            }
+            while let Ok(msg) = rx.try_recv() {
+                cmds.extend(self.app.update(msg));
+            }
+        }
+        panic!("the app kept asking for more work");
+    }
+
+    async fn send(&mut self, msg: Msg) {
+        let cmds = self.app.update(msg);
+        self.settle(cmds).await;
+    }
+
+    async fn typed(&mut self, text: &str) {
+        for c in text.chars() {
+            self.send(key(c)).await;
+        }
+    }
+}
+
+/// A userpass mount with alice, who may read and write a KV v2 mount; returns (mount, userpass mount).
+async fn setup() -> (String, String) {
+    let s = common::server();
+    let m = s.fresh_mount(2).await;
+    s.write_kv(&m, 2, "app/db", json!({"K": "v1"})).await;
+    let policy = format!("lui-{}", common::random_suffix(6));
+    s.put_policy(
+        &policy,
+        &format!("path \"{m}/*\" {{ capabilities = [\"create\", \"read\", \"update\", \"list\", \"patch\"] }}\npath \"sys/internal/ui/mounts\" {{ capabilities = [\"read\"] }}\n"),
+    )
+    .await;
+    let up = format!("up{}", common::random_suffix(6));
+    let (st, _) = s.request(Method::POST, &format!("sys/auth/{up}"), Some(json!({"type": "userpass"}))).await;
+    assert!(st.is_success());
+    let (st, _) = s
+        .request(
+            Method::POST,
+            &format!("auth/{up}/users/alice"),
+            Some(json!({"password": "pw-alice-9", "token_policies": policy})),
+        )
+        .await;
+    assert!(st.is_success());
+    (m, up)
+}
+
+fn settings(up: &str) -> Settings {
+    Settings {
+        login: sesame::app::login_form::LoginSettings {
+            method: sesame::config::LoginMethod::Userpass,
+            mount: up.to_string(),
+            name: Some("alice".into()),
+            file: None,
+        },
+        ..Settings::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_opens_the_login_form_and_the_login_loads_the_explorer() {
+    let (m, up) = setup().await;
+    let vault = common::vault().with_token("s.not-a-token");
+    let (mut app, cmds) = App::new(vault.addr(), Keymap::default_keymap(), Some(format!("{m}/app/")));
+    app.configure(settings(&up));
+    app.update(Msg::Resize(100, 30));
+    let mut tui = Tui { app, vault };
+    tui.settle(cmds).await;
+    let screen = render(&tui.app, (100, 30));
+    assert!(screen.contains("Log in") && screen.contains("the token was refused"), "{screen}");
+    // The username comes from the profile; the cursor is on the password, typed blind.
+    tui.typed("wrong").await;
+    let screen = render(&tui.app, (100, 30));
+    assert!(!screen.contains("wrong"), "the password is not drawn:\n{screen}");
+    tui.send(code(KeyCode::Enter)).await;
+    assert!(render(&tui.app, (100, 30)).contains("invalid"), "a wrong password says so");
+    tui.typed("pw-alice-9").await;
+    tui.send(code(KeyCode::Enter)).await;
+    assert!(!tui.app.popups().iter().any(|p| matches!(p, Popup::Login(_))), "the form closed");
+    assert!(tui.app.identity.is_some(), "the identity loaded with the new token");
+    assert_eq!(tui.app.breadcrumb(), format!("{m}/app/"));
+    assert!(tui.app.list.entries.iter().any(|e| e.name == "db"), "the start folder listed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_survives_a_revoked_token_and_saves_after_logging_in_again() {
+    let (m, up) = setup().await;
+    let s = common::server();
+    let (_, body) = s
+        .request(Method::POST, &format!("auth/{up}/login/alice"), Some(json!({"password": "pw-alice-9"})))
+        .await;
+    let token = body["auth"]["client_token"].as_str().unwrap().to_string();
+    let vault = common::vault().with_token(&token);
+    let (mut app, cmds) = App::new(vault.addr(), Keymap::default_keymap(), Some(format!("{m}/app/db")));
+    app.configure(settings(&up));
+    app.update(Msg::Resize(100, 30));
+    let mut tui = Tui { app, vault };
+    tui.settle(cmds).await;
+    assert!(tui.app.secret.as_ref().is_some_and(|v| v.read.is_some()), "the secret is open");
+    tui.send(key('e')).await;
+    tui.send(code(KeyCode::Enter)).await;
+    tui.typed("-draft").await;
+    tui.send(code(KeyCode::Esc)).await;
+    // The token is revoked behind our back: the save fails, the draft stays.
+    let (st, _) = s.request(Method::POST, "auth/token/revoke", Some(json!({"token": token}))).await;
+    assert!(st.is_success());
+    tui.send(ctrl('s')).await;
+    tui.send(key('y')).await;
+    let e = tui.app.editor.as_ref().expect("the editor stays open");
+    assert!(e.error.as_deref().is_some_and(|m| m.contains("kept")), "{:?}", e.error);
+    // Ctrl-l: log in over the editor; then save again.
+    tui.send(ctrl('l')).await;
+    assert!(tui.app.popups().iter().any(|p| matches!(p, Popup::Login(_))));
+    tui.typed("pw-alice-9").await;
+    tui.send(code(KeyCode::Enter)).await;
+    assert!(tui.app.editor.as_ref().is_some_and(|e| e.dirty()), "the draft is still there");
+    tui.send(ctrl('s')).await;
+    tui.send(key('y')).await;
+    assert!(tui.app.editor.is_none(), "saved: {:?}", tui.app.message);
+    let mount = common::vault().mount_of(&m).await.unwrap();
+    let now = common::vault().read(&mount, "app/db", None).await.unwrap().data.unwrap();
+    assert_eq!(now.get("K").unwrap().reveal().as_str(), "v1-draft");
+}
