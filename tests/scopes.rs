@@ -228,6 +228,47 @@ async fn places_in_the_tui(token: &str, m: &str, up: &str) {
     assert_eq!(app.breadcrumb(), format!("{m}/projects/ml/"));
     let screen = common::ui::render(&app, (100, 30));
     assert!(screen.contains("[project: ml]") && screen.contains("wandb"), "{screen}");
+
+    // Inside a project, a new secret goes there without a question.
+    let c = app.update(common::ui::key('n'));
+    settle(&mut app, c).await;
+    for ch in "inproject".chars() {
+        let c = app.update(common::ui::key(ch));
+        settle(&mut app, c).await;
+    }
+    let c = app.update(common::ui::code(KeyCode::Enter));
+    settle(&mut app, c).await;
+    assert_eq!(
+        app.form.as_ref().map(|f| f.target().1.to_string()),
+        Some("projects/ml/inproject".to_string())
+    );
+    let c = app.update(common::ui::code(KeyCode::Esc));
+    settle(&mut app, c).await;
+    assert!(app.form.is_none());
+
+    // At the mount's root (outside the scopes): private by default, or a project, or here.
+    for _ in 0..2 {
+        let c = app.update(common::ui::key('h'));
+        settle(&mut app, c).await;
+    }
+    assert_eq!(app.breadcrumb(), format!("{m}/"));
+    let c = app.update(common::ui::key('n'));
+    settle(&mut app, c).await;
+    for ch in "notes".chars() {
+        let c = app.update(common::ui::key(ch));
+        settle(&mut app, c).await;
+    }
+    let c = app.update(common::ui::code(KeyCode::Enter));
+    settle(&mut app, c).await;
+    let screen = common::ui::render(&app, (100, 30));
+    assert!(screen.contains("private or project?") && screen.contains("Where does notes go?"), "{screen}");
+    assert!(
+        screen.contains("› Private") && screen.contains("Project ml") && screen.contains("Here"),
+        "{screen}"
+    );
+    let c = app.update(common::ui::code(KeyCode::Enter));
+    settle(&mut app, c).await;
+    assert_eq!(app.form.as_ref().map(|f| f.target().1.to_string()), Some("users/alice/notes".to_string()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

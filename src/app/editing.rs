@@ -6,8 +6,15 @@ impl App {
     pub(super) fn on_prompt(&mut self, purpose: prompt::PromptPurpose, text: String, out: &mut Vec<Effect>) {
         match purpose {
             prompt::PromptPurpose::NewSecret { mount, folder } => {
-                let path = join(&folder, text.trim_end_matches('/'));
-                self.open_type_picker(mount, path);
+                let name = text.trim_end_matches('/').to_string();
+                let choices = self.scope_choices(&mount, &folder);
+                if choices.len() > 1 {
+                    // Outside the scopes: private (the default, as Lepton does) or a project, or here.
+                    self.push_popup(super::overlay::Popup::ScopeChoice { name, choices, selected: 0 });
+                } else {
+                    let path = join(&folder, &name);
+                    self.open_type_picker(mount, path);
+                }
             }
             prompt::PromptPurpose::NewFolder { mount, folder } => {
                 let req = self.req();
@@ -148,5 +155,41 @@ impl App {
             },
             _ => {}
         }
+    }
+}
+
+impl App {
+    /// Where a new secret may go when it is created outside the scopes: the user's personal folder (first:
+    /// private by default), each of their projects (from the last look at the places), or here. Empty when
+    /// the user's login name is unknown or the folder is already in a scope.
+    pub(super) fn scope_choices(&self, mount: &Mount, folder: &str) -> Vec<(String, Mount, String)> {
+        use crate::scopes::{Scope, classify};
+        let Some(user) = &self.scope_user else { return Vec::new() };
+        let here = format!("{}/{folder}", mount.path);
+        if classify(&self.scopes, Some(user), &here) != Scope::Other {
+            return Vec::new();
+        }
+        let mounts = self.mounts.clone().unwrap_or_default();
+        let place = |full: &str| -> Option<(Mount, String)> {
+            let full = full.trim_matches('/');
+            mounts
+                .iter()
+                .filter(|m| full == m.path || full.starts_with(&format!("{}/", m.path)))
+                .max_by_key(|m| m.path.len())
+                .map(|m| (m.clone(), full[m.path.len()..].trim_matches('/').to_string()))
+        };
+        let mut out = Vec::new();
+        let personal = self.scopes.personal.replace("{{username}}", user);
+        if let Some((m, f)) = place(&personal) {
+            out.push((format!("Private      {personal}  (only you)"), m, f));
+        }
+        let root = self.scopes.projects.trim_end_matches('/');
+        for p in &self.scope_projects {
+            if let Some((m, f)) = place(&format!("{root}/{p}/")) {
+                out.push((format!("Project {p}  {root}/{p}/  (its members)"), m, f));
+            }
+        }
+        out.push((format!("Here         {}/{folder}", mount.path), mount.clone(), folder.to_string()));
+        out
     }
 }

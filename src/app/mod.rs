@@ -121,6 +121,8 @@ pub struct App {
     pub(crate) scope_user: Option<String>,
     /// Bookmarked folders (`mount/path/`).
     pub(crate) bookmarks: Vec<String>,
+    /// The user's projects, from the last look at the places.
+    pub(crate) scope_projects: Vec<String>,
     /// When the identity (and its TTL) was learned, for the countdown.
     pub(crate) identity_at: Option<std::time::Instant>,
     /// The profile in use, for the status bar.
@@ -235,6 +237,7 @@ impl App {
             scopes: crate::scopes::ScopeSettings::default(),
             scope_user: None,
             bookmarks: Vec::new(),
+            scope_projects: Vec::new(),
             profile: None,
             compare_mark: None,
             ranker: crate::find::rank::Ranker::new(),
@@ -462,6 +465,14 @@ impl App {
             Msg::Mounts(result) => self.on_mounts(result, &mut out),
             Msg::Identity(result) => match result {
                 Ok(id) => {
+                    // A login name on the scopes' auth method (`userpass-alice`): the user's scopes.
+                    if self.scope_user.is_none() {
+                        self.scope_user = id
+                            .display_name
+                            .strip_prefix(&format!("{}-", self.scopes.auth_mount.trim_matches('/')))
+                            .filter(|u| !u.is_empty())
+                            .map(str::to_string);
+                    }
                     self.identity = Some(id);
                     self.identity_at = Some(std::time::Instant::now());
                 }
@@ -537,6 +548,7 @@ impl App {
             Msg::Places { req, result } if req == self.places_req => match result {
                 Ok((user, projects)) => {
                     self.scope_user = user.clone();
+                    self.scope_projects = projects.clone();
                     let mut choices = Vec::new();
                     if let Some(u) = &user {
                         choices.push((

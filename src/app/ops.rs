@@ -483,7 +483,12 @@ impl App {
             self.ops.perms.enter("");
             return false;
         }
-        if let Some(reason) = self.action_denied(action) {
+        // A new secret outside the scopes may still go to the user's own folder or a project: asked next.
+        let elsewhere = action == Action::NewSecret
+            && self.mount.clone().is_some_and(|m| !self.scope_choices(&m, &self.folder.clone()).is_empty());
+        if let Some(reason) = self.action_denied(action)
+            && !elsewhere
+        {
             self.error(format!("not allowed: {reason}"));
             return true;
         }

@@ -33,6 +33,8 @@ pub enum Popup {
     Finder(super::finder::FinderView),
     /// The login form.
     Login(super::login_form::LoginForm),
+    /// Where a new secret goes (outside the scopes): labels, mounts and folders, the selected one.
+    ScopeChoice { name: String, choices: Vec<(String, crate::vault::kv::Mount, String)>, selected: usize },
     /// Places to jump to: labels and `mount/path/`, the selected one.
     Places { choices: Vec<(String, String)>, selected: usize },
     /// Namespaces to switch to: full paths (`None`: the root), the selected one.
@@ -49,7 +51,7 @@ impl Popup {
             Self::Chooser(_) | Self::ModeMenu { .. } => Context::Menu,
             Self::ConfirmCopy(_) => Context::Confirm,
             Self::Finder(_) => Context::Finder,
-            Self::Namespaces { .. } | Self::Places { .. } => Context::Menu,
+            Self::Namespaces { .. } | Self::Places { .. } | Self::ScopeChoice { .. } => Context::Menu,
             Self::Login(_) => Context::Line,
         }
     }
@@ -314,6 +316,26 @@ impl App {
             },
             Popup::Finder(v) => self.finder_key(v, key, out),
             Popup::Login(f) => self.login_key(f, key, out),
+            Popup::ScopeChoice { name, choices, selected } => {
+                let n = choices.len().max(1);
+                match action {
+                    Some(Action::Down) => {
+                        Some(Popup::ScopeChoice { name, choices, selected: (selected + 1) % n })
+                    }
+                    Some(Action::Up) => {
+                        Some(Popup::ScopeChoice { name, choices, selected: (selected + n - 1) % n })
+                    }
+                    Some(Action::Choose) => {
+                        if let Some((_, mount, folder)) = choices.get(selected) {
+                            let path = super::join(folder, &name);
+                            self.open_type_picker(mount.clone(), path);
+                        }
+                        None
+                    }
+                    _ if action == Some(Action::Back) || key.code == crossterm::event::KeyCode::Esc => None,
+                    _ => Some(Popup::ScopeChoice { name, choices, selected }),
+                }
+            }
             Popup::Places { choices, selected } => {
                 let n = choices.len().max(1);
                 match action {

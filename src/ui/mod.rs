@@ -119,6 +119,27 @@ fn draw_popup(frame: &mut Frame, app: &App, popup: &Popup, theme: &Theme, size: 
     match popup {
         Popup::Help { scroll } => draw_help(frame, app, *scroll, theme),
         Popup::Finder(v) => finder::draw(frame, app, v, theme),
+        Popup::ScopeChoice { name, choices, selected } => {
+            let mut lines = vec![Line::from(format!("Where does {} go?", shown(name))), Line::from("")];
+            for (i, (label, _, _)) in choices.iter().enumerate() {
+                let mut l =
+                    Line::from(format!("{} {}", if i == *selected { "›" } else { " " }, shown(label)));
+                if i == *selected {
+                    l = l.style(theme.selected());
+                }
+                lines.push(l);
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::styled(
+                format!(
+                    "{} creates it there · {} cancels · the server enforces who may read it",
+                    key(app, Context::Menu, Action::Choose),
+                    key(app, Context::Menu, Action::Back)
+                ),
+                theme.dim(),
+            ));
+            editor::popup(frame, main_area(size), " New secret: private or project? ", lines);
+        }
         Popup::Login(f) => {
             let field = |label: &str, value: String, focused: bool| {
                 let cursor = if focused { "█" } else { "" };
