@@ -151,3 +151,36 @@ async fn a_draft_survives_a_revoked_token_and_saves_after_logging_in_again() {
     let now = common::vault().read(&mount, "app/db", None).await.unwrap().data.unwrap();
     assert_eq!(now.get("K").unwrap().reveal().as_str(), "v1-draft");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_403_from_a_revoked_token_opens_the_login_form_and_a_real_denial_does_not() {
+    let (m, up) = setup().await;
+    let s = common::server();
+    let (_, body) = s
+        .request(Method::POST, &format!("auth/{up}/login/alice"), Some(json!({"password": "pw-alice-9"})))
+        .await;
+    let token = body["auth"]["client_token"].as_str().unwrap().to_string();
+    let vault = common::vault().with_token(&token);
+    let (mut app, cmds) = App::new(vault.addr(), Keymap::default_keymap(), Some(format!("{m}/app/")));
+    app.configure(settings(&up));
+    app.update(Msg::Resize(100, 30));
+    let mut tui = Tui { app, vault };
+    tui.settle(cmds).await;
+    let login_open = |app: &App| app.popups().iter().any(|p| matches!(p, Popup::Login(_)));
+    // A folder alice may not list: a real denial, the token is fine, no form.
+    let other = common::server().fresh_mount(2).await;
+    common::server().write_kv(&other, 2, "x/y", json!({"K": "v"})).await;
+    let cmds = tui.app.update(Msg::Resolved(Err(sesame::vault::VaultError::Forbidden {
+        path: format!("{other}/metadata/x/"),
+        detail: "permission denied".into(),
+    })));
+    assert!(cmds.iter().any(|c| matches!(c, Effect::CheckToken { .. })), "a 403 asks for a check: {cmds:?}");
+    tui.settle(cmds).await;
+    assert!(!login_open(&tui.app), "a real denial does not ask to log in");
+    // Revoked: the next 403 turns out to be the token's.
+    let (st, _) = s.request(Method::POST, "auth/token/revoke", Some(json!({"token": token}))).await;
+    assert!(st.is_success());
+    tui.send(key('r')).await;
+    assert!(login_open(&tui.app), "the refused token opens the login form");
+    assert!(render(&tui.app, (100, 30)).contains("Log in"));
+}

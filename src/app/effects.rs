@@ -359,6 +359,15 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
             };
             let _ = tx.send(Msg::LoggedIn { req, result });
         }
+        Effect::CheckToken { req } => {
+            let refused = match vault.identity().await {
+                Ok(_) => None,
+                Err(e @ VaultError::Forbidden { .. }) => Some(e.to_string()),
+                // Unreachable or sealed: not the token's fault; the error already on screen says so.
+                Err(_) => None,
+            };
+            let _ = tx.send(Msg::TokenChecked { req, refused });
+        }
         Effect::UseToken { .. } => {
             // The terminal side swaps its connection's token (it owns the connection).
         }

@@ -69,6 +69,18 @@ pub struct Settings {
     pub login: login_form::LoginSettings,
 }
 
+/// True when an answer is a 403 (permission denied), which may come from an expired or revoked token.
+fn forbidden(msg: &Msg) -> bool {
+    let denied = |e: &VaultError| matches!(e, VaultError::Forbidden { .. });
+    match msg {
+        Msg::Listed { result: Err(e), .. } | Msg::Mounts(Err(e)) | Msg::Resolved(Err(e)) => denied(e),
+        Msg::Secret { result: Err(e), .. } => denied(e),
+        Msg::Preview { result: Err(e), .. } => denied(e),
+        Msg::Written { result: Err(e), .. } => denied(e),
+        _ => false,
+    }
+}
+
 /// The whole application state.
 pub struct App {
     /// Key bindings.
@@ -113,6 +125,8 @@ pub struct App {
     places_req: u64,
     /// The pending login.
     login_req: u64,
+    /// The token check under way after a 403 (0: none).
+    token_check_req: u64,
     /// How the login form logs in.
     pub(crate) login: login_form::LoginSettings,
     /// `[scopes]`: the personal and project folders.
@@ -233,6 +247,7 @@ impl App {
             ns_req: 0,
             places_req: 0,
             login_req: 0,
+            token_check_req: 0,
             login: login_form::LoginSettings::default(),
             scopes: crate::scopes::ScopeSettings::default(),
             scope_user: None,
@@ -437,6 +452,12 @@ impl App {
     /// Handles one message and returns the effects to run.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let mut out = Vec::new();
+        // A 403: is it the token (expired, revoked) or a real denial? One lookup tells, one at a time.
+        if forbidden(&msg) && self.token_check_req == 0 {
+            let req = self.req();
+            self.token_check_req = req;
+            out.push(Effect::CheckToken { req });
+        }
         match msg {
             Msg::Key(key) => {
                 if key.kind != KeyEventKind::Release {
@@ -485,6 +506,13 @@ impl App {
                 }
             },
             m @ Msg::LoggedIn { .. } => self.on_logged_in(m, &mut out),
+            Msg::TokenChecked { req, refused } if req == self.token_check_req => {
+                self.token_check_req = 0;
+                if let Some(why) = refused {
+                    self.open_login(format!("the token has expired or was revoked ({why})"));
+                }
+            }
+            Msg::TokenChecked { .. } => {}
             Msg::Listed { req, result, done } => self.on_listed(req, result, done, &mut out),
             Msg::Secret { req, result } => self.on_secret(req, result),
             Msg::Preview { req, result } => {

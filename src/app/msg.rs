@@ -86,6 +86,9 @@ pub enum Msg {
     Namespaces { req: u64, result: Result<Vec<String>, String> },
     /// A login's answer: the new token and who logged in, or why not.
     LoggedIn { req: u64, result: Result<(super::login_form::NewToken, String), String> },
+    /// The token's own lookup after a 403: `None` when it is fine (the 403 was a real denial), else why
+    /// the token itself is refused.
+    TokenChecked { req: u64, refused: Option<String> },
     /// Something failed that the user should know of (shown as an error).
     Problem(String),
     /// The token renewer's report.
@@ -175,6 +178,8 @@ pub enum Effect {
         name: String,
         secret: super::login_form::Typed,
     },
+    /// Look the token up after a 403: an expired or revoked token is told apart from a real denial.
+    CheckToken { req: u64 },
     /// Use this token from now on: the terminal side swaps its connection's token.
     UseToken { token: super::login_form::NewToken },
     /// List the child namespaces of the current one.
