@@ -82,6 +82,8 @@ pub enum LoginMethod {
     Approle,
     /// A JWT signed by a key the server trusts, for a role (`auth/<mount>/login`, the jwt method).
     Jwt,
+    /// Single sign-on in a browser (the oidc method): the URL is printed, the callback received locally.
+    Oidc,
 }
 
 impl LoginMethod {
@@ -92,6 +94,7 @@ impl LoginMethod {
             Self::Userpass => "userpass",
             Self::Approle => "approle",
             Self::Jwt => "jwt",
+            Self::Oidc => "oidc",
         }
     }
 
@@ -102,6 +105,7 @@ impl LoginMethod {
             Self::Userpass => "userpass",
             Self::Approle => "approle",
             Self::Jwt => "jwt",
+            Self::Oidc => "oidc",
         }
     }
 }
@@ -139,6 +143,8 @@ pub struct Profile {
     pub role: Option<String>,
     /// JWT: a file holding the token (e.g. a CI job's or a workload's).
     pub jwt_file: Option<std::path::PathBuf>,
+    /// OIDC: where the browser's callback is received (default `localhost:8250`, as the official CLI).
+    pub callback: Option<String>,
     /// Where this profile's token is kept (0600): `sesame login` writes it there, every command reads it.
     /// Without it, the token is written where the official CLI keeps it only with `save_token`.
     pub token_file: Option<std::path::PathBuf>,

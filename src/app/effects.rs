@@ -341,7 +341,13 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
                         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
                     }
                 }
-                _ => Ok(Credentials::Userpass { username: name.clone(), password: secret.0.clone() }),
+                LoginMethod::Oidc | LoginMethod::Token => Err(
+                    "this profile signs in through a browser or a token: run sesame login --profile …, then Ctrl-l"
+                        .to_string(),
+                ),
+                LoginMethod::Userpass => {
+                    Ok(Credentials::Userpass { username: name.clone(), password: secret.0.clone() })
+                }
             };
             let result = match creds {
                 Ok(c) => crate::vault::login::login(vault, &settings.mount, &c)

@@ -50,6 +50,9 @@ pub struct LoginArgs {
     /// JWT: read the token from this file (default: the profile's jwt_file; else SESAME_JWT).
     #[arg(long, value_name = "FILE")]
     pub jwt_file: Option<PathBuf>,
+    /// OIDC: where the browser's callback is received (default: the profile's, else localhost:8250).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub callback: Option<String>,
     /// Keep the token where the official CLI keeps it (~/.vault-token), as a profile's save_token does.
     #[arg(long)]
     pub save: bool,
@@ -121,10 +124,29 @@ pub async fn login(vault: &Vault, args: &LoginArgs, config: &Config) -> anyhow::
         .clone()
         .or_else(|| profile.and_then(|p| p.auth_mount.clone()))
         .unwrap_or_else(|| method.default_mount().to_string());
+    if method == LoginMethod::Oidc {
+        let role = args.role.clone().or_else(|| profile.and_then(|p| p.role.clone()));
+        let listen = args
+            .callback
+            .clone()
+            .or_else(|| profile.and_then(|p| p.callback.clone()))
+            .unwrap_or_else(|| login::DEFAULT_OIDC_CALLBACK.to_string());
+        let port = listen.rsplit(':').next().unwrap_or("8250").to_string();
+        let wait = std::time::Duration::from_secs(300);
+        let info = login::oidc_login(vault, &mount, role.as_deref(), &listen, wait, |url| {
+            crate::errln!(
+                "sesame: open this URL in a browser to sign in (over SSH: ssh -L {port}:localhost:{port} …):"
+            );
+            crate::errln!("{url}");
+        })
+        .await?;
+        return finish(args, profile, &mount, &info);
+    }
     let creds = match method {
         LoginMethod::Token => {
             bail!("the token method needs no login: set VAULT_TOKEN, or the profile's token_file")
         }
+        LoginMethod::Oidc => bail!("oidc signs in through a browser (handled above)"),
         LoginMethod::Userpass => {
             let username = args
                 .username
@@ -173,6 +195,16 @@ pub async fn login(vault: &Vault, args: &LoginArgs, config: &Config) -> anyhow::
         }
     };
     let info = login::login(vault, &mount, &creds).await?;
+    finish(args, profile, &mount, &info)
+}
+
+/// Keeps the token where asked and says who logged in (or prints the token to a pipe).
+fn finish(
+    args: &LoginArgs,
+    profile: Option<&Profile>,
+    mount: &str,
+    info: &login::LoginInfo,
+) -> anyhow::Result<ExitCode> {
     let mut kept = Vec::new();
     if let Some(f) = profile.and_then(|p| p.token_file.as_ref()) {
         let path = login::expand_home(f);

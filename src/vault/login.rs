@@ -199,3 +199,97 @@ pub fn spawn_renewer(
         }
     })
 }
+
+/// Where the official CLI receives the OIDC callback.
+pub const DEFAULT_OIDC_CALLBACK: &str = "localhost:8250";
+
+/// Single sign-on with the oidc method, as the official CLI does it: asks the server for the provider's URL
+/// (`auth/<mount>/oidc/auth_url`) with `http://<listen>/oidc/callback` as the redirect, hands the URL to
+/// `show` (a browser, or a person over SSH who forwards the port), waits up to `wait` for the browser to
+/// come back to the local listener, and trades the code for a token (`auth/<mount>/oidc/callback`).
+pub async fn oidc_login(
+    vault: &Vault,
+    mount: &str,
+    role: Option<&str>,
+    listen: &str,
+    wait: std::time::Duration,
+    show: impl FnOnce(&str),
+) -> Result<LoginInfo, VaultError> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| VaultError::Invalid(format!("cannot listen on {listen} for the callback: {e}")))?;
+    let redirect = format!("http://{listen}/oidc/callback");
+    let anonymous = vault.with_token("");
+    let mut body = serde_json::json!({ "redirect_uri": redirect });
+    if let Some(r) = role {
+        body["role"] = serde_json::json!(r);
+    }
+    let v = anonymous.call_json("POST", &format!("auth/{mount}/oidc/auth_url"), Some(&body)).await?;
+    let url = v.pointer("/data/auth_url").and_then(serde_json::Value::as_str).unwrap_or("");
+    if url.is_empty() {
+        return Err(VaultError::Invalid(format!(
+            "the server gave no sign-on URL: is {redirect} among the role's allowed_redirect_uris?"
+        )));
+    }
+    show(url);
+    let query = tokio::time::timeout(wait, async {
+        loop {
+            let (mut conn, _) = listener.accept().await?;
+            let mut buf = vec![0u8; 8192];
+            let n = conn.read(&mut buf).await?;
+            let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let target = head.split_whitespace().nth(1).unwrap_or("").to_string();
+            let Some(query) = target.strip_prefix("/oidc/callback?") else {
+                let _ = conn.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+                continue;
+            };
+            let page = "Signed in: you can close this window and go back to sesame.";
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            );
+            let _ = conn.write_all(reply.as_bytes()).await;
+            return Ok::<String, std::io::Error>(query.to_string());
+        }
+    })
+    .await
+    .map_err(|_| VaultError::Invalid(format!("no sign-on came back to {redirect} within {} s", wait.as_secs())))?
+    .map_err(|e| VaultError::Invalid(format!("the callback listener failed: {e}")))?;
+    // Only the code, the state and (when sent) the nonce go on to the server, as they came.
+    let pick =
+        |name: &str| query.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}="))).map(str::to_string);
+    if let Some(err) = pick("error") {
+        return Err(VaultError::Invalid(format!(
+            "the provider refused the sign-on: {}",
+            crate::sanitize::terminal(&err)
+        )));
+    }
+    let (Some(code), Some(state)) = (pick("code"), pick("state")) else {
+        return Err(VaultError::Invalid("the callback carried no code".to_string()));
+    };
+    let mut path = format!("auth/{mount}/oidc/callback?state={state}&code={code}");
+    if let Some(nonce) = pick("nonce") {
+        path.push_str(&format!("&nonce={nonce}"));
+    }
+    let v = anonymous.call_json("GET", &path, None).await?;
+    let auth = v.get("auth").cloned().unwrap_or_default();
+    let token = auth.get("client_token").and_then(serde_json::Value::as_str).unwrap_or("");
+    if token.is_empty() {
+        return Err(VaultError::BadResponse {
+            path: format!("auth/{mount}/oidc/callback"),
+            detail: "no token".into(),
+        });
+    }
+    Ok(LoginInfo {
+        token: SecretString::from(token.to_string()),
+        policies: auth
+            .get("policies")
+            .and_then(serde_json::Value::as_array)
+            .map(|a| a.iter().filter_map(serde_json::Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default(),
+        ttl: auth.get("lease_duration").and_then(serde_json::Value::as_u64).unwrap_or(0),
+        renewable: auth.get("renewable").and_then(serde_json::Value::as_bool).unwrap_or(false),
+        method: LoginMethod::Oidc,
+    })
+}
