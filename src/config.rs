@@ -84,6 +84,8 @@ pub enum LoginMethod {
     Jwt,
     /// Single sign-on in a browser (the oidc method): the URL is printed, the callback received locally.
     Oidc,
+    /// A TLS client certificate (the cert method; the profile's client_cert and client_key).
+    Cert,
 }
 
 impl LoginMethod {
@@ -95,6 +97,7 @@ impl LoginMethod {
             Self::Approle => "approle",
             Self::Jwt => "jwt",
             Self::Oidc => "oidc",
+            Self::Cert => "cert",
         }
     }
 
@@ -106,6 +109,7 @@ impl LoginMethod {
             Self::Approle => "approle",
             Self::Jwt => "jwt",
             Self::Oidc => "oidc",
+            Self::Cert => "cert",
         }
     }
 }

@@ -341,6 +341,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
                         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
                     }
                 }
+                LoginMethod::Cert => Ok(Credentials::Cert { name: name.clone() }),
                 LoginMethod::Oidc | LoginMethod::Token => Err(
                     "this profile signs in through a browser or a token: run sesame login --profile …, then Ctrl-l"
                         .to_string(),

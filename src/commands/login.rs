@@ -147,6 +147,9 @@ pub async fn login(vault: &Vault, args: &LoginArgs, config: &Config) -> anyhow::
             bail!("the token method needs no login: set VAULT_TOKEN, or the profile's token_file")
         }
         LoginMethod::Oidc => bail!("oidc signs in through a browser (handled above)"),
+        LoginMethod::Cert => Credentials::Cert {
+            name: args.role.clone().or_else(|| profile.and_then(|p| p.role.clone())).unwrap_or_default(),
+        },
         LoginMethod::Userpass => {
             let username = args
                 .username

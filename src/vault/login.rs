@@ -27,6 +27,11 @@ pub enum Credentials {
         /// The secret id.
         secret_id: Zeroizing<String>,
     },
+    /// A TLS client certificate (the connection's); `name` is the cert role, or empty for any that matches.
+    Cert {
+        /// The cert role.
+        name: String,
+    },
     /// JWT.
     Jwt {
         /// The role.
@@ -42,6 +47,7 @@ impl std::fmt::Debug for Credentials {
             Self::Userpass { username, .. } => write!(f, "Userpass({username})"),
             Self::Approle { role_id, .. } => write!(f, "Approle({role_id})"),
             Self::Jwt { role, .. } => write!(f, "Jwt({role})"),
+            Self::Cert { name } => write!(f, "Cert({name})"),
         }
     }
 }
@@ -84,6 +90,9 @@ pub async fn login(vault: &Vault, mount: &str, creds: &Credentials) -> Result<Lo
             vaultrs::auth::approle::login(client, mount, role_id, secret_id.as_str()).await,
             LoginMethod::Approle,
         ),
+        Credentials::Cert { name } => {
+            (vaultrs::auth::cert::login(client, mount, name).await, LoginMethod::Cert)
+        }
         Credentials::Jwt { role, jwt } => (
             vaultrs::auth::oidc::login(client, mount, jwt.as_str(), Some(role.clone())).await,
             LoginMethod::Jwt,
