@@ -168,18 +168,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         profile: cli.connect.profile.clone(),
         scopes: config.scopes.clone(),
         login: match cli.connect.profile.as_deref().map(|n| config.find_profile(n)) {
-            Some(Ok(p)) => sesame::app::login_form::LoginSettings {
-                method: p.login,
-                mount: p.auth_mount.clone().unwrap_or_else(|| p.login.default_mount().to_string()),
-                name: p.username.clone().or_else(|| p.role_id.clone()).or_else(|| p.role.clone()),
-                file: p
-                    .secret_id_file
-                    .clone()
-                    .or_else(|| p.jwt_file.clone())
-                    .map(|f| f.display().to_string()),
-            },
+            Some(Ok(p)) => sesame::app::login_form::LoginSettings::of_profile(p),
             _ => sesame::app::login_form::LoginSettings::default(),
         },
+        profiles: config.profile.iter().map(|p| p.name.clone()).collect(),
         bookmarks: sesame::config::load_bookmarks(),
         env_file: match &cli.env_file {
             Some(p) => Some((p.display().to_string(), sesame::commands::refs::env_file(p)?)),
@@ -187,7 +179,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
     });
     let clipboard = sesame::clipboard::Clipboard::new(config.clipboard.clone());
-    let result = sesame::tui::run(vault, app, initial, cli.mounts.clone(), clipboard).await;
+    let base = cli.connect.clone();
+    let profiles = config.profile.clone();
+    let connector: sesame::tui::ProfileConnector = std::sync::Arc::new(move |name: &str| {
+        let p =
+            profiles.iter().find(|p| p.name == name).ok_or_else(|| anyhow::anyhow!("no profile {name}"))?;
+        Ok((
+            sesame::vault::connect::vault_for_profile(&base, p)?,
+            sesame::app::login_form::LoginSettings::of_profile(p),
+        ))
+    });
+    let result = sesame::tui::run(vault, app, initial, cli.mounts.clone(), clipboard, connector).await;
     // Dropping the in-memory dev server kills it at once: there is nothing in it to flush.
     drop(server);
     result?;

@@ -32,12 +32,18 @@ impl Drop for TerminalGuard {
 }
 
 /// Runs the explorer until the user quits or a termination signal arrives.
+/// Connects with a profile of the config file: its connection, namespace and login settings.
+pub type ProfileConnector = std::sync::Arc<
+    dyn Fn(&str) -> anyhow::Result<(Vault, crate::app::login_form::LoginSettings)> + Send + Sync,
+>;
+
 pub async fn run(
     mut vault: Vault,
     mut app: App,
     initial: Vec<Effect>,
     given_mounts: Vec<String>,
     clipboard: crate::clipboard::Clipboard,
+    profiles: ProfileConnector,
 ) -> anyhow::Result<()> {
     // The clipboard runs on its own thread (it starts processes and waits for them); copies and clears come
     // back here with the OSC 52 bytes to write between frames. Made before the terminal guard, so that on
@@ -108,8 +114,23 @@ pub async fn run(
             }
         }
         for msg in batch {
-            let mut cmds = app.update(msg);
+            // A profile's connection, made off this task: swap it in, then start again there.
+            let mut cmds = match msg {
+                Msg::ProfileReady { name, result: Ok((v, login)) } => {
+                    let namespace = v.namespace().map(str::to_string);
+                    vault = v;
+                    renewer_guard.replace(crate::vault::login::spawn_renewer(vault.clone(), {
+                        let tx = tx.clone();
+                        move |e| {
+                            let _ = tx.send(Msg::Token(e));
+                        }
+                    }));
+                    app.switch_profile(name, namespace, login)
+                }
+                msg => app.update(msg),
+            };
             take_namespace_switch(&mut app, &mut vault, &mut cmds);
+            take_profile_switch(&mut cmds, &profiles, &tx);
             if take_token_switch(&mut app, &mut vault, &mut cmds) {
                 // The renewer keeps the new token alive now.
                 renewer_guard.replace(crate::vault::login::spawn_renewer(vault.clone(), {
@@ -156,6 +177,22 @@ pub fn take_token_switch(app: &mut App, vault: &mut Vault, cmds: &mut Vec<Effect
         return true;
     }
     false
+}
+
+/// Starts a profile switch among `cmds`: connects with the profile on a blocking task (its token helper
+/// may run a program) and hands the connection back as [`Msg::ProfileReady`].
+pub fn take_profile_switch(
+    cmds: &mut Vec<Effect>,
+    connect: &ProfileConnector,
+    tx: &mpsc::UnboundedSender<Msg>,
+) {
+    let Some(i) = cmds.iter().position(|c| matches!(c, Effect::SwitchProfile { .. })) else { return };
+    let Effect::SwitchProfile { name } = cmds.remove(i) else { return };
+    let (connect, tx) = (connect.clone(), tx.clone());
+    tokio::task::spawn_blocking(move || {
+        let result = connect(&name).map_err(|e| format!("{e:#}"));
+        let _ = tx.send(Msg::ProfileReady { name, result });
+    });
 }
 
 /// Aborts a task when dropped.

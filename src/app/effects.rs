@@ -393,7 +393,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
                 });
             let _ = tx.send(Msg::Namespaces { req, result });
         }
-        Effect::SwitchNamespace { .. } => {
+        Effect::SwitchProfile { .. } | Effect::SwitchNamespace { .. } => {
             // The terminal side swaps its connection (it owns it); nothing to do on the network.
         }
         Effect::Compare { req, a, b } => {

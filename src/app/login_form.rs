@@ -51,6 +51,18 @@ pub struct LoginSettings {
     pub file: Option<String>,
 }
 
+impl LoginSettings {
+    /// How a profile logs in.
+    pub fn of_profile(p: &crate::config::Profile) -> Self {
+        Self {
+            method: p.login,
+            mount: p.auth_mount.clone().unwrap_or_else(|| p.login.default_mount().to_string()),
+            name: p.username.clone().or_else(|| p.role_id.clone()).or_else(|| p.role.clone()),
+            file: p.secret_id_file.clone().or_else(|| p.jwt_file.clone()).map(|f| f.display().to_string()),
+        }
+    }
+}
+
 impl Default for LoginSettings {
     fn default() -> Self {
         Self { method: LoginMethod::Userpass, mount: "userpass".into(), name: None, file: None }

@@ -67,6 +67,8 @@ pub struct Settings {
     pub bookmarks: Vec<String>,
     /// How the login form logs in (the profile's method).
     pub login: login_form::LoginSettings,
+    /// The names of the profiles of the config file, offered by the switcher (Ctrl-n).
+    pub profiles: Vec<String>,
 }
 
 /// True when an answer is a 403 (permission denied), which may come from an expired or revoked token.
@@ -137,6 +139,8 @@ pub struct App {
     pub(crate) bookmarks: Vec<String>,
     /// The user's projects, from the last look at the places.
     pub(crate) scope_projects: Vec<String>,
+    /// The profiles of the config file, to switch to.
+    pub(crate) profiles: Vec<String>,
     /// When the identity (and its TTL) was learned, for the countdown.
     pub(crate) identity_at: Option<std::time::Instant>,
     /// The profile in use, for the status bar.
@@ -253,6 +257,7 @@ impl App {
             scope_user: None,
             bookmarks: Vec::new(),
             scope_projects: Vec::new(),
+            profiles: Vec::new(),
             profile: None,
             compare_mark: None,
             ranker: crate::find::rank::Ranker::new(),
@@ -300,6 +305,25 @@ impl App {
         self.scopes = s.scopes;
         self.bookmarks = s.bookmarks;
         self.login = s.login;
+        self.profiles = s.profiles;
+    }
+
+    /// Starts again with another profile (the terminal side connected with it): a namespace switch in all
+    /// but name, with the profile's login settings.
+    pub fn switch_profile(
+        &mut self,
+        name: String,
+        namespace: Option<String>,
+        login: login_form::LoginSettings,
+    ) -> Vec<Effect> {
+        let out = self.switch_namespace(namespace);
+        self.profile = Some(name.clone());
+        self.login = login;
+        self.identity = None;
+        self.scope_user = None;
+        self.scope_projects.clear();
+        self.info(format!("now with profile {name}"));
+        out
     }
 
     /// Starts again in another namespace (the connection was switched by the terminal side): the explorer,
@@ -544,6 +568,11 @@ impl App {
             | Msg::ContentDone { .. }) => self.on_index_msg(m),
             Msg::Token(event) => self.on_token(event),
             Msg::Problem(text) => self.error(text),
+            Msg::ProfileReady { name, result: Err(e) } => {
+                self.error(format!("cannot switch to profile {name}: {e}"))
+            }
+            // Handled by the terminal side (it owns the connection), which calls `switch_profile`.
+            Msg::ProfileReady { .. } => {}
             Msg::Namespaces { req, result } if req == self.ns_req => match result {
                 Ok(children) => {
                     // The children of the current namespace, its parent, and the root.
@@ -563,14 +592,28 @@ impl App {
                         }
                         choices.push(None);
                     }
-                    if choices.is_empty() {
-                        self.info("no child namespace here (or the token may not list them)");
+                    let profiles: Vec<String> =
+                        self.profiles.iter().filter(|p| Some(*p) != self.profile.as_ref()).cloned().collect();
+                    if choices.is_empty() && profiles.is_empty() {
+                        self.info(
+                            "no child namespace here (or the token may not list them), and no other profile",
+                        );
                     } else {
                         self.message = None;
-                        self.push_popup(overlay::Popup::Namespaces { choices, selected: 0 });
+                        self.push_popup(overlay::Popup::Namespaces { choices, profiles, selected: 0 });
                     }
                 }
-                Err(e) => self.error(format!("cannot list the namespaces: {e}")),
+                Err(e) if self.profiles.is_empty() => self.error(format!("cannot list the namespaces: {e}")),
+                Err(_) => {
+                    // The profiles are still offered.
+                    let profiles: Vec<String> =
+                        self.profiles.iter().filter(|p| Some(*p) != self.profile.as_ref()).cloned().collect();
+                    self.push_popup(overlay::Popup::Namespaces {
+                        choices: Vec::new(),
+                        profiles,
+                        selected: 0,
+                    });
+                }
             },
             Msg::Namespaces { .. } => {}
             Msg::Places { req, result } if req == self.places_req => match result {

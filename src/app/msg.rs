@@ -91,6 +91,12 @@ pub enum Msg {
     TokenChecked { req: u64, refused: Option<String> },
     /// Something failed that the user should know of (shown as an error).
     Problem(String),
+    /// A profile's connection is ready (made off the UI task: its token helper may run), or why not. The
+    /// terminal side swaps its connection before the app sees it.
+    ProfileReady {
+        name: String,
+        result: Result<(crate::vault::Vault, super::login_form::LoginSettings), String>,
+    },
     /// The token renewer's report.
     Token(crate::vault::login::TokenEvent),
     /// The finder's index build started: its live counters and its stop flag.
@@ -184,6 +190,8 @@ pub enum Effect {
     UseToken { token: super::login_form::NewToken },
     /// List the child namespaces of the current one.
     ListNamespaces { req: u64 },
+    /// Talk through another profile from now on: the terminal side connects with it.
+    SwitchProfile { name: String },
     /// Talk to another namespace from now on (`None`: the root). The terminal side swaps its connection and
     /// the explorer starts again there ([`super::App::switch_namespace`]).
     SwitchNamespace { namespace: Option<String> },

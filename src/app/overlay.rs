@@ -38,7 +38,7 @@ pub enum Popup {
     /// Places to jump to: labels and `mount/path/`, the selected one.
     Places { choices: Vec<(String, String)>, selected: usize },
     /// Namespaces to switch to: full paths (`None`: the root), the selected one.
-    Namespaces { choices: Vec<Option<String>>, selected: usize },
+    Namespaces { choices: Vec<Option<String>>, profiles: Vec<String>, selected: usize },
 }
 
 impl Popup {
@@ -356,21 +356,30 @@ impl App {
                     _ => Some(Popup::Places { choices, selected }),
                 }
             }
-            Popup::Namespaces { choices, selected } => {
-                let n = choices.len().max(1);
+            Popup::Namespaces { choices, profiles, selected } => {
+                let n = (choices.len() + profiles.len()).max(1);
                 match action {
-                    Some(Action::Down) => Some(Popup::Namespaces { choices, selected: (selected + 1) % n }),
-                    Some(Action::Up) => Some(Popup::Namespaces { choices, selected: (selected + n - 1) % n }),
-                    Some(Action::Top) => Some(Popup::Namespaces { choices, selected: 0 }),
-                    Some(Action::Bottom) => Some(Popup::Namespaces { selected: n - 1, choices }),
+                    Some(Action::Down) => {
+                        Some(Popup::Namespaces { choices, profiles, selected: (selected + 1) % n })
+                    }
+                    Some(Action::Up) => {
+                        Some(Popup::Namespaces { choices, profiles, selected: (selected + n - 1) % n })
+                    }
+                    Some(Action::Top) => Some(Popup::Namespaces { choices, profiles, selected: 0 }),
+                    Some(Action::Bottom) => Some(Popup::Namespaces { selected: n - 1, choices, profiles }),
                     Some(Action::Choose) => {
-                        if let Some(ns) = choices.get(selected) {
-                            out.push(Effect::SwitchNamespace { namespace: ns.clone() });
+                        match choices.get(selected) {
+                            Some(ns) => out.push(Effect::SwitchNamespace { namespace: ns.clone() }),
+                            None => {
+                                if let Some(p) = profiles.get(selected - choices.len()) {
+                                    out.push(Effect::SwitchProfile { name: p.clone() });
+                                }
+                            }
                         }
                         None
                     }
                     _ if action == Some(Action::Back) || key.code == crossterm::event::KeyCode::Esc => None,
-                    _ => Some(Popup::Namespaces { choices, selected }),
+                    _ => Some(Popup::Namespaces { choices, profiles, selected }),
                 }
             }
             Popup::Prompt(mut p) => match p.on_key(key, action) {

@@ -75,14 +75,8 @@ fn side(base: &ConnectArgs, text: &str) -> anyhow::Result<(Option<Vault>, String
     let Some((name, path)) = text.split_once(':') else { return Ok((None, text.to_string())) };
     let config = crate::config::Config::load()?;
     let Ok(profile) = config.find_profile(name) else { return Ok((None, text.to_string())) };
-    let mut args = base.clone();
-    args.profile = None;
     // The command's own address/namespace/token flags describe the other side: the profile's stand alone.
-    args.address = None;
-    args.namespace = None;
-    args.token_file = None;
-    let settings = crate::vault::connect::ConnectSettings::from_env(&args.over_profile(profile))?;
-    Ok((Some(Vault::new(settings.build_client()?)), path.to_string()))
+    Ok((Some(crate::vault::connect::vault_for_profile(base, profile)?), path.to_string()))
 }
 
 /// The two sides' connections and paths: `PROFILE:` prefixes, else the namespaces given, else `vault`.

@@ -201,7 +201,7 @@ fn draw_popup(frame: &mut Frame, app: &App, popup: &Popup, theme: &Theme, size: 
             ));
             editor::popup(frame, main_area(size), " Places ", lines);
         }
-        Popup::Namespaces { choices, selected } => {
+        Popup::Namespaces { choices, profiles, selected } => {
             let here = app.namespace.as_deref().unwrap_or("(root)");
             let mut lines = vec![Line::from(format!("Now in {}. Switch to:", shown(here))), Line::from("")];
             for (i, ns) in choices.iter().enumerate() {
@@ -210,6 +210,15 @@ fn draw_popup(frame: &mut Frame, app: &App, popup: &Popup, theme: &Theme, size: 
                     None => "(root namespace)".to_string(),
                 };
                 let mut l = Line::from(format!("{} {name}", if i == *selected { "›" } else { " " }));
+                if i == *selected {
+                    l = l.style(theme.selected());
+                }
+                lines.push(l);
+            }
+            for (j, p) in profiles.iter().enumerate() {
+                let i = choices.len() + j;
+                let mut l =
+                    Line::from(format!("{} profile {}", if i == *selected { "›" } else { " " }, shown(p)));
                 if i == *selected {
                     l = l.style(theme.selected());
                 }

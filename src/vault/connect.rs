@@ -150,6 +150,19 @@ pub struct ConnectArgs {
     pub profile: Option<String>,
 }
 
+/// A connection through a profile of the config file on its own: the base flags' TLS and timeout settings,
+/// the profile's address, namespace and token file (the base's address, namespace and token file describe
+/// another connection).
+pub fn vault_for_profile(base: &ConnectArgs, p: &crate::config::Profile) -> Result<crate::vault::Vault> {
+    let mut args = base.clone();
+    args.profile = None;
+    args.address = None;
+    args.namespace = None;
+    args.token_file = None;
+    let settings = ConnectSettings::from_env(&args.over_profile(p))?;
+    Ok(crate::vault::Vault::new(settings.build_client()?))
+}
+
 impl ConnectArgs {
     /// These flags over a profile: what a flag gives wins; the profile fills the rest.
     pub fn over_profile(&self, p: &crate::config::Profile) -> Self {
