@@ -233,8 +233,11 @@ async fn the_renewer_keeps_a_3_second_token_alive_without_a_prompt_and_warns_for
     app.update(sesame::app::Msg::Token(TokenEvent::Renewed { ttl: 90 }));
     assert!(common::ui::render(&app, (100, 24)).contains("ttl 1m30s"));
     app.update(sesame::app::Msg::Token(TokenEvent::Expiring { secs: 2 }));
-    let msg = app.message.as_ref().map(|(_, m)| m.clone()).unwrap_or_default();
-    assert!(msg.contains("cannot be renewed") && msg.contains("sesame login"), "{msg}");
+    let screen = common::ui::render(&app, (100, 24));
+    assert!(
+        screen.contains("Log in") && screen.contains("cannot be renewed"),
+        "the login form, before it expires:\n{screen}"
+    );
 }
 
 /// A JWT signed with an ES256 key made here.

@@ -56,8 +56,12 @@ async fn personal_folders_and_projects_are_enforced_by_the_server() {
         "{}",
         out.out
     );
+    let out = sesame(&root, &env, &["scopes", "policy", "diff"]);
+    assert_eq!(out.code, 1, "not on the server yet: {}{}", out.out, out.err);
     let out = sesame(&root, &env, &["scopes", "policy", "apply"]);
     assert_eq!(out.code, 0, "{}", out.err);
+    let out = sesame(&root, &env, &["scopes", "policy", "diff"]);
+    assert_eq!(out.code, 0, "the server holds it now: {}{}", out.out, out.err);
 
     let add_user = |name: &'static str| {
         let up = up.clone();

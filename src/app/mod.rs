@@ -372,9 +372,8 @@ impl App {
                     id.ttl = secs;
                 }
                 self.identity_at = Some(std::time::Instant::now());
-                self.error(format!(
-                    "the token cannot be renewed and expires in {secs} s: log in again (sesame login), then restart"
-                ));
+                // Before it expires: the login form, over whatever is open (a draft stays).
+                self.open_login(format!("the token cannot be renewed and expires in {secs} s"));
             }
             TokenEvent::Failed(e) => {
                 self.open_login(format!("the token could not be renewed ({e})"));

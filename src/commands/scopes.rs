@@ -22,11 +22,11 @@ pub struct ScopesArgs {
 /// What `sesame scopes` does.
 #[derive(Subcommand, Debug)]
 pub enum ScopesCommand {
-    /// The templated personal policy: `show` prints it, `apply` writes it (attach `sesame-personal` to your
-    /// users: their auth method's token_policies, or a group of all users).
+    /// The templated personal policy: `show` prints it, `diff` compares it with the server's, `apply`
+    /// writes it (attach `sesame-personal` to your users: their auth method's token_policies, or a group).
     Policy {
-        /// show | apply
-        #[arg(value_parser = ["show", "apply"])]
+        /// show | diff | apply
+        #[arg(value_parser = ["show", "diff", "apply"])]
         action: String,
     },
     /// Projects: `add NAME --member USER…` writes the project's policy and its group with these members
@@ -70,6 +70,14 @@ pub async fn scopes(vault: &Vault, args: &ScopesArgs) -> anyhow::Result<ExitCode
             if action == "apply" {
                 scopes::put_policy(vault, PERSONAL_POLICY, &hcl).await?;
                 crate::errln!("sesame: wrote policy {PERSONAL_POLICY}");
+            } else if action == "diff" {
+                let current = crate::vault::policy::read_policy(vault, PERSONAL_POLICY).await?;
+                let same = current.as_deref().map(str::trim) == Some(hcl.trim());
+                crate::outln!(
+                    "{}",
+                    crate::vault::policy::diff(PERSONAL_POLICY, current.as_deref(), &hcl).trim_end()
+                );
+                return Ok(ExitCode::from(u8::from(!same)));
             } else {
                 crate::outln!("{}", hcl.trim_end());
             }
