@@ -273,6 +273,55 @@ async fn places_in_the_tui(token: &str, m: &str, up: &str) {
     let c = app.update(common::ui::code(KeyCode::Enter));
     settle(&mut app, c).await;
     assert_eq!(app.form.as_ref().map(|f| f.target().1.to_string()), Some("users/alice/notes".to_string()));
+    let c = app.update(common::ui::code(KeyCode::Esc));
+    settle(&mut app, c).await;
+
+    // S in her folder shares db with ml (moved, verified); S on it in ml makes it private again.
+    let c = app.update(Msg::Resolved(Ok(sesame::app::StartTarget {
+        mount: vault.mount_of(m).await.unwrap(),
+        path: "users/alice".into(),
+        is_secret: false,
+    })));
+    settle(&mut app, c).await;
+    assert_eq!(app.breadcrumb(), format!("{m}/users/alice/"));
+    let select = |app: &mut App, name: &str| {
+        app.update(common::ui::key('g'));
+        for _ in 0..20 {
+            if app.list.selected_entry().map(|e| e.name.as_str()) == Some(name) {
+                return;
+            }
+            app.update(common::ui::key('j'));
+        }
+        panic!(
+            "no row {name} in {:?} at {}: {}",
+            app.list.entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
+            app.breadcrumb(),
+            common::ui::render(app, (100, 30))
+        );
+    };
+    select(&mut app, "db");
+    let c = app.update(common::ui::key('S'));
+    settle(&mut app, c).await;
+    assert!(common::ui::render(&app, (100, 30)).contains("project ml"));
+    let c = app.update(common::ui::code(KeyCode::Enter));
+    settle(&mut app, c).await;
+    let mount = vault.mount_of(m).await.unwrap();
+    assert!(vault.read(&mount, "projects/ml/db", None).await.is_ok(), "{:?}", app.message);
+    assert!(!app.list.entries.iter().any(|e| e.name == "db"), "the folder was listed again without it");
+    let c = app.update(Msg::Resolved(Ok(sesame::app::StartTarget {
+        mount: mount.clone(),
+        path: "projects/ml".into(),
+        is_secret: false,
+    })));
+    settle(&mut app, c).await;
+    select(&mut app, "db");
+    let c = app.update(common::ui::key('S'));
+    settle(&mut app, c).await;
+    assert!(common::ui::render(&app, (100, 30)).contains("private?"));
+    let c = app.update(common::ui::code(KeyCode::Enter));
+    settle(&mut app, c).await;
+    assert!(vault.read(&mount, "users/alice/db", None).await.is_ok(), "{:?}", app.message);
+    assert!(vault.read(&mount, "projects/ml/db", None).await.is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

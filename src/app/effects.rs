@@ -306,6 +306,18 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
             .map_err(|e| e.to_string());
             let _ = tx.send(Msg::Places { req, result });
         }
+        Effect::Share { req, full, project, user, scopes } => {
+            let result = match &project {
+                Some(p) => crate::scopes::share(vault, &scopes, &user, &full, p, false)
+                    .await
+                    .map(|dst| format!("shared: moved to {dst} (verified): the members of {p} can read it")),
+                None => crate::scopes::unshare(vault, &scopes, &user, &full)
+                    .await
+                    .map(|dst| format!("made private: moved to {dst} (verified): only you can read it")),
+            }
+            .map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Shared { req, result });
+        }
         Effect::SaveBookmarks { bookmarks } => {
             let result = tokio::task::spawn_blocking(move || {
                 let path = crate::config::bookmarks_path().ok_or("no config directory")?;

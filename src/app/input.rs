@@ -134,6 +134,30 @@ impl App {
                 self.places_req = req;
                 out.push(Effect::LoadPlaces { req, scopes: self.scopes.clone() });
             }
+            Action::Share => {
+                use crate::scopes::{Scope, classify};
+                let Some(e) = self.list.selected_entry().filter(|e| !e.is_folder).cloned() else {
+                    self.error("select a secret to share or make private");
+                    return true;
+                };
+                let full = format!("{}{}", self.breadcrumb(), e.name);
+                match (classify(&self.scopes, self.scope_user.as_deref(), &full), self.scope_user.is_some()) {
+                    (_, false) => self.error("your login name is not known here: p looks your places up"),
+                    (Scope::Private, true) if self.scope_projects.is_empty() => {
+                        self.error("no project to share with: p looks your projects up")
+                    }
+                    (Scope::Private, true) => {
+                        let projects = self.scope_projects.clone();
+                        self.push_popup(overlay::Popup::Share { full, projects, selected: 0 });
+                    }
+                    (Scope::Project(_), true) => {
+                        self.push_popup(overlay::Popup::Share { full, projects: Vec::new(), selected: 0 })
+                    }
+                    (Scope::Other, true) => self.error(
+                        "only a secret of your personal folder or of a project can be shared or made private",
+                    ),
+                }
+            }
             Action::Bookmark => {
                 let here = self.breadcrumb();
                 if self.mount.is_none() {

@@ -141,6 +141,8 @@ pub struct App {
     pub(crate) scope_projects: Vec<String>,
     /// The profiles of the config file, to switch to.
     pub(crate) profiles: Vec<String>,
+    /// The pending share.
+    share_req: u64,
     /// When the identity (and its TTL) was learned, for the countdown.
     pub(crate) identity_at: Option<std::time::Instant>,
     /// The profile in use, for the status bar.
@@ -258,6 +260,7 @@ impl App {
             bookmarks: Vec::new(),
             scope_projects: Vec::new(),
             profiles: Vec::new(),
+            share_req: 0,
             profile: None,
             compare_mark: None,
             ranker: crate::find::rank::Ranker::new(),
@@ -567,6 +570,14 @@ impl App {
             | Msg::ContentDone { .. }) => self.on_index_msg(m),
             Msg::Token(event) => self.on_token(event),
             Msg::Problem(text) => self.error(text),
+            Msg::Shared { req, result } if req == self.share_req => match result {
+                Ok(text) => {
+                    self.info(text);
+                    self.refresh(&mut out);
+                }
+                Err(e) => self.error(format!("not shared: {e}")),
+            },
+            Msg::Shared { .. } => {}
             Msg::ProfileReady { name, result: Err(e) } => {
                 self.error(format!("cannot switch to profile {name}: {e}"))
             }

@@ -89,6 +89,8 @@ pub enum Msg {
     /// The token's own lookup after a 403: `None` when it is fine (the 403 was a real denial), else why
     /// the token itself is refused.
     TokenChecked { req: u64, refused: Option<String> },
+    /// A share or make-private finished: where the secret is now, or why not.
+    Shared { req: u64, result: Result<String, String> },
     /// Something failed that the user should know of (shown as an error).
     Problem(String),
     /// A profile's connection is ready (made off the UI task: its token helper may run), or why not. The
@@ -175,6 +177,14 @@ pub enum Effect {
     LoadFile { req: u64, row: usize, path: String },
     /// Who the token is and which projects it may list, for the places.
     LoadPlaces { req: u64, scopes: crate::scopes::ScopeSettings },
+    /// Share a private secret with a project (`project`), or make a project's secret private (`None`).
+    Share {
+        req: u64,
+        full: String,
+        project: Option<String>,
+        user: String,
+        scopes: crate::scopes::ScopeSettings,
+    },
     /// Write the bookmarks file.
     SaveBookmarks { bookmarks: Vec<String> },
     /// Log in (the form's method, mount, name and password or file).

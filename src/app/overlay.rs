@@ -35,6 +35,8 @@ pub enum Popup {
     Login(super::login_form::LoginForm),
     /// Where a new secret goes (outside the scopes): labels, mounts and folders, the selected one.
     ScopeChoice { name: String, choices: Vec<(String, crate::vault::kv::Mount, String)>, selected: usize },
+    /// Share a secret (`full`) with one of these projects, or (no projects) make it private: a yes/no.
+    Share { full: String, projects: Vec<String>, selected: usize },
     /// Places to jump to: labels and `mount/path/`, the selected one.
     Places { choices: Vec<(String, String)>, selected: usize },
     /// Namespaces to switch to: full paths (`None`: the root), the selected one.
@@ -51,7 +53,9 @@ impl Popup {
             Self::Chooser(_) | Self::ModeMenu { .. } => Context::Menu,
             Self::ConfirmCopy(_) => Context::Confirm,
             Self::Finder(_) => Context::Finder,
-            Self::Namespaces { .. } | Self::Places { .. } | Self::ScopeChoice { .. } => Context::Menu,
+            Self::Namespaces { .. } | Self::Places { .. } | Self::ScopeChoice { .. } | Self::Share { .. } => {
+                Context::Menu
+            }
             Self::Login(_) => Context::Line,
         }
     }
@@ -316,6 +320,31 @@ impl App {
             },
             Popup::Finder(v) => self.finder_key(v, key, out),
             Popup::Login(f) => self.login_key(f, key, out),
+            Popup::Share { full, projects, selected } => {
+                let n = projects.len().max(1);
+                match action {
+                    Some(Action::Down) => Some(Popup::Share { full, projects, selected: (selected + 1) % n }),
+                    Some(Action::Up) => {
+                        Some(Popup::Share { full, projects, selected: (selected + n - 1) % n })
+                    }
+                    Some(Action::Choose) => {
+                        if let Some(user) = self.scope_user.clone() {
+                            let req = self.req();
+                            self.share_req = req;
+                            out.push(Effect::Share {
+                                req,
+                                full,
+                                project: projects.get(selected).cloned(),
+                                user,
+                                scopes: self.scopes.clone(),
+                            });
+                        }
+                        None
+                    }
+                    _ if action == Some(Action::Back) || key.code == crossterm::event::KeyCode::Esc => None,
+                    _ => Some(Popup::Share { full, projects, selected }),
+                }
+            }
             Popup::ScopeChoice { name, choices, selected } => {
                 let n = choices.len().max(1);
                 match action {

@@ -119,6 +119,44 @@ fn draw_popup(frame: &mut Frame, app: &App, popup: &Popup, theme: &Theme, size: 
     match popup {
         Popup::Help { scroll } => draw_help(frame, app, *scroll, theme),
         Popup::Finder(v) => finder::draw(frame, app, v, theme),
+        Popup::Share { full, projects, selected } => {
+            let mut lines = Vec::new();
+            if projects.is_empty() {
+                lines.push(Line::from(format!("Make {} private?", shown(full))));
+                lines.push(Line::styled(
+                    "It moves to your personal folder (verified): the project's members lose access.",
+                    theme.dim(),
+                ));
+            } else {
+                lines.push(Line::from(format!("Share {} with:", shown(full))));
+                lines.push(Line::from(""));
+                for (i, p) in projects.iter().enumerate() {
+                    let mut l = Line::from(format!(
+                        "{} project {}",
+                        if i == *selected { "›" } else { " " },
+                        shown(p)
+                    ));
+                    if i == *selected {
+                        l = l.style(theme.selected());
+                    }
+                    lines.push(l);
+                }
+                lines.push(Line::styled(
+                    "It moves into the project's folder (verified): its members can read it.",
+                    theme.dim(),
+                ));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::styled(
+                format!(
+                    "{} does it · {} cancels",
+                    key(app, Context::Menu, Action::Choose),
+                    key(app, Context::Menu, Action::Back)
+                ),
+                theme.dim(),
+            ));
+            editor::popup(frame, main_area(size), " Share ", lines);
+        }
         Popup::ScopeChoice { name, choices, selected } => {
             let mut lines = vec![Line::from(format!("Where does {} go?", shown(name))), Line::from("")];
             for (i, (label, _, _)) in choices.iter().enumerate() {
