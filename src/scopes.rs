@@ -131,6 +131,36 @@ pub async fn project_policy(vault: &Vault, s: &ScopeSettings, name: &str) -> Res
     ))
 }
 
+/// The projects the server has policies for (`sesame-project-NAME`).
+pub async fn projects_on_server(vault: &Vault) -> Result<Vec<String>, VaultError> {
+    let v = vault.call_json("LIST", "sys/policies/acl", None).await?;
+    let mut names: Vec<String> = v
+        .pointer("/data/keys")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .filter_map(|k| k.strip_prefix(PROJECT_PREFIX))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    Ok(names)
+}
+
+/// Every policy the scopes need, generated: the personal policy, then one per project the server has.
+pub async fn generated_policies(
+    vault: &Vault,
+    s: &ScopeSettings,
+) -> Result<Vec<(String, String)>, VaultError> {
+    let mut out = vec![(PERSONAL_POLICY.to_string(), personal_policy(vault, s).await?)];
+    for p in projects_on_server(vault).await? {
+        out.push((format!("{PROJECT_PREFIX}{p}"), project_policy(vault, s, &p).await?));
+    }
+    Ok(out)
+}
+
 /// Writes an ACL policy.
 pub async fn put_policy(vault: &Vault, name: &str, hcl: &str) -> Result<(), VaultError> {
     vault.call("PUT", &format!("sys/policies/acl/{name}"), Some(&json!({ "policy": hcl }))).await.map(|_| ())

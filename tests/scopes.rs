@@ -81,6 +81,22 @@ async fn personal_folders_and_projects_are_enforced_by_the_server() {
     let out =
         sesame(&root, &env, &["scopes", "project", "add", "ml", "--member", "alice", "--member", "bob"]);
     assert_eq!(out.code, 0, "{}", out.err);
+    // The project's policy is among the scope policies: diff agrees with the server, then sees a change.
+    let out = sesame(&root, &env, &["scopes", "policy", "diff"]);
+    assert_eq!(out.code, 0, "{}{}", out.out, out.err);
+    let out = sesame(&root, &env, &["scopes", "policy", "show"]);
+    assert!(
+        out.out.contains("# policy sesame-project-ml") && out.out.contains("/projects/ml/*"),
+        "{}",
+        out.out
+    );
+    s.put_policy("sesame-project-ml", "path \"nothing/*\" { capabilities = [\"read\"] }\n").await;
+    let out = sesame(&root, &env, &["scopes", "policy", "diff"]);
+    assert_eq!(out.code, 1, "{}", out.out);
+    assert!(out.out.contains("sesame-project-ml (on the server)"), "{}", out.out);
+    let out = sesame(&root, &env, &["scopes", "policy", "apply"]);
+    assert!(out.err.contains("wrote policy sesame-project-ml"), "{}", out.err);
+
     // A user created after the policy was applied, in no project.
     add_user("carol").await;
 

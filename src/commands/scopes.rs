@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use crate::config::Config;
-use crate::scopes::{self, PERSONAL_POLICY, PROJECT_PREFIX};
+use crate::scopes::{self, PROJECT_PREFIX};
 use crate::vault::Vault;
 use crate::vault::connect::ConnectArgs;
 
@@ -22,8 +22,9 @@ pub struct ScopesArgs {
 /// What `sesame scopes` does.
 #[derive(Subcommand, Debug)]
 pub enum ScopesCommand {
-    /// The templated personal policy: `show` prints it, `diff` compares it with the server's, `apply`
-    /// writes it (attach `sesame-personal` to your users: their auth method's token_policies, or a group).
+    /// The scope policies (the templated personal policy, and each project's): `show` prints them, `diff`
+    /// compares them with the server's, `apply` writes them (attach `sesame-personal` to your users: their
+    /// auth method's token_policies, or a group).
     Policy {
         /// show | diff | apply
         #[arg(value_parser = ["show", "diff", "apply"])]
@@ -66,20 +67,40 @@ pub async fn scopes(vault: &Vault, args: &ScopesArgs) -> anyhow::Result<ExitCode
     let s = Config::load()?.scopes;
     match &args.what {
         ScopesCommand::Policy { action } => {
-            let hcl = scopes::personal_policy(vault, &s).await?;
-            if action == "apply" {
-                scopes::put_policy(vault, PERSONAL_POLICY, &hcl).await?;
-                crate::errln!("sesame: wrote policy {PERSONAL_POLICY}");
-            } else if action == "diff" {
-                let current = crate::vault::policy::read_policy(vault, PERSONAL_POLICY).await?;
-                let same = current.as_deref().map(str::trim) == Some(hcl.trim());
-                crate::outln!(
-                    "{}",
-                    crate::vault::policy::diff(PERSONAL_POLICY, current.as_deref(), &hcl).trim_end()
-                );
-                return Ok(ExitCode::from(u8::from(!same)));
-            } else {
-                crate::outln!("{}", hcl.trim_end());
+            // The personal policy, and one per project the server has.
+            let policies = scopes::generated_policies(vault, &s).await?;
+            let mut differ = false;
+            for (name, hcl) in &policies {
+                match action.as_str() {
+                    "apply" => {
+                        scopes::put_policy(vault, name, hcl).await?;
+                        crate::errln!("sesame: wrote policy {name}");
+                    }
+                    "diff" => {
+                        let current = crate::vault::policy::read_policy(vault, name).await?;
+                        if current.as_deref().map(str::trim) != Some(hcl.trim()) {
+                            differ = true;
+                            crate::outln!(
+                                "{}",
+                                crate::vault::policy::diff(name, current.as_deref(), hcl).trim_end()
+                            );
+                        }
+                    }
+                    _ => {
+                        crate::outln!("# policy {name}");
+                        crate::outln!("{}", hcl.trim_end());
+                        crate::outln!("");
+                    }
+                }
+            }
+            if action == "diff" {
+                if !differ {
+                    crate::errln!(
+                        "sesame: the server holds the {} scope policies as generated",
+                        policies.len()
+                    );
+                }
+                return Ok(ExitCode::from(u8::from(differ)));
             }
         }
         ScopesCommand::Project { action, name, members } => {
