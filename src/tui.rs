@@ -68,6 +68,12 @@ pub async fn run(
         }
     });
     let mut renewer_guard = scopeguard_abort(renewer);
+    // Profiles connected this session: switching back to one needs no new connection.
+    let mut known: std::collections::HashMap<String, (Vault, crate::app::login_form::LoginSettings)> =
+        std::collections::HashMap::new();
+    if let Some(p) = app.profile.clone() {
+        known.insert(p, (vault.clone(), app.login.clone()));
+    }
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -117,6 +123,7 @@ pub async fn run(
             // A profile's connection, made off this task: swap it in, then start again there.
             let mut cmds = match msg {
                 Msg::ProfileReady { name, result: Ok((v, login)) } => {
+                    known.insert(name.clone(), (v.clone(), login.clone()));
                     let namespace = v.namespace().map(str::to_string);
                     vault = v;
                     renewer_guard.replace(crate::vault::login::spawn_renewer(vault.clone(), {
@@ -130,7 +137,7 @@ pub async fn run(
                 msg => app.update(msg),
             };
             take_namespace_switch(&mut app, &mut vault, &mut cmds);
-            take_profile_switch(&mut cmds, &profiles, &tx);
+            take_profile_switch(&mut cmds, &profiles, &known, &tx);
             if take_token_switch(&mut app, &mut vault, &mut cmds) {
                 // The renewer keeps the new token alive now.
                 renewer_guard.replace(crate::vault::login::spawn_renewer(vault.clone(), {
@@ -184,10 +191,16 @@ pub fn take_token_switch(app: &mut App, vault: &mut Vault, cmds: &mut Vec<Effect
 pub fn take_profile_switch(
     cmds: &mut Vec<Effect>,
     connect: &ProfileConnector,
+    known: &std::collections::HashMap<String, (Vault, crate::app::login_form::LoginSettings)>,
     tx: &mpsc::UnboundedSender<Msg>,
 ) {
     let Some(i) = cmds.iter().position(|c| matches!(c, Effect::SwitchProfile { .. })) else { return };
     let Effect::SwitchProfile { name } = cmds.remove(i) else { return };
+    if let Some((v, login)) = known.get(&name) {
+        // Connected before: back at once.
+        let _ = tx.send(Msg::ProfileReady { name, result: Ok((v.clone(), login.clone())) });
+        return;
+    }
     let (connect, tx) = (connect.clone(), tx.clone());
     tokio::task::spawn_blocking(move || {
         let result = connect(&name).map_err(|e| format!("{e:#}"));

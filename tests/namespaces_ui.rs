@@ -104,4 +104,21 @@ async fn ctrl_n_switches_to_a_child_namespace_and_back_to_the_root() {
     tui.send(code(KeyCode::Enter)).await;
     assert_eq!(tui.app.namespace_now(), None);
     assert_eq!(tui.vault.namespace(), None);
+
+    // Back to the namespace: its session was kept, so its mounts show at once, before any answer.
+    tui.send(ctrl_n()).await;
+    for _ in 0..100 {
+        if render(&tui.app, (100, 30)).lines().any(|l| l.contains(&format!("› {ns}"))) {
+            break;
+        }
+        tui.send(code(KeyCode::Down)).await;
+    }
+    let mut cmds = tui.app.update(code(KeyCode::Enter));
+    sesame::tui::take_namespace_switch(&mut tui.app, &mut tui.vault, &mut cmds);
+    let names: Vec<String> =
+        tui.app.list.view.iter().map(|&i| tui.app.list.entries[i].name.clone()).collect();
+    assert!(names.iter().any(|n| n.starts_with(&mount)), "shown from the kept session: {names:?}");
+    assert!(!cmds.iter().any(|c| matches!(c, Effect::LoadMounts)), "no need to discover the mounts again");
+    tui.settle(cmds).await;
+    assert_eq!(tui.app.namespace_now(), Some(ns.as_str()));
 }

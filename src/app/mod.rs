@@ -71,6 +71,19 @@ pub struct Settings {
     pub profiles: Vec<String>,
 }
 
+/// Sessions kept for switching back (profiles and namespaces left).
+const MAX_SESSIONS: usize = 16;
+
+/// What a session left keeps, to come back to at once.
+struct Session {
+    mounts: Option<Vec<Mount>>,
+    mount: Option<Mount>,
+    folder: String,
+    cache: HashMap<String, Vec<Entry>>,
+    finder: finder::FinderIndex,
+    identity: Option<Identity>,
+}
+
 /// True when an answer is a 403 (permission denied), which may come from an expired or revoked token.
 fn forbidden(msg: &Msg) -> bool {
     let denied = |e: &VaultError| matches!(e, VaultError::Forbidden { .. });
@@ -143,6 +156,8 @@ pub struct App {
     pub(crate) profiles: Vec<String>,
     /// The pending share.
     share_req: u64,
+    /// Sessions switched away from, by profile and namespace.
+    sessions: HashMap<String, Session>,
     /// When the identity (and its TTL) was learned, for the countdown.
     pub(crate) identity_at: Option<std::time::Instant>,
     /// The profile in use, for the status bar.
@@ -261,6 +276,7 @@ impl App {
             scope_projects: Vec::new(),
             profiles: Vec::new(),
             share_req: 0,
+            sessions: HashMap::new(),
             profile: None,
             compare_mark: None,
             ranker: crate::find::rank::Ranker::new(),
@@ -319,25 +335,50 @@ impl App {
         namespace: Option<String>,
         login: login_form::LoginSettings,
     ) -> Vec<Effect> {
-        let out = self.switch_namespace(namespace);
+        self.leave_session();
         self.profile = Some(name.clone());
+        self.namespace = namespace;
         self.login = login;
-        self.identity = None;
-        self.scope_user = None;
-        self.scope_projects.clear();
         self.info(format!("now with profile {name}"));
-        out
+        self.enter_session()
     }
 
     /// Starts again in another namespace (the connection was switched by the terminal side): the explorer,
     /// the views and the finder's index belong to the old one. Returns the effects of a start.
     pub fn switch_namespace(&mut self, namespace: Option<String>) -> Vec<Effect> {
+        self.leave_session();
         self.namespace = namespace;
-        self.mounts = None;
-        self.mount = None;
-        self.folder.clear();
+        self.info(match &self.namespace {
+            Some(ns) => format!("now in namespace {ns}"),
+            None => "now in the root namespace".to_string(),
+        });
+        self.enter_session()
+    }
+
+    /// The key of the session on screen: the profile and the namespace.
+    fn session_key(&self) -> String {
+        format!("{}|{}", self.profile.as_deref().unwrap_or(""), self.namespace.as_deref().unwrap_or(""))
+    }
+
+    /// Keeps what the explorer knows of this session (mounts, where it was, the listings seen, the finder's
+    /// index, who the token is) to come back to at once, and closes the views that belong to it.
+    fn leave_session(&mut self) {
+        let saved = Session {
+            mounts: self.mounts.take(),
+            mount: self.mount.take(),
+            folder: std::mem::take(&mut self.folder),
+            cache: std::mem::take(&mut self.cache),
+            finder: std::mem::take(&mut self.finder),
+            identity: self.identity.take(),
+        };
+        if self.sessions.len() >= MAX_SESSIONS {
+            // Bounded: the sessions left longest ago are not told apart; forget one.
+            if let Some(k) = self.sessions.keys().next().cloned() {
+                self.sessions.remove(&k);
+            }
+        }
+        self.sessions.insert(self.session_key(), saved);
         self.list = ListState::default();
-        self.cache.clear();
         self.incoming = None;
         self.secret = None;
         self.history = None;
@@ -348,16 +389,31 @@ impl App {
         self.editor = None;
         self.form = None;
         self.popups.clear();
-        self.finder = finder::FinderIndex::default();
         self.marks.clear();
-        self.info(match &self.namespace {
-            Some(ns) => format!("now in namespace {ns}"),
-            None => "now in the root namespace".to_string(),
-        });
-        let req = self.req();
-        self.list_req = req;
-        self.list_loading = true;
-        vec![Effect::LoadMounts, Effect::LoadIdentity]
+        self.scope_user = None;
+        self.scope_projects.clear();
+    }
+
+    /// Starts the session now keyed: where it was, shown at once from what was kept (and listed again in
+    /// the background), or from the start.
+    fn enter_session(&mut self) -> Vec<Effect> {
+        let mut out = vec![Effect::LoadIdentity];
+        match self.sessions.remove(&self.session_key()) {
+            Some(s) => {
+                self.mounts = s.mounts;
+                self.cache = s.cache;
+                self.finder = s.finder;
+                self.identity = s.identity;
+                self.enter(s.mount, s.folder, None, &mut out);
+            }
+            None => {
+                let req = self.req();
+                self.list_req = req;
+                self.list_loading = true;
+                out.insert(0, Effect::LoadMounts);
+            }
+        }
+        out
     }
 
     /// The token renewer's report: a new TTL, or a warning that the token will expire.
