@@ -190,6 +190,58 @@ async fn cert_login_over_tls_with_a_client_certificate_made_by_the_test() {
     let ls = command(&token).args(["ls", "secret/app/"]).args(tls_flags).output().unwrap();
     assert!(ls.status.success(), "{}", String::from_utf8_lossy(&ls.stderr));
     assert!(String::from_utf8_lossy(&ls.stdout).contains("db"));
+    // The explorer's login form, on a connection carrying the client certificate and no token.
+    {
+        use sesame::app::overlay::Popup;
+        use sesame::app::{App, Msg, Settings, effects};
+        let args = sesame::vault::connect::ConnectArgs {
+            address: Some(addr.clone()),
+            ca_cert: Some(ca.clone()),
+            client_cert: Some(dir.join("client.pem")),
+            client_key: Some(dir.join("client.key")),
+            ..Default::default()
+        };
+        let settings = sesame::vault::connect::ConnectSettings::resolve(&args, &|_| None, None).unwrap();
+        let mut vault = sesame::vault::Vault::new(settings.build_client().unwrap());
+        let (mut app, mut cmds) =
+            App::new(vault.addr(), sesame::keymap::Keymap::default_keymap(), Some("secret/app/".into()));
+        app.configure(Settings {
+            login: sesame::app::login_form::LoginSettings {
+                method: sesame::config::LoginMethod::Cert,
+                mount: "cert".into(),
+                name: Some("people".into()),
+                file: None,
+                keep: Vec::new(),
+            },
+            ..Settings::default()
+        });
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut settle =
+            async |app: &mut App, vault: &mut sesame::vault::Vault, mut cmds: Vec<sesame::app::Effect>| {
+                for _ in 0..100 {
+                    sesame::tui::take_token_switch(app, vault, &mut cmds);
+                    if cmds.is_empty() {
+                        return;
+                    }
+                    for c in cmds.drain(..) {
+                        effects::run(vault, &[], c, &tx).await;
+                    }
+                    while let Ok(m) = rx.try_recv() {
+                        cmds.extend(app.update(m));
+                    }
+                }
+            };
+        settle(&mut app, &mut vault, std::mem::take(&mut cmds)).await;
+        assert!(app.popups().iter().any(|p| matches!(p, Popup::Login(_))), "no token: the form opens");
+        let c = app.update(Msg::Key(crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Enter,
+            crossterm::event::KeyModifiers::NONE,
+        )));
+        settle(&mut app, &mut vault, c).await;
+        assert!(!app.popups().iter().any(|p| matches!(p, Popup::Login(_))), "logged in with the certificate");
+        assert!(app.list.entries.iter().any(|e| e.name == "db"), "the start folder listed");
+    }
+
     // Without the client certificate there is nothing to log in with.
     let out = command("")
         .args(["login", "--method", "cert", "--mount", "cert", "--role", "people"])

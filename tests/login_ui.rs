@@ -82,6 +82,7 @@ fn settings(up: &str) -> Settings {
             mount: up.to_string(),
             name: Some("alice".into()),
             file: None,
+            keep: Vec::new(),
         },
         ..Settings::default()
     }
@@ -92,7 +93,11 @@ async fn a_refused_token_opens_the_login_form_and_the_login_loads_the_explorer()
     let (m, up) = setup().await;
     let vault = common::vault().with_token("s.not-a-token");
     let (mut app, cmds) = App::new(vault.addr(), Keymap::default_keymap(), Some(format!("{m}/app/")));
-    app.configure(settings(&up));
+    // The profile keeps its token in a file: the login writes it there (0600).
+    let kept = std::env::temp_dir().join(format!("sesame-lui-token-{}", common::random_suffix(8)));
+    let mut st = settings(&up);
+    st.login.keep = vec![kept.clone()];
+    app.configure(st);
     app.update(Msg::Resize(100, 30));
     let mut tui = Tui { app, vault };
     tui.settle(cmds).await;
@@ -110,6 +115,9 @@ async fn a_refused_token_opens_the_login_form_and_the_login_loads_the_explorer()
     assert!(tui.app.identity.is_some(), "the identity loaded with the new token");
     assert_eq!(tui.app.breadcrumb(), format!("{m}/app/"));
     assert!(tui.app.list.entries.iter().any(|e| e.name == "db"), "the start folder listed");
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777, 0o600, "kept, owner-only");
+    assert!(!std::fs::read_to_string(&kept).unwrap().trim().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -183,4 +191,95 @@ async fn a_403_from_a_revoked_token_opens_the_login_form_and_a_real_denial_does_
     tui.send(key('r')).await;
     assert!(login_open(&tui.app), "the refused token opens the login form");
     assert!(render(&tui.app, (100, 30)).contains("Log in"));
+}
+
+/// Logs in through the form with `settings` (name and file prefilled), from a refused token, and checks
+/// the explorer loads the mount's folder.
+async fn form_login(settings: sesame::app::login_form::LoginSettings, m: &str) {
+    let vault = common::vault().with_token("s.not-a-token");
+    let (mut app, cmds) = App::new(vault.addr(), Keymap::default_keymap(), Some(format!("{m}/app/")));
+    app.configure(Settings { login: settings, ..Settings::default() });
+    app.update(Msg::Resize(100, 30));
+    let mut tui = Tui { app, vault };
+    tui.settle(cmds).await;
+    assert!(tui.app.popups().iter().any(|p| matches!(p, Popup::Login(_))));
+    tui.send(code(KeyCode::Enter)).await;
+    assert!(
+        !tui.app.popups().iter().any(|p| matches!(p, Popup::Login(_))),
+        "{}",
+        render(&tui.app, (100, 30))
+    );
+    assert!(tui.app.list.entries.iter().any(|e| e.name == "db"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_form_logs_in_with_approle_and_with_a_jwt() {
+    use sesame::app::login_form::LoginSettings;
+    use sesame::config::LoginMethod;
+    let (m, _) = setup().await;
+    let s = common::server();
+    let policy = format!("lui2-{}", common::random_suffix(6));
+    s.put_policy(&policy, &format!("path \"{m}/*\" {{ capabilities = [\"read\", \"list\"] }}\n")).await;
+    let dir = std::env::temp_dir().join(format!("sesame-lui-{}", common::random_suffix(8)));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    // AppRole: the role id, and the secret id read from a file.
+    let ar = format!("ar{}", common::random_suffix(6));
+    let (st, _) = s.request(Method::POST, &format!("sys/auth/{ar}"), Some(json!({"type": "approle"}))).await;
+    assert!(st.is_success());
+    s.request(Method::POST, &format!("auth/{ar}/role/ci"), Some(json!({"token_policies": policy}))).await;
+    let (_, body) = s.request(Method::GET, &format!("auth/{ar}/role/ci/role-id"), None).await;
+    let role_id = body["data"]["role_id"].as_str().unwrap().to_string();
+    let (_, body) = s.request(Method::POST, &format!("auth/{ar}/role/ci/secret-id"), Some(json!({}))).await;
+    let secret = dir.join("secret-id");
+    std::fs::write(&secret, body["data"]["secret_id"].as_str().unwrap()).unwrap();
+    form_login(
+        LoginSettings {
+            method: LoginMethod::Approle,
+            mount: ar,
+            name: Some(role_id),
+            file: Some(secret.display().to_string()),
+            keep: Vec::new(),
+        },
+        &m,
+    )
+    .await;
+
+    // JWT: an ES256 token made here, read from a file.
+    use base64::Engine as _;
+    use p256::ecdsa::signature::Signer as _;
+    use p256::pkcs8::EncodePublicKey as _;
+    let key = p256::ecdsa::SigningKey::from_slice(&[0x24; 32]).unwrap();
+    let pem = key.verifying_key().to_public_key_pem(p256::pkcs8::LineEnding::LF).unwrap();
+    let jm = format!("jwt{}", common::random_suffix(6));
+    s.request(Method::POST, &format!("sys/auth/{jm}"), Some(json!({"type": "jwt"}))).await;
+    s.request(Method::POST, &format!("auth/{jm}/config"), Some(json!({"jwt_validation_pubkeys": [pem]})))
+        .await;
+    s.request(
+        Method::POST,
+        &format!("auth/{jm}/role/ci"),
+        Some(json!({"role_type": "jwt", "user_claim": "sub", "bound_audiences": ["sesame"], "token_policies": [policy]})),
+    )
+    .await;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let input = format!(
+        "{}.{}",
+        b64.encode(br#"{"alg":"ES256","typ":"JWT"}"#),
+        b64.encode(json!({"sub": "job", "aud": "sesame", "iat": now, "exp": now + 300}).to_string())
+    );
+    let sig: p256::ecdsa::Signature = key.sign(input.as_bytes());
+    let jwt_file = dir.join("jwt");
+    std::fs::write(&jwt_file, format!("{input}.{}", b64.encode(sig.to_bytes()))).unwrap();
+    form_login(
+        LoginSettings {
+            method: LoginMethod::Jwt,
+            mount: jm,
+            name: Some("ci".into()),
+            file: Some(jwt_file.display().to_string()),
+            keep: Vec::new(),
+        },
+        &m,
+    )
+    .await;
 }

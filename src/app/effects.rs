@@ -354,10 +354,37 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
                     }
                 }
                 LoginMethod::Cert => Ok(Credentials::Cert { name: name.clone() }),
-                LoginMethod::Oidc | LoginMethod::Token => Err(
-                    "this profile signs in through a browser or a token: run sesame login --profile …, then Ctrl-l"
-                        .to_string(),
-                ),
+                LoginMethod::Oidc => {
+                    // The browser flow: the URL goes to the form at once, the answer when the browser is back.
+                    let listen = if secret.0.trim().is_empty() {
+                        crate::vault::login::DEFAULT_OIDC_CALLBACK.to_string()
+                    } else {
+                        secret.0.trim().to_string()
+                    };
+                    let role = (!name.is_empty()).then_some(name.as_str());
+                    let url_tx = tx.clone();
+                    let result = crate::vault::login::oidc_login(
+                        vault,
+                        &settings.mount,
+                        role,
+                        &listen,
+                        std::time::Duration::from_secs(300),
+                        move |url| {
+                            let _ = url_tx.send(Msg::LoginUrl { req, url: url.to_string() });
+                        },
+                    )
+                    .await
+                    .map(|info| {
+                        let summary = format!("oidc · policies {}", info.policies.join(","));
+                        (super::login_form::NewToken(info.token), summary)
+                    })
+                    .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::LoggedIn { req, result });
+                    return;
+                }
+                LoginMethod::Token => {
+                    Err("this profile uses a token: set it, then Ctrl-l is not needed".to_string())
+                }
                 LoginMethod::Userpass => {
                     Ok(Credentials::Userpass { username: name.clone(), password: secret.0.clone() })
                 }
@@ -366,6 +393,15 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
                 Ok(c) => crate::vault::login::login(vault, &settings.mount, &c)
                     .await
                     .map(|info| {
+                        // Kept where the profile says, as `sesame login` keeps it.
+                        for path in &settings.keep {
+                            if let Err(e) = crate::vault::login::save_token(path, &info.token) {
+                                let _ = tx.send(Msg::Problem(format!(
+                                    "cannot keep the token in {}: {e}",
+                                    path.display()
+                                )));
+                            }
+                        }
                         let summary = format!(
                             "{name} with {} · policies {}",
                             info.method.name(),

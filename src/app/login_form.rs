@@ -49,6 +49,9 @@ pub struct LoginSettings {
     pub name: Option<String>,
     /// AppRole: the secret id file; JWT: the JWT file.
     pub file: Option<String>,
+    /// Where the new token is kept (0600), as the profile says: its token file, `~/.vault-token` with
+    /// `save_token`. Empty: in memory only.
+    pub keep: Vec<std::path::PathBuf>,
 }
 
 impl LoginSettings {
@@ -58,14 +61,31 @@ impl LoginSettings {
             method: p.login,
             mount: p.auth_mount.clone().unwrap_or_else(|| p.login.default_mount().to_string()),
             name: p.username.clone().or_else(|| p.role_id.clone()).or_else(|| p.role.clone()),
-            file: p.secret_id_file.clone().or_else(|| p.jwt_file.clone()).map(|f| f.display().to_string()),
+            file: p
+                .secret_id_file
+                .clone()
+                .or_else(|| p.jwt_file.clone())
+                .map(|f| f.display().to_string())
+                .or_else(|| p.callback.clone()),
+            keep: p
+                .token_file
+                .iter()
+                .map(|f| crate::vault::login::expand_home(f))
+                .chain(if p.save_token { crate::vault::login::cli_token_path() } else { None })
+                .collect(),
         }
     }
 }
 
 impl Default for LoginSettings {
     fn default() -> Self {
-        Self { method: LoginMethod::Userpass, mount: "userpass".into(), name: None, file: None }
+        Self {
+            method: LoginMethod::Userpass,
+            mount: "userpass".into(),
+            name: None,
+            file: None,
+            keep: Vec::new(),
+        }
     }
 }
 
@@ -84,6 +104,8 @@ pub struct LoginForm {
     pub error: Option<String>,
     /// True while logging in.
     pub busy: bool,
+    /// OIDC: the provider's sign-on URL, to open in a browser (copyable).
+    pub url: Option<String>,
     /// Why the form opened.
     pub reason: String,
 }
@@ -94,6 +116,8 @@ impl LoginForm {
         match self.settings.method {
             LoginMethod::Approle => "secret id file",
             LoginMethod::Jwt => "JWT file",
+            LoginMethod::Oidc => "callback",
+            LoginMethod::Cert => "(certificate)",
             _ => "password",
         }
     }
@@ -102,7 +126,7 @@ impl LoginForm {
     pub fn name_label(&self) -> &'static str {
         match self.settings.method {
             LoginMethod::Approle => "role id",
-            LoginMethod::Jwt => "role",
+            LoginMethod::Jwt | LoginMethod::Oidc | LoginMethod::Cert => "role",
             _ => "username",
         }
     }
@@ -127,6 +151,7 @@ impl App {
             settings: s,
             error: None,
             busy: false,
+            url: None,
             reason: reason.into(),
         };
         self.push_popup(Popup::Login(form));
@@ -141,6 +166,21 @@ impl App {
     ) -> Option<Popup> {
         use crossterm::event::{KeyCode, KeyModifiers};
         if f.busy {
+            // Waiting for the browser (OIDC): the URL may be copied; Esc gives up waiting here.
+            let k = crate::keymap::Key::from_event(&key);
+            if self.keymap.lookup_in(crate::keymap::Context::Line, k)
+                == Some(crate::action::Action::CopyValue)
+                && let Some(url) = &f.url
+            {
+                out.push(Effect::Copy(super::chooser::CopyRequest {
+                    text: super::chooser::CopyText(Zeroizing::new(url.clone())),
+                    content: crate::clipboard::Content::Text,
+                    what: "the sign-on URL".to_string(),
+                }));
+            } else if key.code == KeyCode::Esc {
+                self.login_req = 0;
+                return None;
+            }
             return Some(Popup::Login(f));
         }
         match key.code {
@@ -193,6 +233,15 @@ impl App {
     /// The login's answer: the form closes and the new token is handed to the terminal side, or the form
     /// says why.
     pub(super) fn on_logged_in(&mut self, msg: Msg, out: &mut Vec<Effect>) {
+        if let Msg::LoginUrl { req, url } = &msg {
+            if *req == self.login_req
+                && let Some(Popup::Login(f)) =
+                    self.popups.iter_mut().rev().find(|p| matches!(p, Popup::Login(_)))
+            {
+                f.url = Some(url.clone());
+            }
+            return;
+        }
         let Msg::LoggedIn { req, result } = msg else { return };
         if req != self.login_req {
             return;

@@ -587,7 +587,7 @@ impl App {
                     self.error(format!("token lookup failed: {e}"));
                 }
             },
-            m @ Msg::LoggedIn { .. } => self.on_logged_in(m, &mut out),
+            m @ (Msg::LoggedIn { .. } | Msg::LoginUrl { .. }) => self.on_logged_in(m, &mut out),
             Msg::TokenChecked { req, refused } if req == self.token_check_req => {
                 self.token_check_req = 0;
                 if let Some(why) = refused {

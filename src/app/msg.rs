@@ -84,6 +84,8 @@ pub enum Msg {
     Places { req: u64, result: Result<(Option<String>, Vec<String>), String> },
     /// The child namespaces of the current one (names without slashes), or why not.
     Namespaces { req: u64, result: Result<Vec<String>, String> },
+    /// OIDC: the provider's sign-on URL, to open in a browser while the login waits for the callback.
+    LoginUrl { req: u64, url: String },
     /// A login's answer: the new token and who logged in, or why not.
     LoggedIn { req: u64, result: Result<(super::login_form::NewToken, String), String> },
     /// The token's own lookup after a 403: `None` when it is fine (the 403 was a real denial), else why

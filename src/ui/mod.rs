@@ -200,6 +200,14 @@ fn draw_popup(frame: &mut Frame, app: &App, popup: &Popup, theme: &Theme, size: 
                 field(f.secret_label(), secret, f.focus == 1),
                 Line::from(""),
             ];
+            if let Some(url) = &f.url {
+                lines.push(Line::from(format!(
+                    "Open this URL in a browser ({} copies it; over SSH forward the callback port):",
+                    key(app, Context::Line, Action::CopyValue)
+                )));
+                lines.push(Line::styled(shown(url).into_owned(), theme.key()));
+                lines.push(Line::from(""));
+            }
             if let Some(e) = &f.error {
                 lines.push(Line::styled(shown(e).into_owned(), theme.error()));
             }
@@ -818,6 +826,11 @@ fn popup_hints(app: &App, ctx: Context) -> Line<'static> {
         let saving =
             app.editor.as_ref().is_some_and(|e| matches!(e.mode, crate::app::editor::EditMode::Summary(_)));
         if ctx == Context::Confirm && b.action == Action::Reveal && !saving {
+            continue;
+        }
+        // Copying the sign-on URL only applies while a login waits for the browser.
+        let signing_on = app.popups().iter().any(|p| matches!(p, Popup::Login(f) if f.url.is_some()));
+        if ctx == Context::Line && b.action == Action::CopyValue && !signing_on {
             continue;
         }
         let Some(k) = b.keys.first() else { continue };
