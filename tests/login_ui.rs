@@ -283,3 +283,54 @@ async fn the_form_logs_in_with_approle_and_with_a_jwt() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_that_cannot_be_renewed_brings_the_form_before_it_expires_and_the_draft_saves_after() {
+    let (m, up) = setup().await;
+    let s = common::server();
+    let policy = format!("late-{}", common::random_suffix(6));
+    s.put_policy(
+        &policy,
+        &format!(
+            "path \"{m}/*\" {{ capabilities = [\"create\", \"read\", \"update\", \"list\", \"patch\"] }}\n"
+        ),
+    )
+    .await;
+    let (_, body) = s
+        .request(
+            Method::POST,
+            "auth/token/create",
+            Some(json!({"policies": [policy], "ttl": "4s", "renewable": false})),
+        )
+        .await;
+    let token = body["auth"]["client_token"].as_str().unwrap().to_string();
+    let vault = common::vault().with_token(&token);
+    let (mut app, cmds) = App::new(vault.addr(), Keymap::default_keymap(), Some(format!("{m}/app/db")));
+    app.configure(settings(&up));
+    app.update(Msg::Resize(100, 30));
+    let mut tui = Tui { app, vault: vault.clone() };
+    tui.settle(cmds).await;
+    tui.send(key('e')).await;
+    tui.send(code(KeyCode::Enter)).await;
+    tui.typed("-late").await;
+    tui.send(code(KeyCode::Esc)).await;
+    // The renewer finds the token cannot be renewed and says so before it expires.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _renewer = sesame::vault::login::spawn_renewer(vault, move |e| {
+        let _ = tx.send(e);
+    });
+    let event = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
+    tui.send(Msg::Token(event)).await;
+    assert!(tui.app.popups().iter().any(|p| matches!(p, Popup::Login(_))), "the form, before it expires");
+    assert!(tui.app.editor.as_ref().is_some_and(|e| e.dirty()), "over the draft");
+    // It expires meanwhile; the login brings a new token and the draft saves.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    tui.typed("pw-alice-9").await;
+    tui.send(code(KeyCode::Enter)).await;
+    tui.send(ctrl('s')).await;
+    tui.send(key('y')).await;
+    assert!(tui.app.editor.is_none(), "saved: {:?}", tui.app.message);
+    let mount = common::vault().mount_of(&m).await.unwrap();
+    let now = common::vault().read(&mount, "app/db", None).await.unwrap().data.unwrap();
+    assert_eq!(now.get("K").unwrap().reveal().as_str(), "v1-late");
+}
