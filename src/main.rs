@@ -148,8 +148,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = sesame::config::Config::load()?;
     // --mine: start in the personal folder (from the token's login name).
     let start = match (cli.mine, &cli.path) {
-        (true, None) => match sesame::scopes::username(&vault).await {
-            Ok(Some(user)) => Some(config.scopes.personal.replace("{{username}}", &user)),
+        (true, None) => match sesame::scopes::username(&vault, &config.scopes).await {
+            Ok(Some(user)) => Some(config.scopes.personal_for(&user)),
             Ok(None) => anyhow::bail!("--mine: this token has no login name, so no personal folder"),
             Err(e) => anyhow::bail!("--mine: cannot look the token up: {e}"),
         },

@@ -10,9 +10,13 @@
 //! auth_mount = "userpass"                   # the auth method whose login names the personal folders
 //! ```
 //!
+//! The personal folder may name the user by `{{identity.entity.name}}` instead: the name of the token's
+//! identity entity, the same whatever auth method the user logged in with.
+//!
 //! The personal policy is one templated ACL policy (`sesame-personal`): `{{username}}` becomes Vault's
-//! `{{identity.entity.aliases.<accessor>.name}}`, so each user gets full rights on their own folder only,
-//! users created later included. Each project gets a policy (`sesame-project-NAME`) on its folder, attached
+//! `{{identity.entity.aliases.<accessor>.name}}` (`{{identity.entity.name}}` stays as it is), so each user
+//! gets full rights on their own folder only, users created later included. With the entity name, the
+//! policy also lets each user read their own entity, which is how sesame learns the name. Each project gets a policy (`sesame-project-NAME`) on its folder, attached
 //! to an identity group of the same name whose members are the users' entities. Both leave the admin modes
 //! policy (`sesame-modes`) in force: it only denies, and a deny wins.
 
@@ -31,7 +35,7 @@ pub const PROJECT_PREFIX: &str = "sesame-project-";
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ScopeSettings {
-    /// The personal folder, with `{{username}}`.
+    /// The personal folder, with `{{username}}` or `{{identity.entity.name}}`.
     pub personal: String,
     /// The folder whose children are projects.
     pub projects: String,
@@ -46,6 +50,24 @@ impl Default for ScopeSettings {
             projects: "secret/projects/".to_string(),
             auth_mount: "userpass".to_string(),
         }
+    }
+}
+
+/// The placeholder of the login name on `auth_mount`.
+pub const USERNAME: &str = "{{username}}";
+
+/// The placeholder of the token's identity entity name.
+pub const ENTITY_NAME: &str = "{{identity.entity.name}}";
+
+impl ScopeSettings {
+    /// The placeholder the personal folder names the user by, if any.
+    pub fn placeholder(&self) -> Option<&'static str> {
+        [ENTITY_NAME, USERNAME].into_iter().find(|p| self.personal.contains(p))
+    }
+
+    /// The personal folder of `user` (the value of the placeholder: login name or entity name).
+    pub fn personal_for(&self, user: &str) -> String {
+        self.personal.replace(USERNAME, user).replace(ENTITY_NAME, user)
     }
 }
 
@@ -98,16 +120,29 @@ pub async fn accessor(vault: &Vault, auth_mount: &str) -> Result<String, VaultEr
 /// The templated personal policy, and the personal folder's mount and template (`users/{{username}}`).
 pub async fn personal_policy(vault: &Vault, s: &ScopeSettings) -> Result<String, VaultError> {
     let (mount, folder) = vault.locate(&s.personal).await?;
-    if !folder.contains("{{username}}") {
-        return Err(VaultError::Invalid("[scopes] personal must contain {{username}}".to_string()));
-    }
-    let acc = accessor(vault, &s.auth_mount).await?;
-    let templated = folder
-        .trim_matches('/')
-        .replace("{{username}}", &format!("{{{{identity.entity.aliases.{acc}.name}}}}"));
+    let (templated, own_entity) = match s.placeholder() {
+        Some(ENTITY_NAME) if !folder.contains(USERNAME) => (
+            folder.trim_matches('/').to_string(),
+            "path \"identity/entity/id/{{identity.entity.id}}\" {\n  capabilities = [\"read\"]\n}\n",
+        ),
+        Some(USERNAME) if !folder.contains(ENTITY_NAME) => {
+            let acc = accessor(vault, &s.auth_mount).await?;
+            (
+                folder
+                    .trim_matches('/')
+                    .replace(USERNAME, &format!("{{{{identity.entity.aliases.{acc}.name}}}}")),
+                "",
+            )
+        }
+        _ => {
+            return Err(VaultError::Invalid(format!(
+                "[scopes] personal must contain one of {USERNAME} or {ENTITY_NAME}"
+            )));
+        }
+    };
     Ok(format!(
         "# sesame: every user's own folder ({}), full rights, nobody else's. Generated; apply with\n\
-         # `sesame scopes policy apply`.\n{}",
+         # `sesame scopes policy apply`.\n{}{own_entity}",
         s.personal,
         folder_rules(&mount, &templated)
     ))
@@ -240,13 +275,31 @@ pub async fn remove_project(vault: &Vault, name: &str) -> Result<(), VaultError>
     vault.call("DELETE", &format!("sys/policies/acl/{policy}"), None).await.map(|_| ())
 }
 
-/// The token's own login name (userpass tokens carry it in their metadata).
-pub async fn username(vault: &Vault) -> Result<Option<String>, VaultError> {
+/// The name that fills the personal folder's placeholder for this token: its login name (userpass tokens
+/// carry it in their metadata) for `{{username}}`; for `{{identity.entity.name}}`, the name of its entity,
+/// read from `identity/entity/id/…` (the personal policy allows that), else the login name (sesame names
+/// the entities it creates after their users).
+pub async fn username(vault: &Vault, s: &ScopeSettings) -> Result<Option<String>, VaultError> {
     let v = vault.call_json("GET", "auth/token/lookup-self", None).await?;
-    Ok(v.pointer("/data/meta/username")
+    let login = v
+        .pointer("/data/meta/username")
         .and_then(Value::as_str)
         .or_else(|| v.pointer("/data/meta/role_name").and_then(Value::as_str))
-        .map(str::to_string))
+        .map(str::to_string);
+    if s.placeholder() != Some(ENTITY_NAME) {
+        return Ok(login);
+    }
+    let Some(id) = v.pointer("/data/entity_id").and_then(Value::as_str).filter(|id| !id.is_empty()) else {
+        return Ok(login);
+    };
+    match vault
+        .call_json("GET", &format!("identity/entity/id/{}", crate::vault::kv::encode_path(id)), None)
+        .await
+    {
+        Ok(e) => Ok(e.pointer("/data/name").and_then(Value::as_str).map(str::to_string).or(login)),
+        Err(VaultError::Forbidden { .. } | VaultError::NotFound { .. }) => Ok(login),
+        Err(e) => Err(e),
+    }
 }
 
 /// The members of project `name` (the names of its group's entities), as far as the token may read them.
@@ -278,7 +331,7 @@ pub async fn share(
     copy: bool,
 ) -> Result<String, VaultError> {
     check_name(project)?;
-    let personal = s.personal.replace("{{username}}", user);
+    let personal = s.personal_for(user);
     let rel = full
         .trim_matches('/')
         .strip_prefix(&format!("{}/", personal.trim_matches('/')))
@@ -299,7 +352,7 @@ pub async fn unshare(vault: &Vault, s: &ScopeSettings, user: &str, full: &str) -
     let rel = rest.split_once('/').map(|(_, r)| r.to_string()).ok_or_else(|| {
         VaultError::Invalid(format!("{full} is a project folder itself: name a secret in it"))
     })?;
-    let dst = format!("{}/{rel}", s.personal.replace("{{username}}", user).trim_end_matches('/'));
+    let dst = format!("{}/{rel}", s.personal_for(user).trim_end_matches('/'));
     carry(vault, full, &dst, false).await?;
     Ok(dst)
 }
@@ -389,7 +442,7 @@ pub enum Scope {
 pub fn classify(s: &ScopeSettings, user: Option<&str>, full: &str) -> Scope {
     let full = full.trim_matches('/');
     if let Some(u) = user {
-        let mine = s.personal.replace("{{username}}", u);
+        let mine = s.personal_for(u);
         let mine = mine.trim_matches('/');
         if full == mine || full.starts_with(&format!("{mine}/")) {
             return Scope::Private;

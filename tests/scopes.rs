@@ -392,3 +392,99 @@ async fn the_demo_sets_up_alice_bob_and_project_ml_with_the_modes_still_enforced
         .unwrap();
     dev.stop().await;
 }
+
+/// `{{identity.entity.name}}` in the personal folder: the folder is named after the token's identity entity
+/// (not the login name), the policy resolves it for users created later, and each user reads their own
+/// entity to learn it. In a namespace of its own, so its `sesame-personal` policy is its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_personal_folder_named_by_the_identity_entity() {
+    let s = common::server();
+    let root = s.token.clone();
+    let ns = format!("ent{}", common::random_suffix(6));
+    let (st, body) = s.request(Method::POST, &format!("sys/namespaces/{ns}"), Some(json!({}))).await;
+    assert!(st.is_success(), "{st} {body}");
+    let vault = common::vault().in_namespace(Some(&ns));
+    let (st, _) = vault
+        .raw("POST", "sys/mounts/kv", Some(&json!({"type": "kv", "options": {"version": "2"}})))
+        .await
+        .unwrap();
+    assert!((200..300).contains(&st));
+    let (st, _) = vault.raw("POST", "sys/auth/userpass", Some(&json!({"type": "userpass"}))).await.unwrap();
+    assert!((200..300).contains(&st));
+
+    let dir = std::env::temp_dir().join(format!("sesame-scopes-ent-{}", common::random_suffix(8)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        "[scopes]\npersonal = \"kv/users/{{identity.entity.name}}/\"\nprojects = \"kv/projects/\"\n",
+    )
+    .unwrap();
+    let cfg = config.display().to_string();
+    let env = [("SESAME_CONFIG", cfg.as_str()), ("VAULT_NAMESPACE", ns.as_str())];
+
+    let out = sesame(&root, &env, &["scopes", "policy", "show"]);
+    assert_eq!(out.code, 0, "{}", out.err);
+    assert!(
+        out.out.contains("kv/data/users/{{identity.entity.name}}/*")
+            && out.out.contains("identity/entity/id/{{identity.entity.id}}"),
+        "{}",
+        out.out
+    );
+    let out = sesame(&root, &env, &["scopes", "policy", "apply"]);
+    assert_eq!(out.code, 0, "{}", out.err);
+
+    // carol's entity is named otherwise than her login; dave gets the entity the server makes at login.
+    for user in ["carol", "dave"] {
+        let (st, _) = vault
+            .raw(
+                "POST",
+                &format!("auth/userpass/users/{user}"),
+                Some(&json!({"password": "pw-of-someone", "token_policies": "sesame-personal"})),
+            )
+            .await
+            .unwrap();
+        assert!((200..300).contains(&st));
+    }
+    let carol_entity = sesame::scopes::entity_of(&vault, "userpass", "carol").await.unwrap();
+    let (st, _) = vault
+        .raw("POST", &format!("identity/entity/id/{carol_entity}"), Some(&json!({"name": "carol.example"})))
+        .await
+        .unwrap();
+    assert!((200..300).contains(&st));
+
+    let login = |user: &str| {
+        let mut envs = env.to_vec();
+        envs.push(("SESAME_PASSWORD", "pw-of-someone"));
+        let o =
+            sesame(&root, &envs, &["login", "--mount", "userpass", "--username", user, "--format", "token"]);
+        assert_eq!(o.code, 0, "{}", o.err);
+        o.out.trim().to_string()
+    };
+    let (carol, dave) = (login("carol"), login("dave"));
+
+    let who = sesame(&carol, &env, &["scopes", "whoami"]);
+    assert!(
+        who.out.contains("personal  kv/users/carol.example/"),
+        "the entity's name: {}{}",
+        who.out,
+        who.err
+    );
+    let put = sesame(&carol, &env, &["put", "kv/users/carol.example/db", "OWNER=carol"]);
+    assert_eq!(put.code, 0, "{}", put.err);
+    let put = sesame(&carol, &env, &["put", "kv/users/carol/db", "OWNER=carol"]);
+    assert_ne!(put.code, 0, "the login name is not her folder");
+
+    let who = sesame(&dave, &env, &["scopes", "whoami"]);
+    let folder = who
+        .out
+        .lines()
+        .find_map(|l| l.strip_prefix("personal  "))
+        .unwrap_or_else(|| panic!("{}{}", who.out, who.err))
+        .to_string();
+    assert!(folder.starts_with("kv/users/entity_"), "the entity made at login: {folder}");
+    let put = sesame(&dave, &env, &["put", &format!("{folder}db"), "OWNER=dave"]);
+    assert_eq!(put.code, 0, "{}", put.err);
+    let get = sesame(&dave, &env, &["get", "kv/users/carol.example/db", "--reveal"]);
+    assert_ne!(get.code, 0, "nobody else's");
+}

@@ -179,7 +179,7 @@ impl App {
                 .map(|m| (m.clone(), full[m.path.len()..].trim_matches('/').to_string()))
         };
         let mut out = Vec::new();
-        let personal = self.scopes.personal.replace("{{username}}", user);
+        let personal = self.scopes.personal_for(user);
         if let Some((m, f)) = place(&personal) {
             out.push((format!("Private      {personal}  (only you)"), m, f));
         }

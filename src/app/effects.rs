@@ -289,7 +289,7 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
         Effect::BuildIndex { req } => build_index(vault, given_mounts, req, tx).await,
         Effect::LoadPlaces { req, scopes } => {
             let result = async {
-                let user = crate::scopes::username(vault).await?;
+                let user = crate::scopes::username(vault, &scopes).await?;
                 let (mount, root) = vault.locate(&scopes.projects).await?;
                 let root = root.trim_matches('/').to_string();
                 let listed = vault.list(&mount, &root).await.unwrap_or_default();

@@ -688,10 +688,7 @@ impl App {
                     self.scope_projects = projects.clone();
                     let mut choices = Vec::new();
                     if let Some(u) = &user {
-                        choices.push((
-                            "My secrets".to_string(),
-                            self.scopes.personal.replace("{{username}}", u),
-                        ));
+                        choices.push(("My secrets".to_string(), self.scopes.personal_for(u)));
                     }
                     let root = self.scopes.projects.trim_end_matches('/').to_string();
                     for p in projects {

@@ -117,7 +117,7 @@ pub async fn scopes(vault: &Vault, args: &ScopesArgs) -> anyhow::Result<ExitCode
             }
         }
         ScopesCommand::Share { path, project, copy } => {
-            let user = scopes::username(vault)
+            let user = scopes::username(vault, &s)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("this token has no login name: no personal folder"))?;
             let dst = scopes::share(vault, &s, &user, path, project, *copy).await?;
@@ -128,18 +128,18 @@ pub async fn scopes(vault: &Vault, args: &ScopesArgs) -> anyhow::Result<ExitCode
             crate::errln!("sesame: {} {path} to {dst}, {who}", if *copy { "copied" } else { "moved" });
         }
         ScopesCommand::Unshare { path } => {
-            let user = scopes::username(vault)
+            let user = scopes::username(vault, &s)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("this token has no login name: no personal folder"))?;
             let dst = scopes::unshare(vault, &s, &user, path).await?;
             crate::errln!("sesame: moved {path} to {dst}: only you can read it now");
         }
         ScopesCommand::Whoami => {
-            let user = scopes::username(vault).await?;
+            let user = scopes::username(vault, &s).await?;
             match &user {
                 Some(u) => {
                     crate::outln!("user      {u}");
-                    crate::outln!("personal  {}", s.personal.replace("{{username}}", u));
+                    crate::outln!("personal  {}", s.personal_for(u));
                 }
                 None => crate::outln!("user      (this token has no login name: no personal folder)"),
             }

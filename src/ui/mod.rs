@@ -437,7 +437,7 @@ fn scope_tag(app: &App, e: &Entry) -> Option<String> {
     let full = format!("{}{}", app.breadcrumb(), e.name);
     let full = full.trim_end_matches('/');
     if let Some(u) = &app.scope_user
-        && app.scopes.personal.replace("{{username}}", u).trim_end_matches('/') == full
+        && app.scopes.personal_for(u).trim_end_matches('/') == full
     {
         return Some(" [private]".to_string());
     }
