@@ -339,19 +339,20 @@ pub async fn run(vault: &Vault, given_mounts: &[String], cmd: Effect, tx: &Unbou
             use crate::vault::login::Credentials;
             let creds = match settings.method {
                 LoginMethod::Approle | LoginMethod::Jwt => {
-                    let path = crate::vault::login::expand_home(std::path::Path::new(secret.0.as_str()));
-                    match tokio::fs::read_to_string(&path).await {
-                        Ok(text) => {
-                            let value = zeroize::Zeroizing::new(text.trim_end().to_string());
-                            drop(zeroize::Zeroizing::new(text));
-                            if settings.method == LoginMethod::Approle {
-                                Ok(Credentials::Approle { role_id: name.clone(), secret_id: value })
-                            } else {
-                                Ok(Credentials::Jwt { role: name.clone(), jwt: value })
-                            }
+                    // The file named in the form, else the method's environment variable.
+                    let (method, file) = (settings.method, std::path::PathBuf::from(secret.0.trim()));
+                    let read = tokio::task::spawn_blocking(move || {
+                        crate::vault::login::machine_secret(method, Some(&file))
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("the secret could not be read: {e}")));
+                    read.map(|value| {
+                        if method == LoginMethod::Approle {
+                            Credentials::Approle { role_id: name.clone(), secret_id: value }
+                        } else {
+                            Credentials::Jwt { role: name.clone(), jwt: value }
                         }
-                        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-                    }
+                    })
                 }
                 LoginMethod::Cert => Ok(Credentials::Cert { name: name.clone() }),
                 LoginMethod::Oidc => {

@@ -1,6 +1,6 @@
 //! Logging in from inside the explorer: when the token is missing, expired or revoked (the server answers
 //! 403 to the token's own lookup), or on `Ctrl-l`, a form for the profile's method (userpass: username and
-//! password; AppRole: role id and a secret id file; JWT: role and a JWT file). The login runs as an effect;
+//! password; AppRole: role id and a secret id file, or `SESAME_SECRET_ID`; JWT: role and a JWT file, or `SESAME_JWT`). The login runs as an effect;
 //! the terminal side then swaps the connection's token ([`crate::tui::take_token_switch`]) and the explorer
 //! reloads what failed. Open views (an editor's draft) stay as they are: save again once logged in.
 
@@ -114,8 +114,8 @@ impl LoginForm {
     /// The second field's label.
     pub fn secret_label(&self) -> &'static str {
         match self.settings.method {
-            LoginMethod::Approle => "secret id file",
-            LoginMethod::Jwt => "JWT file",
+            LoginMethod::Approle => "secret id file (empty: $SESAME_SECRET_ID)",
+            LoginMethod::Jwt => "JWT file (empty: $SESAME_JWT)",
             LoginMethod::Oidc => "callback",
             LoginMethod::Cert => "(certificate)",
             _ => "password",

@@ -173,13 +173,11 @@ pub async fn login(vault: &Vault, args: &LoginArgs, config: &Config) -> anyhow::
                 .or_else(|| profile.and_then(|p| p.role_id.clone()))
                 .context("give --role-id (or role_id in the profile)")?;
             let file = args.secret_id_file.clone().or_else(|| profile.and_then(|p| p.secret_id_file.clone()));
-            let secret_id = match (file, std::env::var("SESAME_SECRET_ID").ok()) {
-                (Some(f), _) => read_secret_file(&f)?,
-                (None, Some(s)) => Zeroizing::new(s),
-                (None, None) => {
-                    bail!("give --secret-id-file (or secret_id_file in the profile, or SESAME_SECRET_ID)")
-                }
-            };
+            let secret_id = login::machine_secret(LoginMethod::Approle, file.as_deref()).map_err(|e| {
+                anyhow::anyhow!(
+                    "{e}: give --secret-id-file (or secret_id_file in the profile, or SESAME_SECRET_ID)"
+                )
+            })?;
             Credentials::Approle { role_id, secret_id }
         }
         LoginMethod::Jwt => {
@@ -189,11 +187,9 @@ pub async fn login(vault: &Vault, args: &LoginArgs, config: &Config) -> anyhow::
                 .or_else(|| profile.and_then(|p| p.role.clone()))
                 .context("give --role (or role in the profile)")?;
             let file = args.jwt_file.clone().or_else(|| profile.and_then(|p| p.jwt_file.clone()));
-            let jwt = match (file, std::env::var("SESAME_JWT").ok()) {
-                (Some(f), _) => read_secret_file(&f)?,
-                (None, Some(s)) => Zeroizing::new(s),
-                (None, None) => bail!("give --jwt-file (or jwt_file in the profile, or SESAME_JWT)"),
-            };
+            let jwt = login::machine_secret(LoginMethod::Jwt, file.as_deref()).map_err(|e| {
+                anyhow::anyhow!("{e}: give --jwt-file (or jwt_file in the profile, or SESAME_JWT)")
+            })?;
             Credentials::Jwt { role, jwt }
         }
     };

@@ -143,6 +143,33 @@ pub fn expand_home(path: &Path) -> PathBuf {
     }
 }
 
+/// The environment variable a machine login's secret may come from when no file is named: the AppRole secret
+/// id (`SESAME_SECRET_ID`) or the JWT (`SESAME_JWT`).
+pub fn secret_env(method: LoginMethod) -> Option<&'static str> {
+    match method {
+        LoginMethod::Approle => Some("SESAME_SECRET_ID"),
+        LoginMethod::Jwt => Some("SESAME_JWT"),
+        _ => None,
+    }
+}
+
+/// The secret of an AppRole or JWT login: the file when one is named (`~` expanded, the final line break
+/// dropped), else the method's environment variable. The message says where it looked, never what it read.
+pub fn machine_secret(method: LoginMethod, file: Option<&Path>) -> Result<Zeroizing<String>, String> {
+    if let Some(file) = file.filter(|f| !f.as_os_str().is_empty()) {
+        let path = expand_home(file);
+        let text = Zeroizing::new(
+            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+        );
+        return Ok(Zeroizing::new(text.trim_end_matches(['\n', '\r']).to_string()));
+    }
+    let var = secret_env(method).ok_or_else(|| format!("{method:?} logins take no secret file"))?;
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Ok(Zeroizing::new(v)),
+        _ => Err(format!("no file named and {var} is not set")),
+    }
+}
+
 /// Writes a token to `path`, owner-only (0600), as the official CLI keeps `~/.vault-token`.
 pub fn save_token(path: &Path, token: &SecretString) -> std::io::Result<()> {
     if let Some(dir) = path.parent()
