@@ -145,6 +145,8 @@ pub enum Action {
     Login,
     /// Places: my secrets, my projects, the mounts and the bookmarks, to jump to.
     Places,
+    /// Show or hide the places beside the folder list, as a file manager's sidebar.
+    Sidebar,
     /// Share the selected private secret with a project, or make a project's secret private again.
     Share,
     /// Bookmark the current folder (or forget it when it is one), kept in the config directory.

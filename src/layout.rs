@@ -7,13 +7,28 @@ use ratatui::layout::{Constraint, Layout, Rect};
 /// The areas of the screen, shared by drawing and mouse hit-testing.
 pub struct Areas {
     pub title: Rect,
+    /// The places beside the folder list, when shown.
+    pub sidebar: Option<Rect>,
     pub list: Rect,
     pub preview: Option<Rect>,
     pub message: Rect,
     pub status: Rect,
 }
 
+/// The sidebar's width: shown when asked for and the terminal is wide enough for it and the list.
+pub const SIDEBAR_WIDTH: u16 = 26;
+
+/// Columns the sidebar takes at this size when `on` (0 when hidden or the terminal is narrower than 80).
+pub fn sidebar_width(size: (u16, u16), on: bool) -> u16 {
+    if on && size.0 >= 80 { SIDEBAR_WIDTH } else { 0 }
+}
+
 pub fn areas(size: (u16, u16)) -> Areas {
+    areas_beside(size, 0)
+}
+
+/// The areas with a sidebar of `left` columns (0: none) beside the folder list and its preview.
+pub fn areas_beside(size: (u16, u16), left: u16) -> Areas {
     let full = Rect::new(0, 0, size.0, size.1);
     let [title, main, message, status] = Layout::vertical([
         Constraint::Length(1),
@@ -22,13 +37,27 @@ pub fn areas(size: (u16, u16)) -> Areas {
         Constraint::Length(1),
     ])
     .areas(full);
+    let (sidebar, main) = if left > 0 && left < main.width {
+        let [side, rest] = Layout::horizontal([Constraint::Length(left), Constraint::Min(0)]).areas(main);
+        (Some(side), rest)
+    } else {
+        (None, main)
+    };
     if size.0 >= 60 {
         let [list, preview] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
-        Areas { title, list, preview: Some(preview), message, status }
+        Areas { title, sidebar, list, preview: Some(preview), message, status }
     } else {
-        Areas { title, list: main, preview: None, message, status }
+        Areas { title, sidebar, list: main, preview: None, message, status }
     }
+}
+
+/// The sidebar row (an index of the places) under a mouse position, if any.
+pub fn sidebar_row_at(size: (u16, u16), left: u16, col: u16, row: u16) -> Option<usize> {
+    let a = areas_beside(size, left).sidebar?;
+    let inner = Rect::new(a.x + 1, a.y + 1, a.width.saturating_sub(2), a.height.saturating_sub(2));
+    (col >= inner.x && col < inner.x + inner.width && row >= inner.y && row < inner.y + inner.height)
+        .then(|| (row - inner.y) as usize)
 }
 
 /// Rows of the folder list that fit in a terminal of this size.
@@ -42,8 +71,8 @@ pub fn secret_rows_height(size: (u16, u16)) -> usize {
 }
 
 /// The visible list row under a mouse position, if any.
-pub fn list_row_at(size: (u16, u16), col: u16, row: u16) -> Option<usize> {
-    let a = areas(size).list;
+pub fn list_row_at(size: (u16, u16), left: u16, col: u16, row: u16) -> Option<usize> {
+    let a = areas_beside(size, left).list;
     let inner = Rect::new(a.x + 1, a.y + 1, a.width.saturating_sub(2), a.height.saturating_sub(2));
     (col >= inner.x && col < inner.x + inner.width && row >= inner.y && row < inner.y + inner.height)
         .then(|| (row - inner.y) as usize)

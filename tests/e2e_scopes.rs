@@ -25,6 +25,14 @@ fn alice_jumps_to_her_places_in_the_demo() {
     tmux.wait_for("project ml", |s| {
         settled_at(s, "secret/projects/ml/") && s.contains("wandb") && s.contains("[project: ml]")
     });
+    // B: the places stay beside the folders.
+    tmux.keys(&["B"]);
+    tmux.wait_for("the places sidebar beside project ml", |s| {
+        settled_at(s, "secret/projects/ml/")
+            && s.lines().any(|l| l.starts_with("│⌂ My secrets"))
+            && s.lines().any(|l| l.starts_with("│◆ ml"))
+            && s.contains("wandb")
+    });
     tmux.keys(&["q"]);
     tmux.wait_for("sesame's exit", |s| s.contains("sesame-exit=0"));
 }

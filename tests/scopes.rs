@@ -338,6 +338,43 @@ async fn places_in_the_tui(token: &str, m: &str, up: &str) {
     settle(&mut app, c).await;
     assert!(vault.read(&mount, "users/alice/db", None).await.is_ok(), "{:?}", app.message);
     assert!(vault.read(&mount, "projects/ml/db", None).await.is_err());
+
+    // B: the places beside the folders, the current one (project ml) marked; a click on My secrets jumps.
+    let c = app.update(common::ui::key('B'));
+    settle(&mut app, c).await;
+    assert!(app.sidebar);
+    let screen = common::ui::render(&app, (100, 30));
+    let rows: Vec<&str> = screen.lines().collect();
+    // (Each row is rendered quoted: the sidebar is the first column.)
+    assert!(rows[1].starts_with("\"┌ Places"), "{screen}");
+    assert!(rows[2].starts_with("\"│⌂ My secrets") && rows[3].starts_with("\"│◆ ml"), "{screen}");
+    assert!(screen.contains(&format!("│★ {m}/users/")), "the bookmark: {screen}");
+    let choices = app.place_choices();
+    assert_eq!(app.current_place(&choices).map(|i| choices[i].0.as_str()), Some("Project ml"));
+    let click = |column, row| {
+        Msg::Mouse(crossterm::event::MouseEvent {
+            kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+            column,
+            row,
+            modifiers: crossterm::event::KeyModifiers::NONE,
+        })
+    };
+    let c = app.update(click(4, 2));
+    settle(&mut app, c).await;
+    assert_eq!(app.breadcrumb(), format!("{m}/users/alice/"));
+    // The folder list beside it still takes clicks: its first row is at the sidebar's right.
+    let c = app.update(click(sesame::layout::SIDEBAR_WIDTH + 3, 2));
+    assert!(
+        c.iter().any(|e| matches!(e, Effect::OpenSecret { path, .. } if path.ends_with("db"))),
+        "a click on the selected row opens it: {c:?}"
+    );
+    app.update(common::ui::key('q'));
+    // Too narrow a terminal: no sidebar, the list takes the width.
+    let narrow = common::ui::render(&app, (70, 20));
+    assert!(!narrow.contains("My secrets"), "{narrow}");
+    let c = app.update(common::ui::key('B'));
+    settle(&mut app, c).await;
+    assert!(!common::ui::render(&app, (100, 30)).contains("⌂ My secrets"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -45,6 +45,44 @@ fn places_popup() {
     }
 }
 
+/// `B`: the places beside the folders, in a mount (marked), with a bookmark.
+#[test]
+fn places_sidebar() {
+    for size in SIZES {
+        let mut app = alice(size);
+        app.configure(sesame::app::Settings {
+            bookmarks: vec!["secret/apps/billing/".into()],
+            ..sesame::app::Settings::default()
+        });
+        let cmds = app.update(key('B'));
+        let req = cmds
+            .iter()
+            .find_map(|c| match c {
+                Effect::LoadPlaces { req, .. } => Some(*req),
+                _ => None,
+            })
+            .expect("the places are looked up");
+        app.update(Msg::Places {
+            req,
+            result: Ok((Some("alice".into()), vec!["ml".into(), "vision".into()])),
+        });
+        assert!(app.popups().is_empty(), "B opens no popup");
+        // Into secret/ (a mount: marked).
+        app.update(key('j'));
+        let cmds = app.update(code(KeyCode::Enter));
+        let req = cmds.iter().find_map(|c| match c {
+            Effect::List { req, .. } => Some(*req),
+            _ => None,
+        });
+        app.update(Msg::Listed {
+            req: req.unwrap(),
+            result: Ok(entries(&["apps/", "users/", "projects/"])),
+            done: true,
+        });
+        insta::assert_snapshot!(format!("places_sidebar_{}x{}", size.0, size.1), render(&app, size));
+    }
+}
+
 #[test]
 fn private_or_project_question() {
     for size in SIZES {

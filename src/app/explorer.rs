@@ -179,7 +179,15 @@ impl App {
                 self.after_move();
             }
             MouseEventKind::Down(MouseButton::Left) => {
-                if let Some(row) = crate::layout::list_row_at(self.size, m.column, m.row) {
+                let left = self.sidebar_width();
+                if let Some(row) = crate::layout::sidebar_row_at(self.size, left, m.column, m.row) {
+                    // A place: jump there.
+                    if let Some((_, path)) = self.place_choices().get(row) {
+                        out.push(Effect::Resolve { path: path.clone() });
+                    }
+                    return;
+                }
+                if let Some(row) = crate::layout::list_row_at(self.size, left, m.column, m.row) {
                     let target = self.list.offset + row;
                     if target < self.list.view.len() {
                         if target == self.list.selected {

@@ -132,7 +132,19 @@ impl App {
             Action::Places => {
                 let req = self.req();
                 self.places_req = req;
+                self.places_popup = true;
                 out.push(Effect::LoadPlaces { req, scopes: self.scopes.clone() });
+            }
+            Action::Sidebar => {
+                self.sidebar = !self.sidebar;
+                if self.sidebar {
+                    // Looked up again: the projects may have changed since.
+                    let req = self.req();
+                    self.places_req = req;
+                    self.places_popup = false;
+                    out.push(Effect::LoadPlaces { req, scopes: self.scopes.clone() });
+                }
+                self.after_move();
             }
             Action::Share => {
                 use crate::scopes::{Scope, classify};

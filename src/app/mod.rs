@@ -138,6 +138,10 @@ pub struct App {
     ns_req: u64,
     /// The pending places lookup.
     places_req: u64,
+    /// True when the pending places lookup opens the places popup (`p`), not only the sidebar.
+    places_popup: bool,
+    /// The places shown beside the folder list (`B`).
+    pub sidebar: bool,
     /// The pending login.
     login_req: u64,
     /// The token check under way after a 403 (0: none).
@@ -267,6 +271,8 @@ impl App {
             identity_at: None,
             ns_req: 0,
             places_req: 0,
+            places_popup: false,
+            sidebar: false,
             login_req: 0,
             token_check_req: 0,
             login: login_form::LoginSettings::default(),
@@ -508,6 +514,41 @@ impl App {
     }
 
     /// The breadcrumb of the current location, e.g. `secret/teams/ml/`.
+    /// The places, as labels and `mount/path/`: my secrets, my projects, the mounts, the bookmarks.
+    pub fn place_choices(&self) -> Vec<(String, String)> {
+        let mut choices = Vec::new();
+        if let Some(u) = &self.scope_user {
+            choices.push(("My secrets".to_string(), self.scopes.personal_for(u)));
+        }
+        let root = self.scopes.projects.trim_end_matches('/');
+        for p in &self.scope_projects {
+            choices.push((format!("Project {p}"), format!("{root}/{p}/")));
+        }
+        for m in self.mounts.iter().flatten() {
+            choices.push((format!("Mount {}", m.path), format!("{}/", m.path)));
+        }
+        for b in &self.bookmarks {
+            choices.push(("Bookmark".to_string(), b.clone()));
+        }
+        choices
+    }
+
+    /// The place the current folder is in (the deepest that contains it), as an index of `place_choices`.
+    pub fn current_place(&self, choices: &[(String, String)]) -> Option<usize> {
+        let here = self.breadcrumb();
+        choices
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, p))| here.starts_with(p.as_str()) || here == p.trim_end_matches('/'))
+            .max_by_key(|(_, (_, p))| p.len())
+            .map(|(i, _)| i)
+    }
+
+    /// Columns the sidebar takes at this size (0: hidden, or too narrow a terminal).
+    pub fn sidebar_width(&self) -> u16 {
+        crate::layout::sidebar_width(self.size, self.sidebar)
+    }
+
     pub fn breadcrumb(&self) -> String {
         match &self.mount {
             None => "/".to_string(),
@@ -569,7 +610,8 @@ impl App {
             Msg::Identity(result) => match result {
                 Ok(id) => {
                     // A login name on the scopes' auth method (`userpass-alice`): the user's scopes.
-                    if self.scope_user.is_none() {
+                    if self.scope_user.is_none() && self.scopes.placeholder() == Some(crate::scopes::USERNAME)
+                    {
                         self.scope_user = id
                             .display_name
                             .strip_prefix(&format!("{}-", self.scopes.auth_mount.trim_matches('/')))
@@ -684,23 +726,12 @@ impl App {
             Msg::Namespaces { .. } => {}
             Msg::Places { req, result } if req == self.places_req => match result {
                 Ok((user, projects)) => {
-                    self.scope_user = user.clone();
-                    self.scope_projects = projects.clone();
-                    let mut choices = Vec::new();
-                    if let Some(u) = &user {
-                        choices.push(("My secrets".to_string(), self.scopes.personal_for(u)));
+                    self.scope_user = user;
+                    self.scope_projects = projects;
+                    if std::mem::take(&mut self.places_popup) {
+                        let choices = self.place_choices();
+                        self.push_popup(overlay::Popup::Places { choices, selected: 0 });
                     }
-                    let root = self.scopes.projects.trim_end_matches('/').to_string();
-                    for p in projects {
-                        choices.push((format!("Project {p}"), format!("{root}/{p}/")));
-                    }
-                    for m in self.mounts.clone().unwrap_or_default() {
-                        choices.push((format!("Mount {}", m.path), format!("{}/", m.path)));
-                    }
-                    for b in &self.bookmarks {
-                        choices.push(("Bookmark".to_string(), b.clone()));
-                    }
-                    self.push_popup(overlay::Popup::Places { choices, selected: 0 });
                 }
                 Err(e) => self.error(format!("cannot look up the places: {e}")),
             },

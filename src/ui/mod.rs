@@ -12,7 +12,7 @@ use crate::action::Action;
 use crate::app::overlay::{Layer, Popup};
 use crate::app::{App, Level, PreviewData, PreviewState, SecretView};
 use crate::keymap::Context;
-use crate::layout::{Areas, areas, main_area};
+use crate::layout::{Areas, areas_beside, main_area};
 use crate::sanitize::terminal as shown;
 use crate::secret::MASK;
 use crate::vault::kv::{Entry, VersionState};
@@ -72,7 +72,7 @@ impl Theme {
 pub fn draw(frame: &mut Frame, app: &App) {
     let theme = Theme { no_color: app.no_color };
     let size = (frame.area().width, frame.area().height);
-    let a = areas(size);
+    let a = areas_beside(size, crate::layout::sidebar_width(size, app.sidebar));
     draw_title(frame, app, &theme, a.title);
     // From the bottom up: the screen, the dialogs over it, the bars, then the popups in the order they opened.
     let layers = app.layers();
@@ -375,6 +375,9 @@ fn draw_body(frame: &mut Frame, app: &App, theme: &Theme, a: &Areas, size: (u16,
             }
         }
         None => {
+            if let Some(side) = a.sidebar {
+                draw_sidebar(frame, app, theme, side);
+            }
             draw_list(frame, app, theme, a.list);
             if let Some(p) = a.preview {
                 draw_preview(frame, app, theme, p);
@@ -445,6 +448,41 @@ fn scope_tag(app: &App, e: &Entry) -> Option<String> {
     full.strip_prefix(&format!("{root}/"))
         .filter(|name| !name.contains('/'))
         .map(|name| format!(" [project: {}]", shown(name)))
+}
+
+/// The places beside the folder list (`B`): the one the current folder is in is marked.
+fn draw_sidebar(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let choices = app.place_choices();
+    let here = app.current_place(&choices);
+    let block = Block::default().borders(Borders::ALL).title(" Places ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    for (i, (label, path)) in choices.iter().enumerate().take(inner.height as usize) {
+        let text = match label.as_str() {
+            "Bookmark" => format!("★ {}", shown(path)),
+            "My secrets" => "⌂ My secrets".to_string(),
+            l => match l.strip_prefix("Project ") {
+                Some(p) => format!("◆ {}", shown(p)),
+                None => format!("  {}", shown(l.strip_prefix("Mount ").unwrap_or(l))),
+            },
+        };
+        let text: String = if text.chars().count() > width {
+            text.chars().take(width.saturating_sub(1)).chain(std::iter::once('…')).collect()
+        } else {
+            text
+        };
+        let mut line = Line::from(text);
+        if Some(i) == here {
+            line = line.style(theme.selected());
+        }
+        lines.push(line);
+    }
+    if choices.is_empty() {
+        lines.push(Line::styled("looking up…", theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn draw_list(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
