@@ -987,3 +987,17 @@ fn a_save_whose_answer_never_came_may_have_happened_and_keeps_the_draft() {
     let (_, _, again) = write_cmd(&app.update(key('y')));
     assert_eq!(again, base);
 }
+
+#[test]
+fn the_places_sidebar_is_looked_up_again_in_another_namespace() {
+    let (mut app, _) = new_app(None);
+    app.update(Msg::Resize(100, 30));
+    let cmds = app.update(key('B'));
+    assert!(app.sidebar && cmds.iter().any(|c| matches!(c, Effect::LoadPlaces { .. })));
+    let cmds = app.switch_namespace(Some("team".into()));
+    assert!(cmds.iter().any(|c| matches!(c, Effect::LoadPlaces { .. })), "{cmds:?}");
+    app.update(key('B'));
+    assert!(!app.sidebar);
+    let cmds = app.switch_namespace(None);
+    assert!(!cmds.iter().any(|c| matches!(c, Effect::LoadPlaces { .. })), "hidden: not looked up");
+}

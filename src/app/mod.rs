@@ -419,6 +419,13 @@ impl App {
                 out.insert(0, Effect::LoadMounts);
             }
         }
+        if self.sidebar {
+            // The places shown beside the folders are those of this session's server and token.
+            let req = self.req();
+            self.places_req = req;
+            self.places_popup = false;
+            out.push(Effect::LoadPlaces { req, scopes: self.scopes.clone() });
+        }
         out
     }
 
