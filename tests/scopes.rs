@@ -524,4 +524,38 @@ async fn a_personal_folder_named_by_the_identity_entity() {
     assert_eq!(put.code, 0, "{}", put.err);
     let get = sesame(&dave, &env, &["get", "kv/users/carol.example/db", "--reveal"]);
     assert_ne!(get.code, 0, "nobody else's");
+
+    // The explorer as carol: her folder is tagged [private] without asking for the places.
+    use sesame::app::{App, Effect, Msg, Settings, effects};
+    let vault = common::vault().with_token(&carol).in_namespace(Some(&ns));
+    let (mut app, mut cmds) = App::new(
+        vault.addr(),
+        sesame::keymap::Keymap::default_keymap(),
+        Some("kv/users/carol.example/".into()),
+    );
+    app.configure(Settings {
+        scopes: sesame::scopes::ScopeSettings {
+            personal: "kv/users/{{identity.entity.name}}/".into(),
+            projects: "kv/projects/".into(),
+            auth_mount: "userpass".into(),
+        },
+        ..Settings::default()
+    });
+    app.update(Msg::Resize(100, 30));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for _ in 0..100 {
+        if cmds.is_empty() {
+            break;
+        }
+        for c in cmds.drain(..) {
+            if !matches!(c, Effect::SaveBookmarks { .. }) {
+                effects::run(&vault, &[], c, &tx).await;
+            }
+        }
+        while let Ok(msg) = rx.try_recv() {
+            cmds.extend(app.update(msg));
+        }
+    }
+    let screen = common::ui::render(&app, (100, 30));
+    assert!(screen.contains("[private]") && screen.contains("db"), "{screen}");
 }

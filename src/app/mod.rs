@@ -624,6 +624,15 @@ impl App {
                             .strip_prefix(&format!("{}-", self.scopes.auth_mount.trim_matches('/')))
                             .filter(|u| !u.is_empty())
                             .map(str::to_string);
+                    } else if self.scope_user.is_none()
+                        && self.places_req == 0
+                        && self.scopes.placeholder() == Some(crate::scopes::ENTITY_NAME)
+                    {
+                        // Named by the identity entity: looked up (once) for the [private] tags.
+                        let req = self.req();
+                        self.places_req = req;
+                        self.places_popup = false;
+                        out.push(Effect::LoadPlaces { req, scopes: self.scopes.clone() });
                     }
                     self.identity = Some(id);
                     self.identity_at = Some(std::time::Instant::now());
