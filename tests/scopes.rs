@@ -196,7 +196,7 @@ async fn personal_folders_and_projects_are_enforced_by_the_server() {
 
 async fn places_in_the_tui(token: &str, m: &str, up: &str) {
     use crossterm::event::KeyCode;
-    use sesame::app::{App, Effect, Msg, Settings, effects};
+    use sesame::app::{App, Effect, Msg, Settings};
     use sesame::scopes::ScopeSettings;
 
     let vault = common::vault().with_token(token);
@@ -212,23 +212,7 @@ async fn places_in_the_tui(token: &str, m: &str, up: &str) {
         ..Settings::default()
     });
     app.update(Msg::Resize(100, 30));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut settle = async |app: &mut App, mut cmds: Vec<Effect>| {
-        for _ in 0..100 {
-            if cmds.is_empty() {
-                return;
-            }
-            for c in cmds.drain(..) {
-                // (Bookmarks are written to the user's config directory: not from a test.)
-                if !matches!(c, Effect::SaveBookmarks { .. }) {
-                    effects::run(&vault, &[], c, &tx).await;
-                }
-            }
-            while let Ok(msg) = rx.try_recv() {
-                cmds.extend(app.update(msg));
-            }
-        }
-    };
+    let settle = async |app: &mut App, cmds: Vec<Effect>| common::ui::settle(&vault, app, cmds).await;
     settle(&mut app, std::mem::take(&mut cmds)).await;
     let c = app.update(common::ui::key('p'));
     settle(&mut app, c).await;
@@ -526,9 +510,9 @@ async fn a_personal_folder_named_by_the_identity_entity() {
     assert_ne!(get.code, 0, "nobody else's");
 
     // The explorer as carol: her folder is tagged [private] without asking for the places.
-    use sesame::app::{App, Effect, Msg, Settings, effects};
+    use sesame::app::{App, Msg, Settings};
     let vault = common::vault().with_token(&carol).in_namespace(Some(&ns));
-    let (mut app, mut cmds) = App::new(
+    let (mut app, cmds) = App::new(
         vault.addr(),
         sesame::keymap::Keymap::default_keymap(),
         Some("kv/users/carol.example/".into()),
@@ -542,20 +526,7 @@ async fn a_personal_folder_named_by_the_identity_entity() {
         ..Settings::default()
     });
     app.update(Msg::Resize(100, 30));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    for _ in 0..100 {
-        if cmds.is_empty() {
-            break;
-        }
-        for c in cmds.drain(..) {
-            if !matches!(c, Effect::SaveBookmarks { .. }) {
-                effects::run(&vault, &[], c, &tx).await;
-            }
-        }
-        while let Ok(msg) = rx.try_recv() {
-            cmds.extend(app.update(msg));
-        }
-    }
+    common::ui::settle(&vault, &mut app, cmds).await;
     let screen = common::ui::render(&app, (100, 30));
     assert!(screen.contains("[private]") && screen.contains("db"), "{screen}");
 }

@@ -24,8 +24,9 @@ fn alice(size: (u16, u16)) -> App {
     app
 }
 
-fn places(app: &mut App) {
-    let cmds = app.update(key('p'));
+/// Answers the places lookup that `k` (`p` or `B`) starts: alice, in projects ml and vision.
+fn places_by(app: &mut App, k: char) {
+    let cmds = app.update(key(k));
     let req = cmds
         .iter()
         .find_map(|c| match c {
@@ -34,6 +35,25 @@ fn places(app: &mut App) {
         })
         .expect("the places are looked up");
     app.update(Msg::Places { req, result: Ok((Some("alice".into()), vec!["ml".into(), "vision".into()])) });
+}
+
+fn places(app: &mut App) {
+    places_by(app, 'p');
+}
+
+/// Into secret/ (the second mount), listed.
+fn into_secret(app: &mut App) {
+    app.update(key('j'));
+    let cmds = app.update(code(KeyCode::Enter));
+    let req = cmds.iter().find_map(|c| match c {
+        Effect::List { req, .. } => Some(*req),
+        _ => None,
+    });
+    app.update(Msg::Listed {
+        req: req.unwrap(),
+        result: Ok(entries(&["apps/", "users/", "projects/"])),
+        done: true,
+    });
 }
 
 #[test]
@@ -54,31 +74,10 @@ fn places_sidebar() {
             bookmarks: vec!["secret/apps/billing/".into()],
             ..sesame::app::Settings::default()
         });
-        let cmds = app.update(key('B'));
-        let req = cmds
-            .iter()
-            .find_map(|c| match c {
-                Effect::LoadPlaces { req, .. } => Some(*req),
-                _ => None,
-            })
-            .expect("the places are looked up");
-        app.update(Msg::Places {
-            req,
-            result: Ok((Some("alice".into()), vec!["ml".into(), "vision".into()])),
-        });
+        places_by(&mut app, 'B');
         assert!(app.popups().is_empty(), "B opens no popup");
         // Into secret/ (a mount: marked).
-        app.update(key('j'));
-        let cmds = app.update(code(KeyCode::Enter));
-        let req = cmds.iter().find_map(|c| match c {
-            Effect::List { req, .. } => Some(*req),
-            _ => None,
-        });
-        app.update(Msg::Listed {
-            req: req.unwrap(),
-            result: Ok(entries(&["apps/", "users/", "projects/"])),
-            done: true,
-        });
+        into_secret(&mut app);
         insta::assert_snapshot!(format!("places_sidebar_{}x{}", size.0, size.1), render(&app, size));
     }
 }
@@ -90,17 +89,7 @@ fn private_or_project_question() {
         places(&mut app);
         app.update(code(KeyCode::Esc));
         // Into secret/ (outside the scopes), then n and a name.
-        app.update(key('j'));
-        let cmds = app.update(code(KeyCode::Enter));
-        let req = cmds.iter().find_map(|c| match c {
-            Effect::List { req, .. } => Some(*req),
-            _ => None,
-        });
-        app.update(Msg::Listed {
-            req: req.unwrap(),
-            result: Ok(entries(&["apps/", "users/", "projects/"])),
-            done: true,
-        });
+        into_secret(&mut app);
         app.update(key('n'));
         for c in "notes".chars() {
             app.update(key(c));

@@ -129,22 +129,13 @@ impl App {
             Action::Refresh => self.refresh(out),
             Action::Find => self.open_finder("", out),
             Action::Login => self.open_login("log in again"),
-            Action::Places => {
-                let req = self.req();
-                self.places_req = req;
-                self.places_popup = true;
-                out.push(Effect::LoadPlaces { req, scopes: self.scopes.clone() });
-            }
+            Action::Places => self.look_up_places(true, out),
             Action::Sidebar => {
                 self.sidebar = !self.sidebar;
                 if self.sidebar {
                     // Looked up again: the projects may have changed since.
-                    let req = self.req();
-                    self.places_req = req;
-                    self.places_popup = false;
-                    out.push(Effect::LoadPlaces { req, scopes: self.scopes.clone() });
+                    self.look_up_places(false, out);
                 }
-                self.after_move();
             }
             Action::Share => {
                 use crate::scopes::{Scope, classify};

@@ -421,12 +421,18 @@ impl App {
         }
         if self.sidebar {
             // The places shown beside the folders are those of this session's server and token.
-            let req = self.req();
-            self.places_req = req;
-            self.places_popup = false;
-            out.push(Effect::LoadPlaces { req, scopes: self.scopes.clone() });
+            self.look_up_places(false, &mut out);
         }
         out
+    }
+
+    /// Looks the places up (the user's login or entity name, their projects); `popup` opens them as a popup
+    /// when they arrive, otherwise they only fill the sidebar and the scope tags.
+    pub(super) fn look_up_places(&mut self, popup: bool, out: &mut Vec<Effect>) {
+        let req = self.req();
+        self.places_req = req;
+        self.places_popup = popup;
+        out.push(Effect::LoadPlaces { req, scopes: self.scopes.clone() });
     }
 
     /// The token renewer's report: a new TTL, or a warning that the token will expire.
@@ -546,7 +552,7 @@ impl App {
         choices
             .iter()
             .enumerate()
-            .filter(|(_, (_, p))| here.starts_with(p.as_str()) || here == p.trim_end_matches('/'))
+            .filter(|(_, (_, p))| here.starts_with(p.as_str()))
             .max_by_key(|(_, (_, p))| p.len())
             .map(|(i, _)| i)
     }
@@ -629,10 +635,7 @@ impl App {
                         && self.scopes.placeholder() == Some(crate::scopes::ENTITY_NAME)
                     {
                         // Named by the identity entity: looked up (once) for the [private] tags.
-                        let req = self.req();
-                        self.places_req = req;
-                        self.places_popup = false;
-                        out.push(Effect::LoadPlaces { req, scopes: self.scopes.clone() });
+                        self.look_up_places(false, &mut out);
                     }
                     self.identity = Some(id);
                     self.identity_at = Some(std::time::Instant::now());

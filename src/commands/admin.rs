@@ -177,7 +177,7 @@ pub async fn mode(vault: &Vault, args: &ModeArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return Err(e.into()),
     };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{full}: {}", r.mode)?;
+    writeln!(out, "{}: {}", crate::sanitize::terminal(&full), r.mode)?;
     if r.mode == Mode::KeyOnly {
         writeln!(out, "keys recorded: {}", crate::sanitize::terminal(&r.keys.join(", ")))?;
     }

@@ -106,3 +106,23 @@ pub fn render(app: &App, (w, h): (u16, u16)) -> String {
     terminal.draw(|f| sesame::ui::draw(f, app)).unwrap();
     format!("{}", terminal.backend())
 }
+
+/// Runs `cmds` against a real server as the terminal loop does, feeding the answers back, until the app asks
+/// for nothing more. Bookmarks are not written (they go to the user's config directory).
+pub async fn settle(vault: &sesame::vault::Vault, app: &mut App, mut cmds: Vec<Effect>) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for _ in 0..200 {
+        if cmds.is_empty() {
+            return;
+        }
+        for c in cmds.drain(..) {
+            if !matches!(c, Effect::SaveBookmarks { .. }) {
+                sesame::app::effects::run(vault, &[], c, &tx).await;
+            }
+        }
+        while let Ok(msg) = rx.try_recv() {
+            cmds.extend(app.update(msg));
+        }
+    }
+    panic!("the app kept asking for more work");
+}
