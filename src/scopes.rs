@@ -16,8 +16,9 @@
 //! The personal policy is one templated ACL policy (`sesame-personal`): `{{username}}` becomes Vault's
 //! `{{identity.entity.aliases.<accessor>.name}}` (`{{identity.entity.name}}` stays as it is), so each user
 //! gets full rights on their own folder only, users created later included. With the entity name, the
-//! policy also lets each user read their own entity, which is how sesame learns the name. Each project gets a policy (`sesame-project-NAME`) on its folder, attached
-//! to an identity group of the same name whose members are the users' entities. Both leave the admin modes
+//! policy also lets each user read their own entity, which is how sesame learns the name. Each project
+//! gets a policy (`sesame-project-NAME`) on its folder, attached to an identity group of the same name whose
+//! members are the users' entities. Both leave the admin modes
 //! policy (`sesame-modes`) in force: it only denies, and a deny wins.
 
 use serde_json::{Value, json};

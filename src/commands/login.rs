@@ -68,11 +68,7 @@ pub struct LoginArgs {
 pub struct ProfilesArgs {}
 
 fn read_secret_file(path: &std::path::Path) -> anyhow::Result<Zeroizing<String>> {
-    let path = login::expand_home(path);
-    let text = Zeroizing::new(
-        std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?,
-    );
-    Ok(Zeroizing::new(text.trim_end_matches(['\n', '\r']).to_string()))
+    login::read_secret_file(path).map_err(anyhow::Error::msg)
 }
 
 /// A password typed with echo off (the terminal's raw mode; Esc or Ctrl-C cancels).

@@ -145,7 +145,7 @@ pub fn expand_home(path: &Path) -> PathBuf {
 
 /// The environment variable a machine login's secret may come from when no file is named: the AppRole secret
 /// id (`SESAME_SECRET_ID`) or the JWT (`SESAME_JWT`).
-pub fn secret_env(method: LoginMethod) -> Option<&'static str> {
+fn secret_env(method: LoginMethod) -> Option<&'static str> {
     match method {
         LoginMethod::Approle => Some("SESAME_SECRET_ID"),
         LoginMethod::Jwt => Some("SESAME_JWT"),
@@ -153,15 +153,21 @@ pub fn secret_env(method: LoginMethod) -> Option<&'static str> {
     }
 }
 
-/// The secret of an AppRole or JWT login: the file when one is named (`~` expanded, the final line break
-/// dropped), else the method's environment variable. The message says where it looked, never what it read.
+/// A secret kept in a file (a password, a secret id, a JWT): `~` expanded, the final line break dropped. The
+/// message says which file, never what it holds.
+pub fn read_secret_file(file: &Path) -> Result<Zeroizing<String>, String> {
+    let path = expand_home(file);
+    let text = Zeroizing::new(
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+    );
+    Ok(Zeroizing::new(text.trim_end_matches(['\n', '\r']).to_string()))
+}
+
+/// The secret of an AppRole or JWT login: the file when one is named, else the method's environment
+/// variable. The message says where it looked, never what it read.
 pub fn machine_secret(method: LoginMethod, file: Option<&Path>) -> Result<Zeroizing<String>, String> {
     if let Some(file) = file.filter(|f| !f.as_os_str().is_empty()) {
-        let path = expand_home(file);
-        let text = Zeroizing::new(
-            std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
-        );
-        return Ok(Zeroizing::new(text.trim_end_matches(['\n', '\r']).to_string()));
+        return read_secret_file(file);
     }
     let var = secret_env(method).ok_or_else(|| format!("{method:?} logins take no secret file"))?;
     match std::env::var(var) {
